@@ -1,0 +1,22 @@
+package ai.vq4j.bridge;
+
+import org.bytedeco.javacpp.annotation.Platform;
+import org.bytedeco.javacpp.annotation.Properties;
+import org.bytedeco.javacpp.tools.Info;
+import org.bytedeco.javacpp.tools.InfoMap;
+import org.bytedeco.javacpp.tools.InfoMapper;
+
+/**
+ * JavaCPP configuration for {@code native/include/vq4j.h}: the build parses the header with it and
+ * generates {@link Vq4jNative}, one static native method per C function.
+ */
+@Properties(
+    target = "ai.vq4j.bridge.Vq4jNative",
+    value = @Platform(include = "vq4j.h", link = "vq4j"))
+public class Vq4jConfig implements InfoMapper {
+  @Override
+  public void map(InfoMap infoMap) {
+    // The include guard is not an API constant.
+    infoMap.put(new Info("VQ4J_H").skip());
+  }
+}

@@ -1,0 +1,335 @@
+package ai.vq4j.io;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The safetensors format: an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
+ * shape and byte range (plus a string-to-string {@code __metadata__}), then the raw little-endian data.
+ * Only F32 and I32 tensors are used by vq4j. Reading checks every field and names the file and the field
+ * at fault; writing goes to a temporary file that is renamed into place, so a crash never leaves a
+ * half-written file under the target name.
+ */
+public final class Safetensors {
+  private static final long MAX_HEADER_BYTES = 64L << 20;
+  private static final String METADATA = "__metadata__";
+
+  private final Map<String, Entry> tensors;
+  private final Map<String, String> metadata;
+
+  /** One tensor: "F32" or "I32", its shape, and its values (float[] or int[]). */
+  public static final class Entry {
+    private final String dtype;
+    private final int[] shape;
+    private final Object values;
+
+    private Entry(String dtype, int[] shape, Object values) {
+      this.dtype = dtype;
+      this.shape = shape.clone();
+      this.values = values;
+    }
+
+    public static Entry of(float[] values, int... shape) {
+      checkCount(values.length, shape);
+      return new Entry("F32", shape, values.clone());
+    }
+
+    public static Entry of(int[] values, int... shape) {
+      checkCount(values.length, shape);
+      return new Entry("I32", shape, values.clone());
+    }
+
+    private static void checkCount(int length, int[] shape) {
+      long count = 1;
+      for (int d : shape) {
+        count *= d;
+      }
+      if (count != length) {
+        throw new IllegalArgumentException(length + " values do not fill shape " + Arrays.toString(shape));
+      }
+    }
+
+    public String dtype() {
+      return dtype;
+    }
+
+    public int[] shape() {
+      return shape.clone();
+    }
+
+    int count() {
+      return values instanceof float[] ? ((float[]) values).length : ((int[]) values).length;
+    }
+  }
+
+  public Safetensors(Map<String, Entry> tensors, Map<String, String> metadata) {
+    this.tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
+    this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+  }
+
+  public Map<String, String> metadata() {
+    return metadata;
+  }
+
+  public Map<String, Entry> tensors() {
+    return tensors;
+  }
+
+  public boolean has(String name) {
+    return tensors.containsKey(name);
+  }
+
+  public int[] shape(String name) {
+    return entry(name).shape();
+  }
+
+  /** The values of an F32 tensor. */
+  public float[] floats(String name) {
+    Entry e = entry(name);
+    if (!(e.values instanceof float[])) {
+      throw new IllegalArgumentException("tensor '" + name + "' is " + e.dtype + ", not F32");
+    }
+    return ((float[]) e.values).clone();
+  }
+
+  /** The values of an I32 tensor. */
+  public int[] ints(String name) {
+    Entry e = entry(name);
+    if (!(e.values instanceof int[])) {
+      throw new IllegalArgumentException("tensor '" + name + "' is " + e.dtype + ", not I32");
+    }
+    return ((int[]) e.values).clone();
+  }
+
+  /** A metadata value; an exception naming the key when it is absent. */
+  public String meta(String key) {
+    String v = metadata.get(key);
+    if (v == null) {
+      throw new IllegalArgumentException("no metadata key '" + key + "' (have " + metadata.keySet() + ")");
+    }
+    return v;
+  }
+
+  private Entry entry(String name) {
+    Entry e = tensors.get(name);
+    if (e == null) {
+      throw new IllegalArgumentException("no tensor '" + name + "' (have " + tensors.keySet() + ")");
+    }
+    return e;
+  }
+
+  /** Reads and checks a file; a malformed one is an IOException naming the file and what is wrong. */
+  public static Safetensors read(Path file) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    try {
+      return parse(bytes);
+    } catch (FormatException e) {
+      throw new IOException(file + ": not a valid safetensors file: " + e.getMessage(), e);
+    }
+  }
+
+  private static final class FormatException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    FormatException(String message) {
+      super(message);
+    }
+  }
+
+  private static Safetensors parse(byte[] bytes) throws FormatException {
+    if (bytes.length < 8) {
+      throw new FormatException("file is " + bytes.length + " bytes, shorter than the 8-byte header length");
+    }
+    ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    long headerLength = buf.getLong(0);
+    if (headerLength < 2 || headerLength > MAX_HEADER_BYTES || headerLength > bytes.length - 8L) {
+      throw new FormatException("header length " + headerLength + " does not fit a file of " + bytes.length
+          + " bytes (truncated or not safetensors)");
+    }
+    int dataStart = 8 + (int) headerLength;
+    String json = new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8);
+    JsonObject header;
+    try {
+      JsonElement parsed = JsonParser.parseString(json);
+      if (!parsed.isJsonObject()) {
+        throw new FormatException("header is not a JSON object");
+      }
+      header = parsed.getAsJsonObject();
+    } catch (JsonParseException | IllegalStateException e) {
+      throw new FormatException("header is not valid JSON: " + e.getMessage());
+    }
+    int dataLength = bytes.length - dataStart;
+    Map<String, String> metadata = new LinkedHashMap<>();
+    Map<String, Entry> tensors = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonElement> field : header.entrySet()) {
+      String name = field.getKey();
+      if (name.equals(METADATA)) {
+        readMetadata(field.getValue(), metadata);
+        continue;
+      }
+      tensors.put(name, readEntry(name, field.getValue(), buf, dataStart, dataLength));
+    }
+    return new Safetensors(tensors, metadata);
+  }
+
+  private static void readMetadata(JsonElement value, Map<String, String> out) throws FormatException {
+    if (!value.isJsonObject()) {
+      throw new FormatException("__metadata__ is not an object");
+    }
+    for (Map.Entry<String, JsonElement> m : value.getAsJsonObject().entrySet()) {
+      JsonElement v = m.getValue();
+      if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
+        throw new FormatException("__metadata__ value of '" + m.getKey() + "' is not a string");
+      }
+      out.put(m.getKey(), v.getAsString());
+    }
+  }
+
+  private static Entry readEntry(String name, JsonElement value, ByteBuffer buf, int dataStart, int dataLength)
+      throws FormatException {
+    if (!value.isJsonObject()) {
+      throw new FormatException("tensor '" + name + "' is not an object");
+    }
+    JsonObject o = value.getAsJsonObject();
+    String dtype = string(o, name, "dtype");
+    if (!dtype.equals("F32") && !dtype.equals("I32")) {
+      throw new FormatException("tensor '" + name + "' has dtype " + dtype + " (vq4j reads F32 and I32)");
+    }
+    long[] shapeL = longs(o, name, "shape", -1);
+    long[] offsets = longs(o, name, "data_offsets", 2);
+    int[] shape = new int[shapeL.length];
+    long count = 1;
+    for (int i = 0; i < shape.length; i++) {
+      if (shapeL[i] < 0 || shapeL[i] > Integer.MAX_VALUE) {
+        throw new FormatException("tensor '" + name + "' has dimension " + shapeL[i]);
+      }
+      shape[i] = (int) shapeL[i];
+      count *= shapeL[i];
+      if (count > Integer.MAX_VALUE) {
+        throw new FormatException("tensor '" + name + "' is too large");
+      }
+    }
+    long begin = offsets[0];
+    long end = offsets[1];
+    if (begin < 0 || end < begin || end > dataLength) {
+      throw new FormatException("tensor '" + name + "' has data_offsets [" + begin + ", " + end
+          + "] outside the " + dataLength + " data bytes (truncated file?)");
+    }
+    if (end - begin != count * 4) {
+      throw new FormatException("tensor '" + name + "' shape " + Arrays.toString(shape) + " needs "
+          + count * 4 + " bytes but data_offsets span " + (end - begin));
+    }
+    ByteBuffer slice = buf.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    slice.position(dataStart + (int) begin);
+    if (dtype.equals("F32")) {
+      float[] v = new float[(int) count];
+      slice.asFloatBuffer().get(v);
+      return new Entry(dtype, shape, v);
+    }
+    int[] v = new int[(int) count];
+    slice.asIntBuffer().get(v);
+    return new Entry(dtype, shape, v);
+  }
+
+  private static String string(JsonObject o, String name, String key) throws FormatException {
+    JsonElement e = o.get(key);
+    if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+      throw new FormatException("tensor '" + name + "' has no string field '" + key + "'");
+    }
+    return e.getAsString();
+  }
+
+  private static long[] longs(JsonObject o, String name, String key, int length) throws FormatException {
+    JsonElement e = o.get(key);
+    if (e == null || !e.isJsonArray() || (length >= 0 && e.getAsJsonArray().size() != length)) {
+      throw new FormatException("tensor '" + name + "' has no valid '" + key + "' array");
+    }
+    JsonArray a = e.getAsJsonArray();
+    long[] out = new long[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      JsonElement x = a.get(i);
+      if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber()) {
+        throw new FormatException("tensor '" + name + "' field '" + key + "' holds a non-number");
+      }
+      double d = x.getAsDouble();
+      if (d != Math.rint(d)) {
+        throw new FormatException("tensor '" + name + "' field '" + key + "' holds a non-integer");
+      }
+      out[i] = x.getAsLong();
+    }
+    return out;
+  }
+
+  /** Writes this file atomically: a temporary file beside the target, forced to disk, then renamed. */
+  public void write(Path file) throws IOException {
+    Map<String, Object> header = new LinkedHashMap<>();
+    if (!metadata.isEmpty()) {
+      header.put(METADATA, metadata);
+    }
+    long offset = 0;
+    for (Map.Entry<String, Entry> t : tensors.entrySet()) {
+      long bytes = t.getValue().count() * 4L;
+      Map<String, Object> desc = new LinkedHashMap<>();
+      desc.put("dtype", t.getValue().dtype);
+      desc.put("shape", t.getValue().shape);
+      desc.put("data_offsets", new long[] {offset, offset + bytes});
+      header.put(t.getKey(), desc);
+      offset += bytes;
+    }
+    byte[] json = new Gson().toJson(header).getBytes(StandardCharsets.UTF_8);
+    int padded = (json.length + 7) / 8 * 8;
+    ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(8 + padded + offset)).order(ByteOrder.LITTLE_ENDIAN);
+    out.putLong(padded).put(json);
+    for (int i = json.length; i < padded; i++) {
+      out.put((byte) ' ');
+    }
+    for (Entry e : tensors.values()) {
+      if (e.values instanceof float[]) {
+        for (float f : (float[]) e.values) {
+          out.putFloat(f);
+        }
+      } else {
+        for (int v : (int[]) e.values) {
+          out.putInt(v);
+        }
+      }
+    }
+    out.flip();
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        while (out.hasRemaining()) {
+          ch.write(out);
+        }
+        ch.force(true);
+      }
+      try {
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}

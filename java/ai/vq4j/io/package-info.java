@@ -1,0 +1,2 @@
+/** File formats: safetensors for golden values and checkpoints. */
+package ai.vq4j.io;

@@ -1,0 +1,82 @@
+package ai.vq4j.tensor;
+
+import static ai.vq4j.bridge.Vq4jNative.*;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Where a tensor's memory lives and where ops on it run: the CPU, or one CUDA device. Each device holds
+ * one native context (backend, CUDA stream, scratch workspace, last error) for the life of the JVM; calls
+ * on one device are serialised on it, since the context's scratch and error buffer are shared.
+ */
+public final class Device {
+  /** The CPU backend: host memory, the C++ reference ops. */
+  public static final Device CPU = open(-1);
+
+  private static final ConcurrentMap<Integer, Device> CUDA = new ConcurrentHashMap<>();
+
+  private final int ordinal;
+  final vq4j_ctx ctx;
+
+  private Device(int ordinal, vq4j_ctx ctx) {
+    this.ordinal = ordinal;
+    this.ctx = ctx;
+  }
+
+  private static Device open(int ordinal) {
+    vq4j_ctx ctx = vq4j_ctx_create(ordinal);
+    if (ctx == null || ctx.isNull()) {
+      throw new Vq4jException("Device.open", VQ4J_ERR_MEMORY, "cannot allocate a native context");
+    }
+    int status = vq4j_ctx_status(ctx);
+    if (status != VQ4J_OK) {
+      String message = vq4j_last_error(ctx).getString();
+      vq4j_ctx_destroy(ctx);
+      throw new Vq4jException("Device.cuda(" + ordinal + ")", status, message);
+    }
+    return new Device(ordinal, ctx);
+  }
+
+  /** The CUDA device with this ordinal; a {@link Vq4jException} when it cannot be opened. */
+  public static Device cuda(int ordinal) {
+    if (ordinal < 0) {
+      throw new IllegalArgumentException("CUDA device ordinal must be >= 0, got " + ordinal);
+    }
+    return CUDA.computeIfAbsent(ordinal, Device::open);
+  }
+
+  /** Usable CUDA devices: 0 without a driver or GPU, or when the library was built without CUDA. */
+  public static int cudaDeviceCount() {
+    return vq4j_cuda_device_count();
+  }
+
+  /** Whether the native library was compiled with its CUDA kernels. */
+  public static boolean cudaBuilt() {
+    return vq4j_cuda_built() == 1;
+  }
+
+  /** The native library's version. */
+  public static String nativeVersion() {
+    return vq4j_version().getString();
+  }
+
+  public boolean isCpu() {
+    return ordinal < 0;
+  }
+
+  /** -1 for the CPU, the CUDA ordinal otherwise. */
+  public int ordinal() {
+    return ordinal;
+  }
+
+  /** The native context's last error message. */
+  String lastError() {
+    return vq4j_last_error(ctx).getString();
+  }
+
+  @Override
+  public String toString() {
+    return isCpu() ? "cpu" : "cuda:" + ordinal;
+  }
+}

@@ -1,0 +1,547 @@
+package ai.vq4j.tensor;
+
+import static ai.vq4j.bridge.Vq4jNative.*;
+
+import java.util.Arrays;
+import java.util.function.IntSupplier;
+import org.bytedeco.javacpp.FloatPointer;
+
+/**
+ * The op facade: every native op, with its shapes checked in Java first. A shape that does not fit is an
+ * {@link IllegalArgumentException} naming the op and the shapes; a tensor on another device, of the wrong
+ * type or closed is refused before any native call; a non-zero native status becomes a
+ * {@link Vq4jException} with the op name and the native message. Outputs are passed in (preallocated and
+ * reused), never allocated here. Layout: NHWC activations, conv weights [C_out, kH, kW, C_in], transposed
+ * conv weights [C_in, kH, kW, C_out]. Backward ops overwrite their outputs.
+ */
+public final class Ops {
+  private Ops() {}
+
+  // ---------------------------------------------------------------- conv2d
+
+  /** y[N, OH, OW, Co] = conv(x[N, H, W, Ci], w[Co, kH, kW, Ci]) + b[Co]; b may be null. */
+  public static void conv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, int stride, int pad) {
+    String op = "conv2dForward";
+    Conv g = Conv.of(op, false, x, w, stride, pad);
+    g.checkBias(op, b);
+    g.checkOut(op, "y", y);
+    Device d = device(op, x, w, b, y);
+    call(op, d, () -> vq4j_conv2d_fwd(d.ctx, x.floats(), w.floats(), opt(b), y.floats(),
+        g.n, g.h, g.w, g.ci, g.co, g.kh, g.kw, stride, pad));
+  }
+
+  /** dx[N, H, W, Ci] from dy[N, OH, OW, Co] and w[Co, kH, kW, Ci]. */
+  public static void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, int stride, int pad) {
+    String op = "conv2dBackwardData";
+    Conv g = Conv.of(op, false, dx, w, stride, pad);
+    g.checkOut(op, "dy", dy);
+    Device d = device(op, dy, w, dx);
+    call(op, d, () -> vq4j_conv2d_bwd_data(d.ctx, dy.floats(), w.floats(), dx.floats(),
+        g.n, g.h, g.w, g.ci, g.co, g.kh, g.kw, stride, pad));
+  }
+
+  /** dw[Co, kH, kW, Ci] and db[Co] (may be null) from x[N, H, W, Ci] and dy[N, OH, OW, Co]. */
+  public static void conv2dBackwardWeight(Tensor x, Tensor dy, Tensor dw, Tensor db, int stride, int pad) {
+    String op = "conv2dBackwardWeight";
+    Conv g = Conv.of(op, false, x, dw, stride, pad);
+    g.checkBias(op, db);
+    g.checkOut(op, "dy", dy);
+    Device d = device(op, x, dy, dw, db);
+    call(op, d, () -> vq4j_conv2d_bwd_weight(d.ctx, x.floats(), dy.floats(), dw.floats(), opt(db),
+        g.n, g.h, g.w, g.ci, g.co, g.kh, g.kw, stride, pad));
+  }
+
+  // ---------------------------------------------------------------- conv_transpose2d
+
+  /** y[N, OH, OW, Co] = convT(x[N, H, W, Ci], w[Ci, kH, kW, Co]) + b[Co], OH = (H - 1) s - 2p + kH. */
+  public static void convTranspose2dForward(Tensor x, Tensor w, Tensor b, Tensor y, int stride, int pad) {
+    String op = "convTranspose2dForward";
+    Conv g = Conv.of(op, true, x, w, stride, pad);
+    g.checkBias(op, b);
+    g.checkOut(op, "y", y);
+    Device d = device(op, x, w, b, y);
+    call(op, d, () -> vq4j_conv_transpose2d_fwd(d.ctx, x.floats(), w.floats(), opt(b), y.floats(),
+        g.n, g.h, g.w, g.ci, g.co, g.kh, g.kw, stride, pad));
+  }
+
+  /** dx[N, H, W, Ci] from dy[N, OH, OW, Co] and w[Ci, kH, kW, Co]. */
+  public static void convTranspose2dBackwardData(Tensor dy, Tensor w, Tensor dx, int stride, int pad) {
+    String op = "convTranspose2dBackwardData";
+    Conv g = Conv.of(op, true, dx, w, stride, pad);
+    g.checkOut(op, "dy", dy);
+    Device d = device(op, dy, w, dx);
+    call(op, d, () -> vq4j_conv_transpose2d_bwd_data(d.ctx, dy.floats(), w.floats(), dx.floats(),
+        g.n, g.h, g.w, g.ci, g.co, g.kh, g.kw, stride, pad));
+  }
+
+  /** dw[Ci, kH, kW, Co] and db[Co] (may be null) from x[N, H, W, Ci] and dy[N, OH, OW, Co]. */
+  public static void convTranspose2dBackwardWeight(Tensor x, Tensor dy, Tensor dw, Tensor db, int stride,
+      int pad) {
+    String op = "convTranspose2dBackwardWeight";
+    Conv g = Conv.of(op, true, x, dw, stride, pad);
+    g.checkBias(op, db);
+    g.checkOut(op, "dy", dy);
+    Device d = device(op, x, dy, dw, db);
+    call(op, d, () -> vq4j_conv_transpose2d_bwd_weight(d.ctx, x.floats(), dy.floats(), dw.floats(),
+        opt(db), g.n, g.h, g.w, g.ci, g.co, g.kh, g.kw, stride, pad));
+  }
+
+  // ---------------------------------------------------------------- masked_conv2d
+
+  /** y[N, H, W, Co] = masked conv(x[N, H, W, Ci], w[Co, k, k, Ci]) + b[Co]; stride 1, padding k / 2. */
+  public static void maskedConv2dForward(Tensor x, Tensor w, Tensor b, Tensor y, Mask mask) {
+    String op = "maskedConv2dForward";
+    Conv g = Conv.masked(op, x, w);
+    g.checkBias(op, b);
+    g.checkOut(op, "y", y);
+    Device d = device(op, x, w, b, y);
+    call(op, d, () -> vq4j_masked_conv2d_fwd(d.ctx, x.floats(), w.floats(), opt(b), y.floats(),
+        g.n, g.h, g.w, g.ci, g.co, g.kh, mask.code));
+  }
+
+  /** dx[N, H, W, Ci] from dy[N, H, W, Co] and w[Co, k, k, Ci]. */
+  public static void maskedConv2dBackwardData(Tensor dy, Tensor w, Tensor dx, Mask mask) {
+    String op = "maskedConv2dBackwardData";
+    Conv g = Conv.masked(op, dx, w);
+    g.checkOut(op, "dy", dy);
+    Device d = device(op, dy, w, dx);
+    call(op, d, () -> vq4j_masked_conv2d_bwd_data(d.ctx, dy.floats(), w.floats(), dx.floats(),
+        g.n, g.h, g.w, g.ci, g.co, g.kh, mask.code));
+  }
+
+  /** dw[Co, k, k, Ci] (0 at masked taps) and db[Co] (may be null) from x and dy. */
+  public static void maskedConv2dBackwardWeight(Tensor x, Tensor dy, Tensor dw, Tensor db, Mask mask) {
+    String op = "maskedConv2dBackwardWeight";
+    Conv g = Conv.masked(op, x, dw);
+    g.checkBias(op, db);
+    g.checkOut(op, "dy", dy);
+    Device d = device(op, x, dy, dw, db);
+    call(op, d, () -> vq4j_masked_conv2d_bwd_weight(d.ctx, x.floats(), dy.floats(), dw.floats(), opt(db),
+        g.n, g.h, g.w, g.ci, g.co, g.kh, mask.code));
+  }
+
+  // ---------------------------------------------------------------- elementwise
+
+  /** y = max(x, 0); y may be x. */
+  public static void reluForward(Tensor x, Tensor y) {
+    String op = "reluForward";
+    sameShape(op, x, y);
+    Device d = device(op, x, y);
+    call(op, d, () -> vq4j_relu_fwd(d.ctx, x.floats(), y.floats(), x.size()));
+  }
+
+  /** dx = dy where the forward output y is positive, else 0; dx may be dy. */
+  public static void reluBackward(Tensor y, Tensor dy, Tensor dx) {
+    String op = "reluBackward";
+    sameShape(op, y, dy, dx);
+    Device d = device(op, y, dy, dx);
+    call(op, d, () -> vq4j_relu_bwd(d.ctx, y.floats(), dy.floats(), dx.floats(), y.size()));
+  }
+
+  /** y = a + b (the residual add; its backward hands dy to both inputs); y may be a or b. */
+  public static void add(Tensor a, Tensor b, Tensor y) {
+    String op = "add";
+    sameShape(op, a, b, y);
+    Device d = device(op, a, b, y);
+    call(op, d, () -> vq4j_add(d.ctx, a.floats(), b.floats(), y.floats(), a.size()));
+  }
+
+  // ---------------------------------------------------------------- vq_quantize
+
+  /**
+   * codes[rows] = index of the nearest codebook row (L2, ties to the lowest index) for each latent vector
+   * of zE[..., D] (rows = all but the last dimension), and zQ = codebook[codes].
+   */
+  public static void vqQuantizeForward(Tensor zE, Tensor codebook, Tensor codes, Tensor zQ) {
+    String op = "vqQuantizeForward";
+    Vq g = Vq.of(op, zE, codebook);
+    g.checkCodes(op, codes);
+    sameShape(op, zE, zQ);
+    Device d = device(op, zE, codebook, codes, zQ);
+    call(op, d, () -> vq4j_vq_quantize_fwd(d.ctx, zE.floats(), codebook.floats(), codes.ints(), zQ.floats(),
+        g.rows, g.d, g.k));
+  }
+
+  /** loss[1] = mean (zE - zQ)^2: the value of both the codebook and the commitment term. */
+  public static void vqLoss(Tensor zE, Tensor zQ, Tensor loss) {
+    String op = "vqLoss";
+    sameShape(op, zE, zQ);
+    scalar(op, "loss", loss);
+    Device d = device(op, zE, zQ, loss);
+    int dim = zE.dim(-1);
+    int rows = Math.toIntExact(zE.size() / dim);
+    call(op, d, () -> vq4j_vq_loss(d.ctx, zE.floats(), zQ.floats(), loss.floats(), rows, dim));
+  }
+
+  /**
+   * Straight-through and quantizer-loss gradients: dzE = dzQ + beta * d commitment / d zE, and
+   * dcodebook = codebookWeight * d codebook-loss / d codebook (dcodebook may be null: the EMA variant).
+   */
+  public static void vqQuantizeBackward(Tensor zE, Tensor zQ, Tensor codes, Tensor dzQ, Tensor dzE,
+      Tensor dcodebook, float beta, float codebookWeight) {
+    String op = "vqQuantizeBackward";
+    sameShape(op, zE, zQ, dzQ, dzE);
+    int dim = zE.dim(-1);
+    int rows = Math.toIntExact(zE.size() / dim);
+    int k;
+    if (dcodebook != null) {
+      Vq g = Vq.of(op, zE, dcodebook);
+      k = g.k;
+    } else {
+      k = Integer.MAX_VALUE;
+    }
+    Vq.checkCodes(op, codes, rows);
+    Device d = device(op, zE, zQ, codes, dzQ, dzE, dcodebook);
+    call(op, d, () -> vq4j_vq_quantize_bwd(d.ctx, zE.floats(), zQ.floats(), codes.ints(), dzQ.floats(),
+        dzE.floats(), opt(dcodebook), beta, codebookWeight, rows, dim, k));
+  }
+
+  /** counts[K] = uses of each code, perplexity[1] = exp(entropy of the code frequencies). */
+  public static void vqStats(Tensor codes, Tensor counts, Tensor perplexity) {
+    String op = "vqStats";
+    requireType(op, "codes", codes, DType.INT32);
+    requireType(op, "counts", counts, DType.FLOAT32);
+    if (counts.rank() != 1) {
+      throw shapeError(op, "counts must be [K]", counts);
+    }
+    scalar(op, "perplexity", perplexity);
+    Device d = device(op, codes, counts, perplexity);
+    int rows = Math.toIntExact(codes.size());
+    call(op, d, () -> vq4j_vq_stats(d.ctx, codes.ints(), counts.floats(), perplexity.floats(), rows,
+        counts.dim(0)));
+  }
+
+  // ---------------------------------------------------------------- vq_codebook_update
+
+  /**
+   * EMA codebook update (gamma decay, Laplace smoothing eps): updates emaCount[K], emaSum[K, D] and
+   * codebook[K, D] in place from zE[..., D] and its codes.
+   */
+  public static void vqEmaUpdate(Tensor zE, Tensor codes, Tensor emaCount, Tensor emaSum, Tensor codebook,
+      float gamma, float eps) {
+    String op = "vqEmaUpdate";
+    Vq g = Vq.of(op, zE, codebook);
+    g.checkCodes(op, codes);
+    sameShape(op, codebook, emaSum);
+    requireType(op, "emaCount", emaCount, DType.FLOAT32);
+    if (emaCount.rank() != 1 || emaCount.dim(0) != g.k) {
+      throw shapeError(op, "emaCount must be [K] with K = " + g.k, emaCount, codebook);
+    }
+    Device d = device(op, zE, codes, emaCount, emaSum, codebook);
+    call(op, d, () -> vq4j_vq_ema_update(d.ctx, zE.floats(), codes.ints(), emaCount.floats(), emaSum.floats(),
+        codebook.floats(), gamma, eps, g.rows, g.d, g.k));
+  }
+
+  // ---------------------------------------------------------------- gated_activation
+
+  /** y[..., C] = tanh(x[..., :C]) * sigmoid(x[..., C:]) for x[..., 2C]. */
+  public static void gatedActivationForward(Tensor x, Tensor y) {
+    String op = "gatedActivationForward";
+    int c = gated(op, x, y);
+    Device d = device(op, x, y);
+    call(op, d, () -> vq4j_gated_activation_fwd(d.ctx, x.floats(), y.floats(), rows(y), c));
+  }
+
+  /** dx[..., 2C] from x[..., 2C] and dy[..., C]. */
+  public static void gatedActivationBackward(Tensor x, Tensor dy, Tensor dx) {
+    String op = "gatedActivationBackward";
+    int c = gated(op, x, dy);
+    sameShape(op, x, dx);
+    Device d = device(op, x, dy, dx);
+    call(op, d, () -> vq4j_gated_activation_bwd(d.ctx, x.floats(), dy.floats(), dx.floats(), rows(dy), c));
+  }
+
+  // ---------------------------------------------------------------- losses
+
+  /** loss[1] = mean (pred - target)^2. */
+  public static void mseForward(Tensor pred, Tensor target, Tensor loss) {
+    String op = "mseForward";
+    sameShape(op, pred, target);
+    scalar(op, "loss", loss);
+    Device d = device(op, pred, target, loss);
+    call(op, d, () -> vq4j_mse_fwd(d.ctx, pred.floats(), target.floats(), loss.floats(), pred.size()));
+  }
+
+  /** dpred = scale * d mean (pred - target)^2 / d pred. */
+  public static void mseBackward(Tensor pred, Tensor target, Tensor dpred, float scale) {
+    String op = "mseBackward";
+    sameShape(op, pred, target, dpred);
+    Device d = device(op, pred, target, dpred);
+    call(op, d, () -> vq4j_mse_bwd(d.ctx, pred.floats(), target.floats(), dpred.floats(), scale, pred.size()));
+  }
+
+  /**
+   * Softmax cross-entropy over the last dimension K of logits[..., K] with int32 targets[...]:
+   * loss[1] = mean negative log-likelihood in nats; nll (may be null) receives each position's term.
+   */
+  public static void softmaxXentForward(Tensor logits, Tensor targets, Tensor loss, Tensor nll) {
+    String op = "softmaxXentForward";
+    int k = xent(op, logits, targets);
+    scalar(op, "loss", loss);
+    if (nll != null) {
+      requireType(op, "nll", nll, DType.FLOAT32);
+      if (nll.size() != targets.size()) {
+        throw shapeError(op, "nll must have one value per target", nll, targets);
+      }
+    }
+    Device d = device(op, logits, targets, loss, nll);
+    call(op, d, () -> vq4j_softmax_xent_fwd(d.ctx, logits.floats(), targets.ints(), loss.floats(), opt(nll),
+        Math.toIntExact(targets.size()), k));
+  }
+
+  /** dlogits = scale * (softmax(logits) - onehot(targets)) / rows. */
+  public static void softmaxXentBackward(Tensor logits, Tensor targets, Tensor dlogits, float scale) {
+    String op = "softmaxXentBackward";
+    int k = xent(op, logits, targets);
+    sameShape(op, logits, dlogits);
+    Device d = device(op, logits, targets, dlogits);
+    call(op, d, () -> vq4j_softmax_xent_bwd(d.ctx, logits.floats(), targets.ints(), dlogits.floats(), scale,
+        Math.toIntExact(targets.size()), k));
+  }
+
+  // ---------------------------------------------------------------- embedding
+
+  /** y[..., D] = table[ids[...]] for table[K, D] and int32 ids. */
+  public static void embeddingForward(Tensor table, Tensor ids, Tensor y) {
+    String op = "embeddingForward";
+    Vq g = Vq.of(op, y, table);
+    g.checkCodes(op, ids);
+    Device d = device(op, table, ids, y);
+    call(op, d, () -> vq4j_embedding_fwd(d.ctx, table.floats(), ids.ints(), y.floats(), g.rows, g.d, g.k));
+  }
+
+  /** dtable[K, D] = sum of dy[...] rows per id (overwrites dtable). */
+  public static void embeddingBackward(Tensor ids, Tensor dy, Tensor dtable) {
+    String op = "embeddingBackward";
+    Vq g = Vq.of(op, dy, dtable);
+    g.checkCodes(op, ids);
+    Device d = device(op, ids, dy, dtable);
+    call(op, d, () -> vq4j_embedding_bwd(d.ctx, ids.ints(), dy.floats(), dtable.floats(), g.rows, g.d, g.k));
+  }
+
+  // ---------------------------------------------------------------- adam
+
+  /** One Adam step (PyTorch's formulation, L2 weight decay) on param with moments m and v; t >= 1. */
+  public static void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1,
+      double beta2, double eps, double weightDecay, int t) {
+    String op = "adamStep";
+    sameShape(op, param, grad, m, v);
+    if (t < 1) {
+      throw new IllegalArgumentException(op + ": step t must be >= 1, got " + t);
+    }
+    Device d = device(op, param, grad, m, v);
+    call(op, d, () -> vq4j_adam_step(d.ctx, param.floats(), grad.floats(), m.floats(), v.floats(),
+        param.size(), lr, beta1, beta2, eps, weightDecay, t));
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  /** Runs a native call on the device's context; a non-zero status becomes a Vq4jException. */
+  static void call(String op, Device device, IntSupplier nativeCall) {
+    synchronized (device) {
+      int status = nativeCall.getAsInt();
+      if (status != VQ4J_OK) {
+        throw new Vq4jException(op, status, device.lastError());
+      }
+    }
+  }
+
+  /** Waits until every op queued on the device has finished (a no-op on the CPU). */
+  public static void sync(Device device) {
+    call("sync", device, () -> vq4j_sync(device.ctx));
+  }
+
+  /** Test hook: the next op on this device fails inside native code. */
+  static void injectNativeFailure(Device device) {
+    synchronized (device) {
+      vq4j_ctx_inject_failure(device.ctx);
+    }
+  }
+
+  private static FloatPointer opt(Tensor t) {
+    return t == null ? null : t.floats();
+  }
+
+  /** The one device all (non-null) tensors share, after checking none is closed. */
+  private static Device device(String op, Tensor... tensors) {
+    Device d = null;
+    for (Tensor t : tensors) {
+      if (t == null) {
+        continue;
+      }
+      if (t.isClosed()) {
+        throw new IllegalStateException(op + ": tensor " + t.describe() + " is closed");
+      }
+      if (d == null) {
+        d = t.device();
+      } else if (d != t.device()) {
+        throw shapeError(op, "tensors are on different devices", tensors);
+      }
+    }
+    return d;
+  }
+
+  private static IllegalArgumentException shapeError(String op, String what, Tensor... tensors) {
+    StringBuilder sb = new StringBuilder(op).append(": ").append(what).append(" (");
+    for (int i = 0; i < tensors.length; i++) {
+      if (tensors[i] != null) {
+        sb.append(i == 0 ? "" : ", ").append(tensors[i].describe());
+      }
+    }
+    return new IllegalArgumentException(sb.append(')').toString());
+  }
+
+  private static void requireType(String op, String name, Tensor t, DType type) {
+    if (t == null) {
+      throw new IllegalArgumentException(op + ": " + name + " is null");
+    }
+    if (t.dtype() != type) {
+      throw shapeError(op, name + " must be " + type.name().toLowerCase(), t);
+    }
+  }
+
+  private static void sameShape(String op, Tensor... tensors) {
+    for (int i = 0; i < tensors.length; i++) {
+      requireType(op, "tensor " + i, tensors[i], DType.FLOAT32);
+      if (!Arrays.equals(tensors[0].shape(), tensors[i].shape())) {
+        throw shapeError(op, "shapes must match", tensors);
+      }
+    }
+  }
+
+  private static void scalar(String op, String name, Tensor t) {
+    requireType(op, name, t, DType.FLOAT32);
+    if (t.size() != 1) {
+      throw shapeError(op, name + " must hold one value", t);
+    }
+  }
+
+  /** Vectors in t[..., C]: all but the last dimension. */
+  private static int rows(Tensor t) {
+    return Math.toIntExact(t.size() / t.dim(-1));
+  }
+
+  /** Checks x[..., 2C] against y[..., C] and returns C. */
+  private static int gated(String op, Tensor x, Tensor y) {
+    requireType(op, "x", x, DType.FLOAT32);
+    requireType(op, "y", y, DType.FLOAT32);
+    int[] xs = x.shape();
+    int[] ys = y.shape();
+    boolean ok = xs.length == ys.length && xs[xs.length - 1] == 2 * ys[ys.length - 1]
+        && Arrays.equals(Arrays.copyOf(xs, xs.length - 1), Arrays.copyOf(ys, ys.length - 1));
+    if (!ok) {
+      throw shapeError(op, "x must be [..., 2C] and y [..., C]", x, y);
+    }
+    return ys[ys.length - 1];
+  }
+
+  /** Checks logits[..., K] against targets[...] and returns K. */
+  private static int xent(String op, Tensor logits, Tensor targets) {
+    requireType(op, "logits", logits, DType.FLOAT32);
+    requireType(op, "targets", targets, DType.INT32);
+    int[] ls = logits.shape();
+    if (logits.size() / ls[ls.length - 1] != targets.size()) {
+      throw shapeError(op, "logits must be [..., K] over targets [...]", logits, targets);
+    }
+    return ls[ls.length - 1];
+  }
+
+  /** Geometry of a vector-per-row op: x[..., D] against a table[K, D]. */
+  private static final class Vq {
+    final int rows;
+    final int d;
+    final int k;
+
+    private Vq(int rows, int d, int k) {
+      this.rows = rows;
+      this.d = d;
+      this.k = k;
+    }
+
+    static Vq of(String op, Tensor x, Tensor table) {
+      requireType(op, "vectors", x, DType.FLOAT32);
+      requireType(op, "table", table, DType.FLOAT32);
+      if (table.rank() != 2 || table.dim(1) != x.dim(-1)) {
+        throw shapeError(op, "table must be [K, D] with D the last dimension of the vectors", x, table);
+      }
+      return new Vq(Math.toIntExact(x.size() / x.dim(-1)), x.dim(-1), table.dim(0));
+    }
+
+    void checkCodes(String op, Tensor codes) {
+      checkCodes(op, codes, rows);
+    }
+
+    static void checkCodes(String op, Tensor codes, int rows) {
+      requireType(op, "codes", codes, DType.INT32);
+      if (codes.size() != rows) {
+        throw shapeError(op, "need one code per vector (" + rows + ")", codes);
+      }
+    }
+  }
+
+  /** Geometry of a convolution, read off the input and weight shapes. */
+  private static final class Conv {
+    int n, h, w, ci, co, kh, kw, oh, ow;
+
+    static Conv of(String op, boolean transposed, Tensor x, Tensor wt, int stride, int pad) {
+      requireType(op, "x", x, DType.FLOAT32);
+      requireType(op, "w", wt, DType.FLOAT32);
+      if (x.rank() != 4 || wt.rank() != 4) {
+        throw shapeError(op, "x must be [N, H, W, C] and w 4-D", x, wt);
+      }
+      if (stride < 1 || pad < 0) {
+        throw shapeError(op, "stride must be >= 1 and pad >= 0, got stride " + stride + " pad " + pad, x, wt);
+      }
+      Conv g = new Conv();
+      g.n = x.dim(0);
+      g.h = x.dim(1);
+      g.w = x.dim(2);
+      g.kh = wt.dim(1);
+      g.kw = wt.dim(2);
+      // conv2d weights are [Co, kH, kW, Ci]; transposed-conv weights [Ci, kH, kW, Co].
+      g.ci = transposed ? wt.dim(0) : wt.dim(3);
+      g.co = transposed ? wt.dim(3) : wt.dim(0);
+      if (x.dim(3) != g.ci) {
+        throw shapeError(op, "input channels " + x.dim(3) + " do not match the weight's " + g.ci, x, wt);
+      }
+      if (transposed) {
+        g.oh = (g.h - 1) * stride - 2 * pad + g.kh;
+        g.ow = (g.w - 1) * stride - 2 * pad + g.kw;
+      } else {
+        g.oh = g.h + 2 * pad >= g.kh ? (g.h + 2 * pad - g.kh) / stride + 1 : 0;
+        g.ow = g.w + 2 * pad >= g.kw ? (g.w + 2 * pad - g.kw) / stride + 1 : 0;
+      }
+      if (g.oh <= 0 || g.ow <= 0) {
+        throw shapeError(op, "kernel " + g.kh + "x" + g.kw + " stride " + stride + " pad " + pad
+            + " leaves no output", x, wt);
+      }
+      return g;
+    }
+
+    static Conv masked(String op, Tensor x, Tensor wt) {
+      Conv g = of(op, false, x, wt, 1, wt.rank() == 4 ? wt.dim(1) / 2 : 0);
+      if (g.kh != g.kw || g.kh % 2 == 0) {
+        throw shapeError(op, "masked convs need a square kernel of odd size", x, wt);
+      }
+      return g;
+    }
+
+    void checkBias(String op, Tensor b) {
+      if (b != null) {
+        requireType(op, "bias", b, DType.FLOAT32);
+        if (b.rank() != 1 || b.dim(0) != co) {
+          throw shapeError(op, "bias must be [" + co + "]", b);
+        }
+      }
+    }
+
+    void checkOut(String op, String name, Tensor y) {
+      requireType(op, name, y, DType.FLOAT32);
+      int[] want = {n, oh, ow, co};
+      if (!Arrays.equals(y.shape(), want)) {
+        throw new IllegalArgumentException(op + ": " + name + " must be " + Arrays.toString(want) + ", got "
+            + y.describe());
+      }
+    }
+  }
+}

@@ -1,0 +1,280 @@
+package ai.vq4j.tensor;
+
+import static ai.vq4j.bridge.Vq4jNative.*;
+
+import java.lang.ref.Cleaner;
+import java.util.Arrays;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
+
+/**
+ * A dense NHWC tensor (channels innermost) of float32 or int32 that owns native memory on one
+ * {@link Device}. Allocate once and reuse: {@link #close()} frees the memory at once; a tensor that is
+ * never closed is freed when it becomes unreachable. Any use after close is an
+ * {@link IllegalStateException}.
+ */
+public final class Tensor implements AutoCloseable {
+  private static final Cleaner CLEANER = Cleaner.create();
+
+  private final int[] shape;
+  private final long size;
+  private final DType dtype;
+  private final Device device;
+  private final Pointer data;
+  private final Cleaner.Cleanable cleanable;
+  private volatile boolean closed;
+
+  private Tensor(Device device, DType dtype, int[] shape) {
+    this.shape = shape.clone();
+    this.size = checkedSize(shape);
+    this.dtype = dtype;
+    this.device = device;
+    long bytes = size * dtype.bytes();
+    Pointer raw;
+    synchronized (device) {
+      raw = vq4j_malloc(device.ctx, bytes);
+      if (raw == null || raw.isNull()) {
+        throw new Vq4jException("Tensor.allocate", VQ4J_ERR_MEMORY, device.lastError());
+      }
+    }
+    this.data = dtype == DType.FLOAT32 ? new FloatPointer(raw) : new IntPointer(raw);
+    this.cleanable = CLEANER.register(this, new Release(device, raw));
+  }
+
+  /** Frees the memory of a tensor that was not closed; holds no reference to the tensor itself. */
+  private static final class Release implements Runnable {
+    private final Device device;
+    private final Pointer raw;
+
+    Release(Device device, Pointer raw) {
+      this.device = device;
+      this.raw = raw;
+    }
+
+    @Override
+    public void run() {
+      synchronized (device) {
+        vq4j_free(device.ctx, raw);
+      }
+    }
+  }
+
+  private static long checkedSize(int[] shape) {
+    if (shape.length == 0) {
+      throw new IllegalArgumentException("a tensor needs at least one dimension");
+    }
+    long size = 1;
+    for (int d : shape) {
+      if (d <= 0) {
+        throw new IllegalArgumentException("tensor dimensions must be positive: " + Arrays.toString(shape));
+      }
+      size = Math.multiplyExact(size, d);
+    }
+    return size;
+  }
+
+  /** A zero-filled tensor. */
+  public static Tensor zeros(Device device, DType dtype, int... shape) {
+    Tensor t = new Tensor(device, dtype, shape);
+    t.fillZero();
+    return t;
+  }
+
+  /** A float32 tensor on the device holding these values. */
+  public static Tensor of(Device device, float[] values, int... shape) {
+    Tensor t = new Tensor(device, DType.FLOAT32, shape);
+    t.copyFrom(values);
+    return t;
+  }
+
+  /** An int32 tensor on the device holding these values. */
+  public static Tensor ofInts(Device device, int[] values, int... shape) {
+    Tensor t = new Tensor(device, DType.INT32, shape);
+    t.copyFrom(values);
+    return t;
+  }
+
+  public int[] shape() {
+    return shape.clone();
+  }
+
+  public int rank() {
+    return shape.length;
+  }
+
+  /** Size of dimension i; negative i counts from the end. */
+  public int dim(int i) {
+    return shape[i < 0 ? shape.length + i : i];
+  }
+
+  /** Number of elements. */
+  public long size() {
+    return size;
+  }
+
+  public DType dtype() {
+    return dtype;
+  }
+
+  public Device device() {
+    return device;
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** A copy of this tensor on another device (or the same one). */
+  public Tensor to(Device target) {
+    Tensor copy = new Tensor(target, dtype, shape);
+    copy.copyFrom(this);
+    return copy;
+  }
+
+  /** Overwrites this tensor with another of the same shape and type, on any device. */
+  public void copyFrom(Tensor src) {
+    if (!Arrays.equals(shape, src.shape) || dtype != src.dtype) {
+      throw new IllegalArgumentException("copyFrom: " + describe() + " <- " + src.describe());
+    }
+    Pointer dst = pointer();
+    Pointer from = src.pointer();
+    long bytes = size * dtype.bytes();
+    if (device == src.device) {
+      Ops.call("copyFrom", device, () -> vq4j_memcpy(device.ctx, dst, from, bytes, VQ4J_COPY_DEVICE_TO_DEVICE));
+    } else if (src.device.isCpu()) {
+      Ops.call("copyFrom", device, () -> vq4j_memcpy(device.ctx, dst, from, bytes, VQ4J_COPY_HOST_TO_DEVICE));
+    } else if (device.isCpu()) {
+      Ops.call("copyFrom", src.device, () -> vq4j_memcpy(src.device.ctx, dst, from, bytes, VQ4J_COPY_DEVICE_TO_HOST));
+    } else {
+      try (Tensor staged = src.to(Device.CPU)) {
+        copyFrom(staged);
+      }
+    }
+  }
+
+  /** Overwrites this float32 tensor with values (length must equal size()). */
+  public void copyFrom(float[] values) {
+    requireType(DType.FLOAT32, "copyFrom(float[])");
+    requireLength(values.length, "copyFrom(float[])");
+    if (device.isCpu()) {
+      floats().put(values);
+      return;
+    }
+    try (FloatPointer host = new FloatPointer(values)) {
+      copyHost(host, true);
+    }
+  }
+
+  /** Overwrites this int32 tensor with values (length must equal size()). */
+  public void copyFrom(int[] values) {
+    requireType(DType.INT32, "copyFrom(int[])");
+    requireLength(values.length, "copyFrom(int[])");
+    if (device.isCpu()) {
+      ints().put(values);
+      return;
+    }
+    try (IntPointer host = new IntPointer(values)) {
+      copyHost(host, true);
+    }
+  }
+
+  /** The values of this float32 tensor, copied to the Java heap. */
+  public float[] toFloatArray() {
+    requireType(DType.FLOAT32, "toFloatArray");
+    float[] out = new float[Math.toIntExact(size)];
+    if (device.isCpu()) {
+      floats().get(out);
+      return out;
+    }
+    try (FloatPointer host = new FloatPointer(size)) {
+      copyHost(host, false);
+      host.get(out);
+    }
+    return out;
+  }
+
+  /** The values of this int32 tensor, copied to the Java heap. */
+  public int[] toIntArray() {
+    requireType(DType.INT32, "toIntArray");
+    int[] out = new int[Math.toIntExact(size)];
+    if (device.isCpu()) {
+      ints().get(out);
+      return out;
+    }
+    try (IntPointer host = new IntPointer(size)) {
+      copyHost(host, false);
+      host.get(out);
+    }
+    return out;
+  }
+
+  /** The single value of a one-element float32 tensor (a loss, a perplexity). */
+  public float item() {
+    if (size != 1) {
+      throw new IllegalArgumentException("item: " + describe() + " has " + size + " elements, not 1");
+    }
+    return toFloatArray()[0];
+  }
+
+  /** Sets every element to zero. */
+  public void fillZero() {
+    Pointer p = pointer();
+    Ops.call("fillZero", device, () -> vq4j_memset_zero(device.ctx, p, size * dtype.bytes()));
+  }
+
+  private void copyHost(Pointer host, boolean toTensor) {
+    Pointer p = pointer();
+    long bytes = size * dtype.bytes();
+    int kind = toTensor ? VQ4J_COPY_HOST_TO_DEVICE : VQ4J_COPY_DEVICE_TO_HOST;
+    Ops.call(toTensor ? "copyFrom" : "copyTo", device,
+        () -> toTensor ? vq4j_memcpy(device.ctx, p, host, bytes, kind) : vq4j_memcpy(device.ctx, host, p, bytes, kind));
+  }
+
+  private void requireType(DType expected, String op) {
+    if (dtype != expected) {
+      throw new IllegalArgumentException(op + ": needs " + expected + ", got " + describe());
+    }
+  }
+
+  private void requireLength(int length, String op) {
+    if (length != size) {
+      throw new IllegalArgumentException(op + ": " + length + " values for " + describe());
+    }
+  }
+
+  /** The native memory, for the op facade; throws once the tensor is closed. */
+  Pointer pointer() {
+    if (closed) {
+      throw new IllegalStateException("tensor " + describe() + " is closed");
+    }
+    return data;
+  }
+
+  FloatPointer floats() {
+    return (FloatPointer) pointer();
+  }
+
+  IntPointer ints() {
+    return (IntPointer) pointer();
+  }
+
+  /** Shape, type and device, e.g. {@code float32[2, 8, 8, 64]@cpu}. */
+  public String describe() {
+    return dtype.name().toLowerCase() + Arrays.toString(shape) + "@" + device;
+  }
+
+  @Override
+  public String toString() {
+    return "Tensor " + describe() + (closed ? " (closed)" : "");
+  }
+
+  /** Frees the native memory; closing twice is harmless. */
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      cleanable.clean();
+    }
+  }
+}

@@ -1,0 +1,17 @@
+// One Adam step in PyTorch's formulation: g = grad + weight_decay * param; m = b1 m + (1 - b1) g;
+// v = b2 v + (1 - b2) g^2; param -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+// Shapes: param, grad, m, v all [count]. t >= 1 is the step number after this step.
+// The _cpu and _cuda variants share one signature; the C API has validated every argument.
+#ifndef VQ4J_KERNELS_ADAM_H
+#define VQ4J_KERNELS_ADAM_H
+
+#include "context.h"
+
+namespace vq4j {
+
+int adam_step_cpu(vq4j_ctx* ctx, float* param, const float* grad, float* m, float* v, long long count,
+                  double lr, double beta1, double beta2, double eps, double weight_decay, int t);
+
+}  // namespace vq4j
+
+#endif

@@ -1,0 +1,47 @@
+// The context every op receives, and the status helpers every kernel reports failures through.
+// Internal: Java sees only the opaque vq4j_ctx of vq4j.h.
+#ifndef VQ4J_COMMON_CONTEXT_H
+#define VQ4J_COMMON_CONTEXT_H
+
+#include <cstddef>
+
+#include "vq4j.h"
+
+struct vq4j_ctx {
+  int device = -1;          // < 0: CPU; >= 0: CUDA ordinal
+  int status = VQ4J_OK;     // non-zero when the context could not be opened
+  void* stream = nullptr;   // cudaStream_t of a CUDA context
+  void* scratch = nullptr;  // grow-only workspace in the context's memory
+  size_t scratch_bytes = 0;
+  bool inject_failure = false;
+  char error[1024] = {0};
+};
+
+namespace vq4j {
+
+// Records "message (file:line)" as the context's last error and returns status.
+int fail(vq4j_ctx* ctx, int status, const char* file, int line, const char* fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+// A workspace of at least bytes in the context's memory, grown (never shrunk) on demand so that the
+// steady state of a training loop allocates nothing. NULL after recording an error.
+void* scratch(vq4j_ctx* ctx, size_t bytes);
+
+}  // namespace vq4j
+
+#define VQ4J_FAIL(ctx, status, ...) ::vq4j::fail((ctx), (status), __FILE__, __LINE__, __VA_ARGS__)
+
+// Returns VQ4J_ERR_ARGUMENT with the message when cond does not hold.
+#define VQ4J_REQUIRE(ctx, cond, ...)                                   \
+  do {                                                                 \
+    if (!(cond)) return VQ4J_FAIL((ctx), VQ4J_ERR_ARGUMENT, __VA_ARGS__); \
+  } while (0)
+
+// Propagates a non-zero status from a call that has already recorded its error.
+#define VQ4J_TRY(expr)              \
+  do {                              \
+    int vq4j_status_ = (expr);      \
+    if (vq4j_status_ != VQ4J_OK) return vq4j_status_; \
+  } while (0)
+
+#endif

@@ -1,0 +1,106 @@
+// CPU losses: mean squared error and softmax cross-entropy.
+#include "losses.h"
+
+#include <cmath>
+
+namespace vq4j {
+namespace {
+
+// Sums term(i) for i in [0, n) in double over fixed-size chunks whose partial sums are added in chunk
+// order, so the result is bitwise the same whatever the thread count. The partials live in scratch.
+template <class Term>
+int ordered_sum(vq4j_ctx* ctx, long long n, Term term, double* sum) {
+  constexpr long long kChunk = 16384;
+  const long long chunks = (n + kChunk - 1) / kChunk;
+  double* partial = static_cast<double*>(scratch(ctx, static_cast<size_t>(chunks) * sizeof(double)));
+  if (partial == nullptr) return VQ4J_ERR_MEMORY;
+#pragma omp parallel for if (chunks > 1) schedule(static)
+  for (long long c = 0; c < chunks; ++c) {
+    const long long end = c * kChunk + kChunk < n ? c * kChunk + kChunk : n;
+    double s = 0.0;
+    for (long long i = c * kChunk; i < end; ++i) s += term(i);
+    partial[c] = s;
+  }
+  double total = 0.0;
+  for (long long c = 0; c < chunks; ++c) total += partial[c];
+  *sum = total;
+  return VQ4J_OK;
+}
+
+// ln sum_j exp(x[j]), shifted by the maximum so that no exp overflows.
+inline double log_sum_exp(const float* x, int k) {
+  float mx = x[0];
+  for (int j = 1; j < k; ++j) mx = x[j] > mx ? x[j] : mx;
+  double s = 0.0;
+  for (int j = 0; j < k; ++j) s += std::exp(static_cast<double>(x[j]) - mx);
+  return mx + std::log(s);
+}
+
+int check_targets(vq4j_ctx* ctx, const char* op, const int* targets, int rows, int k) {
+  for (int r = 0; r < rows; ++r)
+    VQ4J_REQUIRE(ctx, targets[r] >= 0 && targets[r] < k, "%s: targets[%d] = %d is outside [0, %d)", op, r,
+                 targets[r], k);
+  return VQ4J_OK;
+}
+
+}  // namespace
+
+// pred[count], target[count] -> loss[1]
+int mse_fwd_cpu(vq4j_ctx* ctx, const float* pred, const float* target, float* loss, long long count) {
+  double sum = 0.0;
+  VQ4J_TRY(ordered_sum(
+      ctx, count,
+      [=](long long i) {
+        const double diff = static_cast<double>(pred[i]) - target[i];
+        return diff * diff;
+      },
+      &sum));
+  loss[0] = static_cast<float>(sum / static_cast<double>(count));
+  return VQ4J_OK;
+}
+
+// pred[count], target[count] -> dpred[count]
+int mse_bwd_cpu(vq4j_ctx*, const float* pred, const float* target, float* dpred, float scale,
+                long long count) {
+  const float factor = static_cast<float>(2.0 * scale / static_cast<double>(count));
+#pragma omp parallel for if (count > 32768) schedule(static)
+  for (long long i = 0; i < count; ++i) dpred[i] = factor * (pred[i] - target[i]);
+  return VQ4J_OK;
+}
+
+// logits[rows, k], targets[rows] -> loss[1], nll[rows] (optional)
+int softmax_xent_fwd_cpu(vq4j_ctx* ctx, const float* logits, const int* targets, float* loss, float* nll,
+                         int rows, int k) {
+  VQ4J_TRY(check_targets(ctx, "softmax_xent_fwd", targets, rows, k));
+  double sum = 0.0;
+  VQ4J_TRY(ordered_sum(
+      ctx, rows,
+      [=](long long r) {
+        const float* x = logits + static_cast<size_t>(r) * k;
+        const double term = log_sum_exp(x, k) - x[targets[r]];
+        if (nll != nullptr) nll[r] = static_cast<float>(term);
+        return term;
+      },
+      &sum));
+  loss[0] = static_cast<float>(sum / rows);
+  return VQ4J_OK;
+}
+
+// logits[rows, k], targets[rows] -> dlogits[rows, k]
+int softmax_xent_bwd_cpu(vq4j_ctx* ctx, const float* logits, const int* targets, float* dlogits, float scale,
+                         int rows, int k) {
+  VQ4J_TRY(check_targets(ctx, "softmax_xent_bwd", targets, rows, k));
+  const double factor = static_cast<double>(scale) / rows;
+#pragma omp parallel for if (static_cast<long long>(rows) * k > 32768) schedule(static)
+  for (int r = 0; r < rows; ++r) {
+    const float* x = logits + static_cast<size_t>(r) * k;
+    float* dx = dlogits + static_cast<size_t>(r) * k;
+    const double lse = log_sum_exp(x, k);
+    const int t = targets[r];
+    for (int j = 0; j < k; ++j)
+      dx[j] = static_cast<float>(factor * (std::exp(static_cast<double>(x[j]) - lse) - (j == t ? 1.0 : 0.0)));
+  }
+  return VQ4J_OK;
+}
+
+}  // namespace vq4j

@@ -1,0 +1,169 @@
+/*
+ * vq4j C API: the one header JavaCPP parses.
+ *
+ * Every op takes a context first. The context names the backend (the CPU, or one CUDA device with its
+ * stream and scratch workspace), so every pointer passed with it lives in that backend's memory: host
+ * memory for a CPU context, device memory for a CUDA context. Nothing guesses where a pointer lives.
+ *
+ * Every op returns 0 on success or a non-zero VQ4J_ERR_* status; vq4j_last_error(ctx) then tells what
+ * went wrong (op name, file, line, and cudaGetErrorString where CUDA failed). No function calls exit().
+ *
+ * Layout: NHWC float32 activations (channels innermost), conv weights [C_out, kH, kW, C_in],
+ * transposed-conv weights [C_in, kH, kW, C_out] (the weight of the conv it is the adjoint of),
+ * integer codes and labels int32. Backward ops overwrite their outputs (they never accumulate).
+ * Scalar results (losses, perplexity) are written to a one-float buffer in the context's memory, so a
+ * CUDA training step never has to read back to the host.
+ */
+#ifndef VQ4J_H
+#define VQ4J_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VQ4J_OK 0
+#define VQ4J_ERR_ARGUMENT 1     /* a null pointer, a non-positive size, inconsistent shapes */
+#define VQ4J_ERR_MEMORY 2       /* allocation failed */
+#define VQ4J_ERR_CUDA 3         /* the CUDA runtime reported an error */
+#define VQ4J_ERR_UNSUPPORTED 4  /* the op has no kernel for this backend, or CUDA is not built in */
+
+#define VQ4J_COPY_HOST_TO_DEVICE 1
+#define VQ4J_COPY_DEVICE_TO_HOST 2
+#define VQ4J_COPY_DEVICE_TO_DEVICE 3
+
+/* Masks of masked_conv2d over a k x k kernel centred on the output position (c = k / 2):
+ * A and B are PixelCNN's full 2-D masks (rows above, and the left part of the centre row; B keeps the
+ * centre, A drops it). The stack masks are Gated PixelCNN's: the vertical stack sees whole rows above
+ * (V_B also its own row, which is safe once the first vertical layer used V_A), the horizontal stack
+ * sees only the centre row, left of the centre (H_A) or up to it (H_B). */
+#define VQ4J_MASK_A 0
+#define VQ4J_MASK_B 1
+#define VQ4J_MASK_V_A 2
+#define VQ4J_MASK_V_B 3
+#define VQ4J_MASK_H_A 4
+#define VQ4J_MASK_H_B 5
+
+typedef struct vq4j_ctx vq4j_ctx;
+
+/* ---- library and contexts ---- */
+const char* vq4j_version(void);
+/* 1 when the library was compiled with its CUDA kernels, 0 for a CPU-only build. */
+int vq4j_cuda_built(void);
+/* Number of usable CUDA devices: 0 without a driver or a GPU, or in a CPU-only build. Never fails. */
+int vq4j_cuda_device_count(void);
+/* device < 0: the CPU; device >= 0: that CUDA device. Returns NULL only when the host is out of memory;
+ * otherwise check vq4j_ctx_status (non-zero when the CUDA device could not be opened). */
+vq4j_ctx* vq4j_ctx_create(int device);
+int vq4j_ctx_status(const vq4j_ctx* ctx);
+int vq4j_ctx_device(const vq4j_ctx* ctx);
+void vq4j_ctx_destroy(vq4j_ctx* ctx);
+const char* vq4j_last_error(const vq4j_ctx* ctx);
+/* Test hook: makes the next op on this context fail with VQ4J_ERR_ARGUMENT inside native code, so the
+ * Java error path of a real native failure can be exercised. */
+void vq4j_ctx_inject_failure(vq4j_ctx* ctx);
+
+/* ---- memory ---- */
+/* 64-byte aligned host memory for a CPU context, device memory for a CUDA context; NULL on failure. */
+void* vq4j_malloc(vq4j_ctx* ctx, size_t bytes);
+int vq4j_free(vq4j_ctx* ctx, void* ptr);
+/* kind: VQ4J_COPY_*; host pointers are ordinary host memory. Device-to-host copies are synchronous. */
+int vq4j_memcpy(vq4j_ctx* ctx, void* dst, const void* src, size_t bytes, int kind);
+int vq4j_memset_zero(vq4j_ctx* ctx, void* ptr, size_t bytes);
+int vq4j_sync(vq4j_ctx* ctx);
+
+/* ---- conv2d: y[n, oh, ow, co] = b[co] + sum x[n, oh*s - p + i, ow*s - p + j, ci] * w[co, i, j, ci]
+ * with oh = (h + 2p - kh) / s + 1, ow = (w + 2p - kw) / s + 1. ---- */
+int vq4j_conv2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* b, float* y,
+                    int n, int h, int wd, int ci, int co, int kh, int kw, int stride, int pad);
+/* dx[n, h, w, ci] from dy[n, oh, ow, co]. */
+int vq4j_conv2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* w, float* dx,
+                         int n, int h, int wd, int ci, int co, int kh, int kw, int stride, int pad);
+/* dw[co, kh, kw, ci] and db[co] (db may be NULL) from x and dy. */
+int vq4j_conv2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy, float* dw, float* db,
+                           int n, int h, int wd, int ci, int co, int kh, int kw, int stride, int pad);
+
+/* ---- conv_transpose2d: the adjoint of conv2d. x[n, h, w, ci], w[ci, kh, kw, co], y[n, oh, ow, co] with
+ * oh = (h - 1) * s - 2p + kh, ow = (w - 1) * s - 2p + kw; b[co] may be NULL. ---- */
+int vq4j_conv_transpose2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* b, float* y,
+                              int n, int h, int wd, int ci, int co, int kh, int kw, int stride, int pad);
+int vq4j_conv_transpose2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* w, float* dx,
+                                   int n, int h, int wd, int ci, int co, int kh, int kw, int stride,
+                                   int pad);
+int vq4j_conv_transpose2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy, float* dw,
+                                     float* db, int n, int h, int wd, int ci, int co, int kh, int kw,
+                                     int stride, int pad);
+
+/* ---- masked_conv2d: stride 1, "same" padding k / 2, odd k; only the taps the mask keeps are used, and
+ * the gradient of a masked-out weight is 0. Shapes as conv2d with kh = kw = k. ---- */
+int vq4j_masked_conv2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* b, float* y,
+                           int n, int h, int wd, int ci, int co, int k, int mask);
+int vq4j_masked_conv2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* w, float* dx,
+                                int n, int h, int wd, int ci, int co, int k, int mask);
+int vq4j_masked_conv2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy, float* dw, float* db,
+                                  int n, int h, int wd, int ci, int co, int k, int mask);
+
+/* ---- elementwise over count floats; y may alias an input ---- */
+int vq4j_relu_fwd(vq4j_ctx* ctx, const float* x, float* y, long long count);
+/* dx = dy where y > 0, else 0 (y is the forward output). */
+int vq4j_relu_bwd(vq4j_ctx* ctx, const float* y, const float* dy, float* dx, long long count);
+/* y = a + b: the residual add (its backward passes dy to both inputs unchanged). */
+int vq4j_add(vq4j_ctx* ctx, const float* a, const float* b, float* y, long long count);
+
+/* ---- vq_quantize: rows = N*H*W latent vectors z_e[rows, d], codebook e[k, d]. ---- */
+/* codes[r] = argmin_j ||z_e[r] - e[j]||^2 (ties to the lowest j), z_q[r] = e[codes[r]]. */
+int vq4j_vq_quantize_fwd(vq4j_ctx* ctx, const float* z_e, const float* codebook, int* codes, float* z_q,
+                         int rows, int d, int k);
+/* loss[0] = mean over rows*d of (z_e - z_q)^2: the value of both the codebook and the commitment term. */
+int vq4j_vq_loss(vq4j_ctx* ctx, const float* z_e, const float* z_q, float* loss, int rows, int d);
+/* Gradients of recon(dec(z_q)) + codebook_weight * mean||sg[z_e] - e||^2 + beta * mean||z_e - sg[e]||^2:
+ *   dz_e = dz_q (straight-through) + beta * 2 (z_e - z_q) / (rows*d);
+ *   dcodebook[j] = codebook_weight * sum over rows r with codes[r] = j of 2 (z_q[r] - z_e[r]) / (rows*d).
+ * dcodebook may be NULL (the EMA variant trains no codebook by gradient). Deterministic. */
+int vq4j_vq_quantize_bwd(vq4j_ctx* ctx, const float* z_e, const float* z_q, const int* codes,
+                         const float* dz_q, float* dz_e, float* dcodebook, float beta,
+                         float codebook_weight, int rows, int d, int k);
+/* counts[j] = number of rows with codes[r] = j; perplexity[0] = exp(-sum p_j ln p_j), p_j = counts/rows. */
+int vq4j_vq_stats(vq4j_ctx* ctx, const int* codes, float* counts, float* perplexity, int rows, int k);
+
+/* ---- vq_codebook_update: EMA codebook (Sonnet VectorQuantizerEMA, no zero-debiasing):
+ *   ema_count[j] = gamma ema_count[j] + (1 - gamma) n_j;  ema_sum[j] = gamma ema_sum[j] + (1 - gamma) sum z
+ *   codebook[j] = ema_sum[j] / ((ema_count[j] + eps) / (total + k eps) * total), total = sum ema_count.
+ * ema_count keeps the unsmoothed counts. Deterministic. ---- */
+int vq4j_vq_ema_update(vq4j_ctx* ctx, const float* z_e, const int* codes, float* ema_count,
+                       float* ema_sum, float* codebook, float gamma, float eps, int rows, int d, int k);
+
+/* ---- gated_activation: x[rows, 2c] -> y[rows, c] = tanh(x[:, :c]) * sigmoid(x[:, c:]) ---- */
+int vq4j_gated_activation_fwd(vq4j_ctx* ctx, const float* x, float* y, int rows, int c);
+int vq4j_gated_activation_bwd(vq4j_ctx* ctx, const float* x, const float* dy, float* dx, int rows, int c);
+
+/* ---- losses ---- */
+/* loss[0] = mean (pred - target)^2 over count values. */
+int vq4j_mse_fwd(vq4j_ctx* ctx, const float* pred, const float* target, float* loss, long long count);
+/* dpred = scale * 2 (pred - target) / count (scale: the upstream gradient of the loss). */
+int vq4j_mse_bwd(vq4j_ctx* ctx, const float* pred, const float* target, float* dpred, float scale,
+                 long long count);
+/* logits[rows, k], targets[rows] in [0, k): loss[0] = mean over rows of -ln softmax(logits[r])[targets[r]];
+ * nll[rows] (may be NULL) receives each row's term. */
+int vq4j_softmax_xent_fwd(vq4j_ctx* ctx, const float* logits, const int* targets, float* loss, float* nll,
+                          int rows, int k);
+/* dlogits = scale * (softmax(logits) - onehot(targets)) / rows. */
+int vq4j_softmax_xent_bwd(vq4j_ctx* ctx, const float* logits, const int* targets, float* dlogits,
+                          float scale, int rows, int k);
+
+/* ---- embedding: table[k, d], ids[rows] in [0, k) -> y[rows, d] = table[ids[r]] ---- */
+int vq4j_embedding_fwd(vq4j_ctx* ctx, const float* table, const int* ids, float* y, int rows, int d, int k);
+/* dtable[j] = sum over rows with ids[r] = j of dy[r]; deterministic. */
+int vq4j_embedding_bwd(vq4j_ctx* ctx, const int* ids, const float* dy, float* dtable, int rows, int d,
+                       int k);
+
+/* ---- adam: one step of PyTorch's Adam (L2 weight decay added to the gradient), step t >= 1 ---- */
+int vq4j_adam_step(vq4j_ctx* ctx, float* param, const float* grad, float* m, float* v, long long count,
+                   double lr, double beta1, double beta2, double eps, double weight_decay, int t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VQ4J_H */

@@ -1,0 +1,96 @@
+#include "context.h"
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "memory.h"
+#include <new>
+
+namespace vq4j {
+
+int fail(vq4j_ctx* ctx, int status, const char* file, int line, const char* fmt, ...) {
+  if (ctx == nullptr) return status;
+  char message[768];
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(message, sizeof message, fmt, args);
+  va_end(args);
+  const char* base = std::strrchr(file, '/');
+  std::snprintf(ctx->error, sizeof ctx->error, "%s (%s:%d)", message, base ? base + 1 : file, line);
+  return status;
+}
+
+void* scratch(vq4j_ctx* ctx, size_t bytes) {
+  if (bytes <= ctx->scratch_bytes) return ctx->scratch;
+  if (ctx->scratch != nullptr && release(ctx, ctx->scratch) != VQ4J_OK) return nullptr;
+  ctx->scratch = nullptr;
+  ctx->scratch_bytes = 0;
+  void* fresh = allocate(ctx, bytes);
+  if (fresh == nullptr) return nullptr;
+  ctx->scratch = fresh;
+  ctx->scratch_bytes = bytes;
+  return fresh;
+}
+
+}  // namespace vq4j
+
+extern "C" {
+
+const char* vq4j_version(void) { return VQ4J_VERSION; }
+
+int vq4j_cuda_built(void) {
+#ifdef VQ4J_WITH_CUDA
+  return 1;
+#else
+  return 0;
+#endif
+}
+
+int vq4j_cuda_device_count(void) {
+#ifdef VQ4J_WITH_CUDA
+  return vq4j::cuda_device_count();
+#else
+  return 0;
+#endif
+}
+
+vq4j_ctx* vq4j_ctx_create(int device) {
+  vq4j_ctx* ctx = new (std::nothrow) vq4j_ctx();
+  if (ctx == nullptr) return nullptr;
+  ctx->device = device < 0 ? -1 : device;
+  if (ctx->device >= 0) {
+#ifdef VQ4J_WITH_CUDA
+    ctx->status = vq4j::cuda_open(ctx);
+#else
+    ctx->status = VQ4J_FAIL(ctx, VQ4J_ERR_UNSUPPORTED,
+                            "CUDA device %d requested, but this vq4j library was built without CUDA",
+                            device);
+#endif
+  }
+  return ctx;
+}
+
+int vq4j_ctx_status(const vq4j_ctx* ctx) { return ctx == nullptr ? VQ4J_ERR_ARGUMENT : ctx->status; }
+
+int vq4j_ctx_device(const vq4j_ctx* ctx) { return ctx == nullptr ? -1 : ctx->device; }
+
+void vq4j_ctx_destroy(vq4j_ctx* ctx) {
+  if (ctx == nullptr) return;
+  vq4j::release(ctx, ctx->scratch);
+#ifdef VQ4J_WITH_CUDA
+  if (ctx->device >= 0) vq4j::cuda_close(ctx);
+#endif
+  delete ctx;
+}
+
+const char* vq4j_last_error(const vq4j_ctx* ctx) {
+  return ctx == nullptr ? "null vq4j context" : ctx->error;
+}
+
+void vq4j_ctx_inject_failure(vq4j_ctx* ctx) {
+  if (ctx != nullptr) ctx->inject_failure = true;
+}
+
+}  // extern "C"
