@@ -1,24 +1,16 @@
 // CPU embedding lookup and its gradient.
 #include "embedding.h"
 
+#include "index_check.h"
+
 #include <cstring>
 
 #include <omp.h>
 
 namespace vq4j {
-namespace {
-
-int check_ids(vq4j_ctx* ctx, const char* op, const int* ids, int rows, int k) {
-  for (int r = 0; r < rows; ++r)
-    VQ4J_REQUIRE(ctx, ids[r] >= 0 && ids[r] < k, "%s: ids[%d] = %d is outside [0, %d)", op, r, ids[r], k);
-  return VQ4J_OK;
-}
-
-}  // namespace
-
 // table[k, d], ids[rows] -> y[rows, d]
 int embedding_fwd_cpu(vq4j_ctx* ctx, const float* table, const int* ids, float* y, int rows, int d, int k) {
-  VQ4J_TRY(check_ids(ctx, "embedding_fwd", ids, rows, k));
+  VQ4J_TRY(check_indices(ctx, "ids", ids, rows, k));
 #pragma omp parallel for if (static_cast<long long>(rows) * d > 32768) schedule(static)
   for (int r = 0; r < rows; ++r)
     std::memcpy(y + static_cast<size_t>(r) * d, table + static_cast<size_t>(ids[r]) * d, sizeof(float) * d);
@@ -27,7 +19,7 @@ int embedding_fwd_cpu(vq4j_ctx* ctx, const float* table, const int* ids, float* 
 
 // ids[rows], dy[rows, d] -> dtable[k, d]
 int embedding_bwd_cpu(vq4j_ctx* ctx, const int* ids, const float* dy, float* dtable, int rows, int d, int k) {
-  VQ4J_TRY(check_ids(ctx, "embedding_bwd", ids, rows, k));
+  VQ4J_TRY(check_indices(ctx, "ids", ids, rows, k));
   // Each thread owns a contiguous range of table rows and scans every id in order, so each table row sums
   // its gradients in row order without races or atomics, whatever the thread count.
 #pragma omp parallel if (static_cast<long long>(rows) * d > 32768)

@@ -1,6 +1,8 @@
 // CPU losses: mean squared error and softmax cross-entropy.
 #include "losses.h"
 
+#include "index_check.h"
+
 #include <cmath>
 
 namespace vq4j {
@@ -36,13 +38,6 @@ inline double log_sum_exp(const float* x, int k) {
   return mx + std::log(s);
 }
 
-int check_targets(vq4j_ctx* ctx, const char* op, const int* targets, int rows, int k) {
-  for (int r = 0; r < rows; ++r)
-    VQ4J_REQUIRE(ctx, targets[r] >= 0 && targets[r] < k, "%s: targets[%d] = %d is outside [0, %d)", op, r,
-                 targets[r], k);
-  return VQ4J_OK;
-}
-
 }  // namespace
 
 // pred[count], target[count] -> loss[1]
@@ -71,7 +66,7 @@ int mse_bwd_cpu(vq4j_ctx*, const float* pred, const float* target, float* dpred,
 // logits[rows, k], targets[rows] -> loss[1], nll[rows] (optional)
 int softmax_xent_fwd_cpu(vq4j_ctx* ctx, const float* logits, const int* targets, float* loss, float* nll,
                          int rows, int k) {
-  VQ4J_TRY(check_targets(ctx, "softmax_xent_fwd", targets, rows, k));
+  VQ4J_TRY(check_indices(ctx, "targets", targets, rows, k));
   double sum = 0.0;
   VQ4J_TRY(ordered_sum(
       ctx, rows,
@@ -89,7 +84,7 @@ int softmax_xent_fwd_cpu(vq4j_ctx* ctx, const float* logits, const int* targets,
 // logits[rows, k], targets[rows] -> dlogits[rows, k]
 int softmax_xent_bwd_cpu(vq4j_ctx* ctx, const float* logits, const int* targets, float* dlogits, float scale,
                          int rows, int k) {
-  VQ4J_TRY(check_targets(ctx, "softmax_xent_bwd", targets, rows, k));
+  VQ4J_TRY(check_indices(ctx, "targets", targets, rows, k));
   const double factor = static_cast<double>(scale) / rows;
 #pragma omp parallel for if (static_cast<long long>(rows) * k > 32768) schedule(static)
   for (int r = 0; r < rows; ++r) {

@@ -1,5 +1,6 @@
 // CPU EMA codebook update (Sonnet VectorQuantizerEMA without zero-debiasing).
 #include "vq_codebook_update.h"
+#include "index_check.h"
 
 #include <cstring>
 
@@ -10,9 +11,7 @@ namespace vq4j {
 // z_e[rows, d], codes[rows] -> ema_count[k], ema_sum[k, d], codebook[k, d] (all three updated in place)
 int vq_ema_update_cpu(vq4j_ctx* ctx, const float* z_e, const int* codes, float* ema_count, float* ema_sum,
                       float* codebook, float gamma, float eps, int rows, int d, int k) {
-  for (int r = 0; r < rows; ++r)
-    VQ4J_REQUIRE(ctx, codes[r] >= 0 && codes[r] < k, "vq_ema_update: codes[%d] = %d is outside [0, %d)", r,
-                 codes[r], k);
+  VQ4J_TRY(check_indices(ctx, "codes", codes, rows, k));
   // Per-code row counts and sums of this batch, in double so that a popular code's sum over many rows
   // loses nothing before the EMA blends it in.
   const size_t kd = static_cast<size_t>(k) * d;

@@ -1,6 +1,8 @@
 // CPU quantizer: nearest code by a BLAS distance product, its loss, gradients and usage statistics.
 #include "vq_quantize.h"
 
+#include "index_check.h"
+
 #include <cblas.h>
 
 #include <algorithm>
@@ -17,13 +19,6 @@ namespace {
 
 // The [block, k] distance buffer stays within this, so scratch does not grow with the batch.
 constexpr size_t kDistanceBytes = size_t{16} << 20;
-
-int check_codes(vq4j_ctx* ctx, const char* op, const int* codes, int rows, int k) {
-  for (int r = 0; r < rows; ++r)
-    VQ4J_REQUIRE(ctx, codes[r] >= 0 && codes[r] < k, "%s: codes[%d] = %d is outside [0, %d)", op, r,
-                 codes[r], k);
-  return VQ4J_OK;
-}
 
 }  // namespace
 
@@ -88,7 +83,7 @@ int vq_quantize_bwd_cpu(vq4j_ctx* ctx, const float* z_e, const float* z_q, const
   const long long count = static_cast<long long>(rows) * d;
   const double inv_count = 1.0 / static_cast<double>(count);
   if (dcodebook != nullptr) {
-    VQ4J_TRY(check_codes(ctx, "vq_quantize_bwd", codes, rows, k));
+    VQ4J_TRY(check_indices(ctx, "codes", codes, rows, k));
     const float scale = static_cast<float>(2.0 * codebook_weight * inv_count);
     // Each thread owns a range of codes and scans every row in order: each code's gradient is summed in
     // row order without atomics, so the result does not depend on the thread count.
@@ -117,7 +112,7 @@ int vq_quantize_bwd_cpu(vq4j_ctx* ctx, const float* z_e, const float* z_q, const
 
 // codes[rows] -> counts[k], perplexity[1]
 int vq_stats_cpu(vq4j_ctx* ctx, const int* codes, float* counts, float* perplexity, int rows, int k) {
-  VQ4J_TRY(check_codes(ctx, "vq_stats", codes, rows, k));
+  VQ4J_TRY(check_indices(ctx, "codes", codes, rows, k));
   // Integer tallies: a float count stops being exact past 2^24 rows.
   int* tally = static_cast<int*>(scratch(ctx, sizeof(int) * static_cast<size_t>(k)));
   if (tally == nullptr) return VQ4J_ERR_MEMORY;
