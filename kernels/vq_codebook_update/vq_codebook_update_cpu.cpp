@@ -1,10 +1,10 @@
 // CPU EMA codebook update (Sonnet VectorQuantizerEMA without zero-debiasing).
 #include "vq_codebook_update.h"
 #include "index_check.h"
+#include "scatter_by_code.h"
 
 #include <cstring>
 
-#include <omp.h>
 
 namespace vq4j {
 
@@ -22,30 +22,24 @@ int vq_ema_update_cpu(vq4j_ctx* ctx, const float* z_e, const int* codes, float* 
   const double blend = 1.0 - keep;
   const bool parallel = static_cast<long long>(rows) * d > 32768 || kd > 32768;
 
-  // Each thread owns a range of codes and scans every row in order: no atomics, and each code's sum is
-  // the same whatever the thread count.
-#pragma omp parallel if (parallel)
-  {
-    const int threads = omp_get_num_threads();
-    const int t = omp_get_thread_num();
-    const int lo = static_cast<int>(static_cast<long long>(k) * t / threads);
-    const int hi = static_cast<int>(static_cast<long long>(k) * (t + 1) / threads);
-    std::memset(batch_sum + static_cast<size_t>(lo) * d, 0, sizeof(double) * d * (hi - lo));
-    std::memset(batch_count + lo, 0, sizeof(double) * (hi - lo));
-    for (int r = 0; r < rows; ++r) {
-      const int j = codes[r];
-      if (j < lo || j >= hi) continue;
-      double* s = batch_sum + static_cast<size_t>(j) * d;
-      const float* z = z_e + static_cast<size_t>(r) * d;
-      for (int c = 0; c < d; ++c) s[c] += z[c];
-      batch_count[j] += 1.0;
-    }
-    for (int j = lo; j < hi; ++j) {
-      ema_count[j] = static_cast<float>(keep * ema_count[j] + blend * batch_count[j]);
-      float* es = ema_sum + static_cast<size_t>(j) * d;
-      const double* s = batch_sum + static_cast<size_t>(j) * d;
-      for (int c = 0; c < d; ++c) es[c] = static_cast<float>(keep * es[c] + blend * s[c]);
-    }
+  scatter_by_code(
+      codes, rows, k, parallel,
+      [&](int lo, int hi) {
+        std::memset(batch_sum + static_cast<size_t>(lo) * d, 0, sizeof(double) * d * (hi - lo));
+        std::memset(batch_count + lo, 0, sizeof(double) * (hi - lo));
+      },
+      [&](int r, int j) {
+        double* s = batch_sum + static_cast<size_t>(j) * d;
+        const float* z = z_e + static_cast<size_t>(r) * d;
+        for (int c = 0; c < d; ++c) s[c] += z[c];
+        batch_count[j] += 1.0;
+      });
+#pragma omp parallel for if (parallel) schedule(static)
+  for (int j = 0; j < k; ++j) {
+    ema_count[j] = static_cast<float>(keep * ema_count[j] + blend * batch_count[j]);
+    float* es = ema_sum + static_cast<size_t>(j) * d;
+    const double* s = batch_sum + static_cast<size_t>(j) * d;
+    for (int c = 0; c < d; ++c) es[c] = static_cast<float>(keep * es[c] + blend * s[c]);
   }
 
   double total = 0.0;

@@ -2,6 +2,7 @@
 #include "vq_quantize.h"
 
 #include "index_check.h"
+#include "scatter_by_code.h"
 
 #include <cblas.h>
 
@@ -10,7 +11,6 @@
 #include <cstring>
 #include <limits>
 
-#include <omp.h>
 
 #include "losses/losses.h"
 
@@ -85,24 +85,17 @@ int vq_quantize_bwd_cpu(vq4j_ctx* ctx, const float* z_e, const float* z_q, const
   if (dcodebook != nullptr) {
     VQ4J_TRY(check_indices(ctx, "codes", codes, rows, k));
     const float scale = static_cast<float>(2.0 * codebook_weight * inv_count);
-    // Each thread owns a range of codes and scans every row in order: each code's gradient is summed in
-    // row order without atomics, so the result does not depend on the thread count.
-#pragma omp parallel if (count > 32768)
-    {
-      const int threads = omp_get_num_threads();
-      const int t = omp_get_thread_num();
-      const int lo = static_cast<int>(static_cast<long long>(k) * t / threads);
-      const int hi = static_cast<int>(static_cast<long long>(k) * (t + 1) / threads);
-      std::memset(dcodebook + static_cast<size_t>(lo) * d, 0, sizeof(float) * d * (hi - lo));
-      for (int r = 0; r < rows; ++r) {
-        const int j = codes[r];
-        if (j < lo || j >= hi) continue;
-        float* g = dcodebook + static_cast<size_t>(j) * d;
-        const float* zq = z_q + static_cast<size_t>(r) * d;
-        const float* ze = z_e + static_cast<size_t>(r) * d;
-        for (int c = 0; c < d; ++c) g[c] += scale * (zq[c] - ze[c]);
-      }
-    }
+    scatter_by_code(
+        codes, rows, k, count > 32768,
+        [&](int lo, int hi) {
+          std::memset(dcodebook + static_cast<size_t>(lo) * d, 0, sizeof(float) * d * (hi - lo));
+        },
+        [&](int r, int j) {
+          float* g = dcodebook + static_cast<size_t>(j) * d;
+          const float* zq = z_q + static_cast<size_t>(r) * d;
+          const float* ze = z_e + static_cast<size_t>(r) * d;
+          for (int c = 0; c < d; ++c) g[c] += scale * (zq[c] - ze[c]);
+        });
   }
   const float commit = static_cast<float>(2.0 * beta * inv_count);
 #pragma omp parallel for if (count > 32768) schedule(static)
