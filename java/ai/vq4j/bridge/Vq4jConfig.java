@@ -8,11 +8,12 @@ import org.bytedeco.javacpp.tools.InfoMapper;
 
 /**
  * JavaCPP configuration for {@code native/include/vq4j.h}: the build parses the header with it and
- * generates {@link Vq4jNative}, one static native method per C function.
+ * generates {@link Vq4jNative}, one static native method per C function. libgomp (OpenMP) is preloaded
+ * from the jar, so a host needs no OpenMP runtime installed.
  */
 @Properties(
     target = "ai.vq4j.bridge.Vq4jNative",
-    value = @Platform(include = "vq4j.h", link = "vq4j"))
+    value = @Platform(include = "vq4j.h", link = "vq4j", preload = "gomp@.1"))
 public class Vq4jConfig implements InfoMapper {
   @Override
   public void map(InfoMap infoMap) {
