@@ -10,6 +10,13 @@
 # Override with -DCMAKE_CUDA_ARCHITECTURES=... to build faster for one GPU.
 set(VQ4J_WITH_CUDA OFF)
 if(VQ4J_CUDA)
+  # nvcc is normally on PATH; the toolkit's default home is the fallback.
+  if(NOT DEFINED ENV{CUDACXX} AND NOT CMAKE_CUDA_COMPILER)
+    find_program(VQ4J_NVCC nvcc PATHS /usr/local/cuda/bin)
+    if(VQ4J_NVCC)
+      set(ENV{CUDACXX} ${VQ4J_NVCC})
+    endif()
+  endif()
   include(CheckLanguage)
   check_language(CUDA)
   if(CMAKE_CUDA_COMPILER)

@@ -1,0 +1,2 @@
+/** JMH benchmarks of the native ops and, later, of training steps; figures go to bench/RESULTS.md. */
+package ai.vq4j.bench;
