@@ -3,16 +3,22 @@ package ai.vq4j.tensor;
 import static ai.vq4j.tensor.OpHarness.*;
 
 import ai.vq4j.io.Safetensors;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class AdamOpTest {
   /** Step 3 of torch.optim.Adam from its step-2 state: same formula, float32 rounding only. */
+  static Stream<Arguments> cases() {
+    return onEveryBackend("adam", "adam_wd");
+  }
+
   @ParameterizedTest
-  @ValueSource(strings = {"adam", "adam_wd"})
-  void matchesPyTorch(String name) {
+  @MethodSource("cases")
+  void matchesPyTorch(String name, Backend backend) {
     Safetensors g = golden(name);
-    try (Scope s = new Scope()) {
+    try (Scope s = new Scope(backend.device())) {
       Tensor param = s.f(g, "param_in");
       Tensor m = s.f(g, "m_in");
       Tensor v = s.f(g, "v_in");

@@ -4,9 +4,11 @@ import static ai.vq4j.tensor.OpHarness.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.vq4j.io.Safetensors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class Conv2dOpTest {
   static ConvChecks.Conv conv(int stride, int pad) {
@@ -25,12 +27,16 @@ class Conv2dOpTest {
     };
   }
 
+  static Stream<Arguments> cases() {
+    return onEveryBackend("conv2d_k3s1p1", "conv2d_k4s2p1", "conv2d_k1s1p0", "conv2d_k3s2p0");
+  }
+
   @ParameterizedTest
-  @ValueSource(strings = {"conv2d_k3s1p1", "conv2d_k4s2p1", "conv2d_k1s1p0", "conv2d_k3s2p0"})
-  void matchesPyTorch(String name) {
+  @MethodSource("cases")
+  void matchesPyTorch(String name, Backend backend) {
     Safetensors g = golden(name);
     assertEquals("conv2d", g.meta("op"));
-    ConvChecks.goldenCase(name, conv(meta(g, "stride"), meta(g, "pad")));
+    ConvChecks.goldenCase(name, conv(meta(g, "stride"), meta(g, "pad")), backend.device());
   }
 
   @Test

@@ -25,10 +25,10 @@ final class ConvChecks {
 
   private ConvChecks() {}
 
-  static void goldenCase(String name, Conv conv) {
+  static void goldenCase(String name, Conv conv, Device device) {
     Safetensors g = golden(name);
     boolean bias = g.has("b");
-    try (Scope s = new Scope()) {
+    try (Scope s = new Scope(device)) {
       Tensor x = s.f(g, "x");
       Tensor w = s.f(g, "w");
       Tensor b = bias ? s.f(g, "b") : null;

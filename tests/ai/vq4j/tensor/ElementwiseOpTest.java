@@ -5,12 +5,15 @@ import static ai.vq4j.tensor.OpHarness.*;
 import ai.vq4j.io.Safetensors;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class ElementwiseOpTest {
-  @Test
-  void reluMatchesPyTorch() {
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void reluMatchesPyTorch(Backend backend) {
     Safetensors g = golden("relu");
-    try (Scope s = new Scope()) {
+    try (Scope s = new Scope(backend.device())) {
       Tensor x = s.f(g, "x");
       Tensor y = s.zerosLike(g, "y");
       Ops.reluForward(x, y);
@@ -55,10 +58,11 @@ class ElementwiseOpTest {
     }
   }
 
-  @Test
-  void addMatchesPyTorch() {
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void addMatchesPyTorch(Backend backend) {
     Safetensors g = golden("add");
-    try (Scope s = new Scope()) {
+    try (Scope s = new Scope(backend.device())) {
       Tensor y = s.zerosLike(g, "y");
       Ops.add(s.f(g, "a"), s.f(g, "b"), y);
       assertClose("add y", g.floats("y"), y.toFloatArray(), 1e-6, 1e-6);

@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import ai.vq4j.io.Safetensors;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class EmbeddingOpTest {
-  @Test
-  void matchesPyTorch() {
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void matchesPyTorch(Backend backend) {
     Safetensors g = golden("embedding");
-    try (Scope s = new Scope()) {
+    try (Scope s = new Scope(backend.device())) {
       Tensor table = s.f(g, "table");
       Tensor ids = s.i(g, "ids");
       Tensor y = s.zerosLike(g, "y");

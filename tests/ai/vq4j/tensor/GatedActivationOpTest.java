@@ -5,12 +5,15 @@ import static ai.vq4j.tensor.OpHarness.*;
 import ai.vq4j.io.Safetensors;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class GatedActivationOpTest {
-  @Test
-  void matchesPyTorch() {
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void matchesPyTorch(Backend backend) {
     Safetensors g = golden("gated_activation");
-    try (Scope s = new Scope()) {
+    try (Scope s = new Scope(backend.device())) {
       Tensor x = s.f(g, "x");
       Tensor y = s.zerosLike(g, "y");
       Ops.gatedActivationForward(x, y);

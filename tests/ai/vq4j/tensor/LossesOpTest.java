@@ -8,13 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.vq4j.io.Safetensors;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class LossesOpTest {
-  @Test
-  void mseMatchesPyTorch() {
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void mseMatchesPyTorch(Backend backend) {
     Safetensors g = golden("mse");
     float scale = metaF(g, "scale");
-    try (Scope s = new Scope()) {
+    try (Scope s = new Scope(backend.device())) {
       Tensor pred = s.f(g, "pred");
       Tensor target = s.f(g, "target");
       Tensor loss = s.zeros(1);
@@ -46,11 +49,12 @@ class LossesOpTest {
     }, 1e-2, 1e-4, 1e-2, 30);
   }
 
-  @Test
-  void softmaxXentMatchesPyTorch() {
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void softmaxXentMatchesPyTorch(Backend backend) {
     Safetensors g = golden("softmax_xent");
     float scale = metaF(g, "scale");
-    try (Scope s = new Scope()) {
+    try (Scope s = new Scope(backend.device())) {
       Tensor logits = s.f(g, "logits");
       Tensor targets = s.i(g, "targets");
       Tensor loss = s.zeros(1);

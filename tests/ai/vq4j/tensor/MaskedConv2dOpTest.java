@@ -4,10 +4,12 @@ import static ai.vq4j.tensor.OpHarness.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.vq4j.io.Safetensors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class MaskedConv2dOpTest {
   static ConvChecks.Conv conv(Mask mask) {
@@ -26,16 +28,20 @@ class MaskedConv2dOpTest {
     };
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"masked_conv2d_A_k3", "masked_conv2d_B_k3", "masked_conv2d_V_A_k3", "masked_conv2d_V_B_k3",
+  static Stream<Arguments> cases() {
+    return onEveryBackend("masked_conv2d_A_k3", "masked_conv2d_B_k3", "masked_conv2d_V_A_k3", "masked_conv2d_V_B_k3",
       "masked_conv2d_H_A_k3", "masked_conv2d_H_B_k3", "masked_conv2d_B_k5", "masked_conv2d_H_B_k5",
-      "masked_conv2d_V_A_k5"})
-  void matchesPyTorch(String name) {
+      "masked_conv2d_V_A_k5");
+  }
+
+  @ParameterizedTest
+  @MethodSource("cases")
+  void matchesPyTorch(String name, Backend backend) {
     Safetensors g = golden(name);
     assertEquals("masked_conv2d", g.meta("op"));
     Mask mask = Mask.valueOf(g.meta("mask_name"));
     assertEquals(meta(g, "mask"), mask.code, "mask codes of Java and the golden script agree");
-    ConvChecks.goldenCase(name, conv(mask));
+    ConvChecks.goldenCase(name, conv(mask), backend.device());
   }
 
   @ParameterizedTest

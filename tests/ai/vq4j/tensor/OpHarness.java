@@ -2,15 +2,19 @@ package ai.vq4j.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.vq4j.io.Safetensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
 
 /**
  * The one op-test harness (after ggml's test-backend-ops): golden values written by PyTorch
@@ -116,6 +120,28 @@ final class OpHarness {
 
   static boolean gpuPresent() {
     return Device.cudaDeviceCount() > 0;
+  }
+
+  /**
+   * The backends every golden test runs on. CUDA is skipped, visibly, where there is no GPU; on a GPU
+   * machine an op that has no CUDA kernel yet fails there with the native "no CUDA kernel" error.
+   */
+  enum Backend {
+    CPU,
+    CUDA;
+
+    Device device() {
+      if (this == CPU) {
+        return Device.CPU;
+      }
+      assumeTrue(gpuPresent(), "no CUDA GPU on this machine: the CUDA run of this test needs one");
+      return Device.cuda(0);
+    }
+  }
+
+  /** Every case on every backend, for a parameterized test taking (String name, Backend backend). */
+  static Stream<Arguments> onEveryBackend(String... cases) {
+    return Arrays.stream(cases).flatMap(c -> Arrays.stream(Backend.values()).map(b -> Arguments.of(c, b)));
   }
 
   /** Tensors that live as long as one test; closed together. */

@@ -4,12 +4,15 @@ import static ai.vq4j.tensor.OpHarness.*;
 
 import ai.vq4j.io.Safetensors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class VqCodebookUpdateOpTest {
-  @Test
-  void emaUpdateMatchesPyTorch() {
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void emaUpdateMatchesPyTorch(Backend backend) {
     Safetensors g = golden("vq_ema_update");
-    try (Scope s = new Scope()) {
+    try (Scope s = new Scope(backend.device())) {
       Tensor emaCount = s.f(g, "ema_count_in");
       Tensor emaSum = s.f(g, "ema_sum_in");
       Tensor codebook = s.zerosLike(g, "codebook_out");

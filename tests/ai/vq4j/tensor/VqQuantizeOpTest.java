@@ -8,14 +8,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import ai.vq4j.io.Safetensors;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class VqQuantizeOpTest {
-  @Test
-  void matchesPyTorch() {
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void matchesPyTorch(Backend backend) {
     Safetensors g = golden("vq_quantize");
     float beta = metaF(g, "beta");
     float codebookWeight = metaF(g, "codebook_weight");
-    try (Scope s = new Scope()) {
+    try (Scope s = new Scope(backend.device())) {
       Tensor zE = s.f(g, "z_e");
       Tensor codebook = s.f(g, "codebook");
       Tensor codes = s.intZeros(g.shape("codes"));
