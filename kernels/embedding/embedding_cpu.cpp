@@ -1,13 +1,13 @@
 // CPU embedding lookup and its gradient.
 #include "embedding.h"
 
+#include <cstring>
+
 #include "index_check.h"
 #include "scatter_by_code.h"
 
-#include <cstring>
-
-
 namespace vq4j {
+
 // table[k, d], ids[rows] -> y[rows, d]
 int embedding_fwd_cpu(vq4j_ctx* ctx, const float* table, const int* ids, float* y, int rows, int d, int k) {
   VQ4J_TRY(check_indices(ctx, "ids", ids, rows, k));

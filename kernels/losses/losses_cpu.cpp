@@ -1,9 +1,9 @@
 // CPU losses: mean squared error and softmax cross-entropy.
 #include "losses.h"
 
-#include "index_check.h"
-
 #include <cmath>
+
+#include "index_check.h"
 
 namespace vq4j {
 namespace {

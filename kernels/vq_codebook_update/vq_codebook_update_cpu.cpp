@@ -1,10 +1,10 @@
 // CPU EMA codebook update (Sonnet VectorQuantizerEMA without zero-debiasing).
 #include "vq_codebook_update.h"
-#include "index_check.h"
-#include "scatter_by_code.h"
 
 #include <cstring>
 
+#include "index_check.h"
+#include "scatter_by_code.h"
 
 namespace vq4j {
 

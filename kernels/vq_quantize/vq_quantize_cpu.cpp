@@ -1,9 +1,6 @@
 // CPU quantizer: nearest code by a BLAS distance product, its loss, gradients and usage statistics.
 #include "vq_quantize.h"
 
-#include "index_check.h"
-#include "scatter_by_code.h"
-
 #include <cblas.h>
 
 #include <algorithm>
@@ -11,8 +8,9 @@
 #include <cstring>
 #include <limits>
 
-
+#include "index_check.h"
 #include "losses/losses.h"
+#include "scatter_by_code.h"
 
 namespace vq4j {
 namespace {
