@@ -1,0 +1,138 @@
+package ai.vq4j.model;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+
+/**
+ * The shape of a VQ-VAE and its quantizer. Plain fields so that it serialises to the JSON stored in every
+ * checkpoint; {@link #validate()} names the first field that is out of range.
+ *
+ * <p>Two architectures (see ../shared/REFERENCE.md): {@code stem = true} is Sonnet's example (encoder: conv
+ * 4x4 s2 to hidden/2, ReLU, conv 4x4 s2 to hidden, ReLU, conv 3x3, residual stack with a final ReLU, 1x1 conv
+ * to D; decoder: conv 3x3 D to hidden, residual stack, transposed conv 4x4 s2 to hidden/2, ReLU, transposed
+ * conv 4x4 s2 to the image channels). {@code stem = false} is the paper's CIFAR net (section 4.1): two convs
+ * 4x4 s2 with all layers {@code hidden} wide, then the residual blocks, whose output is z_e (so D must
+ * equal hidden); the decoder is the residual blocks then two transposed convs 4x4 s2.
+ */
+public final class VqVaeConfig {
+  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+  public String preset = "custom";
+  public int imageChannels = 1;
+  public int imageSize = 32;
+  public int hidden = 128;
+  public int residualHidden = 32;
+  public int residualBlocks = 2;
+  public boolean stem = true;
+  public int embeddingDim = 64;
+  public int numEmbeddings = 512;
+  public float beta = 0.25f;
+  public boolean ema = false;
+  public float emaDecay = 0.99f;
+  public float emaEpsilon = 1e-5f;
+  /** A code whose usage EMA falls under this is dead (and restarted when restarts are on). */
+  public float deadCodeThreshold = 0.1f;
+  public boolean restartDeadCodes = true;
+  /** Codebook from K random encoder outputs of the first training batch. */
+  public boolean initCodebookFromData = true;
+  public long seed = 1;
+
+  /** Sonnet's VQ-VAE example: 128 hidden, 32 residual hidden, 2 residual blocks, D = 64, K = 512. */
+  public static VqVaeConfig sonnet(int imageChannels) {
+    VqVaeConfig c = new VqVaeConfig();
+    c.preset = "sonnet";
+    c.imageChannels = imageChannels;
+    return c;
+  }
+
+  /** The paper's CIFAR-10 net: 256 channels everywhere, 2 residual blocks, D = 256, K = 512. */
+  public static VqVaeConfig paper(int imageChannels) {
+    VqVaeConfig c = new VqVaeConfig();
+    c.preset = "paper";
+    c.imageChannels = imageChannels;
+    c.hidden = 256;
+    c.residualHidden = 256;
+    c.residualBlocks = 2;
+    c.stem = false;
+    c.embeddingDim = 256;
+    c.numEmbeddings = 512;
+    return c;
+  }
+
+  /** The named preset: "sonnet" or "paper". */
+  public static VqVaeConfig preset(String name, int imageChannels) {
+    switch (name) {
+      case "sonnet": return sonnet(imageChannels);
+      case "paper": return paper(imageChannels);
+      default: throw new IllegalArgumentException("unknown preset '" + name + "' (known: sonnet, paper)");
+    }
+  }
+
+  /** Latent grid side: two stride-2 stages. */
+  public int latentSize() {
+    return imageSize / 4;
+  }
+
+  public VqVaeConfig validate() {
+    positive("imageChannels", imageChannels);
+    positive("hidden", hidden);
+    positive("residualHidden", residualHidden);
+    if (residualBlocks < 0) {
+      throw new IllegalArgumentException("config field residualBlocks must be >= 0, got " + residualBlocks);
+    }
+    positive("embeddingDim", embeddingDim);
+    positive("numEmbeddings", numEmbeddings);
+    if (imageSize < 4 || imageSize % 4 != 0) {
+      throw new IllegalArgumentException("config field imageSize must be a positive multiple of 4, got " + imageSize);
+    }
+    if (stem && hidden % 2 != 0) {
+      throw new IllegalArgumentException("config field hidden must be even with stem = true, got " + hidden);
+    }
+    if (!stem && embeddingDim != hidden) {
+      throw new IllegalArgumentException("config field embeddingDim must equal hidden (" + hidden
+          + ") with stem = false (the paper's net has no projection), got " + embeddingDim);
+    }
+    if (!(beta >= 0) || Float.isInfinite(beta)) {
+      throw new IllegalArgumentException("config field beta must be >= 0, got " + beta);
+    }
+    if (!(emaDecay > 0 && emaDecay < 1)) {
+      throw new IllegalArgumentException("config field emaDecay must be in (0, 1), got " + emaDecay);
+    }
+    if (!(emaEpsilon > 0)) {
+      throw new IllegalArgumentException("config field emaEpsilon must be > 0, got " + emaEpsilon);
+    }
+    if (!(deadCodeThreshold >= 0)) {
+      throw new IllegalArgumentException("config field deadCodeThreshold must be >= 0, got " + deadCodeThreshold);
+    }
+    return this;
+  }
+
+  private static void positive(String field, int value) {
+    if (value < 1) {
+      throw new IllegalArgumentException("config field " + field + " must be >= 1, got " + value);
+    }
+  }
+
+  public String toJson() {
+    return GSON.toJson(this);
+  }
+
+  /** Parses and validates; a malformed document names what is wrong. */
+  public static VqVaeConfig fromJson(String json) {
+    VqVaeConfig c;
+    try {
+      c = GSON.fromJson(json, VqVaeConfig.class);
+    } catch (JsonParseException e) {
+      throw new IllegalArgumentException("VQ-VAE config is not valid JSON: " + e.getMessage(), e);
+    }
+    if (c == null) {
+      throw new IllegalArgumentException("VQ-VAE config is empty");
+    }
+    return c.validate();
+  }
+
+  public VqVaeConfig copy() {
+    return fromJson(toJson());
+  }
+}

@@ -1,0 +1,65 @@
+package ai.vq4j.nn;
+
+import ai.vq4j.tensor.DType;
+import ai.vq4j.tensor.Device;
+import ai.vq4j.tensor.Tensor;
+import java.util.Arrays;
+
+/**
+ * A named learnable tensor and its gradient, on one device. Backward passes overwrite {@link #grad()}
+ * (every parameter is used once per forward pass). A parameter that is not {@link #trainable()} (the EMA
+ * codebook) is updated by its layer, not by the optimizer.
+ */
+public final class Parameter implements AutoCloseable {
+  private final String name;
+  private final Tensor value;
+  private final Tensor grad;
+  private final boolean trainable;
+
+  Parameter(String name, Device device, float[] init, boolean trainable, int... shape) {
+    this.name = name;
+    this.value = Tensor.of(device, init, shape);
+    this.grad = Tensor.zeros(device, DType.FLOAT32, shape);
+    this.trainable = trainable;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Tensor value() {
+    return value;
+  }
+
+  public Tensor grad() {
+    return grad;
+  }
+
+  public boolean trainable() {
+    return trainable;
+  }
+
+  public int[] shape() {
+    return value.shape();
+  }
+
+  /** Overwrites the value, checking the shape; used when loading weights. */
+  public void load(float[] values, int[] shape) {
+    if (!Arrays.equals(shape, value.shape())) {
+      throw new IllegalArgumentException("parameter " + name + ": expected shape " + Arrays.toString(value.shape())
+          + ", got " + Arrays.toString(shape));
+    }
+    value.copyFrom(values);
+  }
+
+  @Override
+  public void close() {
+    value.close();
+    grad.close();
+  }
+
+  @Override
+  public String toString() {
+    return name + " " + value.describe();
+  }
+}

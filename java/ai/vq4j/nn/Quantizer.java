@@ -1,0 +1,238 @@
+package ai.vq4j.nn;
+
+import ai.vq4j.tensor.DType;
+import ai.vq4j.tensor.Device;
+import ai.vq4j.tensor.Ops;
+import ai.vq4j.tensor.Rng;
+import ai.vq4j.tensor.Tensor;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The vector quantizer (paper section 3.1): each D-vector of z_e[N, H, W, D] is replaced by its nearest
+ * codebook row (L2, ties to the lowest index), with the straight-through gradient to z_e. The two variants
+ * differ in how the codebook learns: {@link VectorQuantizer} by the codebook loss, {@link
+ * VectorQuantizerEma} by exponential moving averages. Both track, every training step, the perplexity of
+ * code use and an EMA of each code's use, and can restart dead codes (Jukebox): a code whose usage EMA
+ * falls under a threshold takes a random encoder output of the current batch.
+ */
+public abstract class Quantizer implements AutoCloseable {
+  /** Usage EMA decay: a code unused for n steps has usage 0.99^n of what it had. */
+  static final double USAGE_DECAY = 0.99;
+
+  protected final int k;
+  protected final int d;
+  protected final float beta;
+  protected final Device device;
+  protected final Parameter codebook;
+  private final float deadCodeThreshold;
+  private final float[] usage;
+  private Tensor zE;
+  private Tensor codes;
+  private Tensor zQ;
+  private Tensor dzE;
+  private final Tensor loss;
+  private final Tensor counts;
+  private final Tensor perplexity;
+  private int deadCodes;
+
+  protected Quantizer(String name, Device device, Rng rng, int k, int d, float beta, float deadCodeThreshold,
+      boolean trainable) {
+    if (k < 1 || d < 1) {
+      throw new IllegalArgumentException("quantizer needs K >= 1 and D >= 1, got K = " + k + ", D = " + d);
+    }
+    this.k = k;
+    this.d = d;
+    this.beta = beta;
+    this.device = device;
+    this.deadCodeThreshold = deadCodeThreshold;
+    float[] init = new float[k * d];
+    for (int i = 0; i < init.length; i++) {
+      init[i] = (float) ((rng.nextDouble() * 2 - 1) / k);
+    }
+    this.codebook = new Parameter(name + ".codebook", device, init, trainable, k, d);
+    this.usage = new float[k];
+    Arrays.fill(usage, 1f);
+    this.loss = Tensor.zeros(device, DType.FLOAT32, 1);
+    this.counts = Tensor.zeros(device, DType.FLOAT32, k);
+    this.perplexity = Tensor.zeros(device, DType.FLOAT32, 1);
+  }
+
+  /**
+   * z_q for z_e[..., D]; in training, also the variant's codebook update. The returned tensor, the codes,
+   * the loss and the statistics stay valid until the next call.
+   */
+  public Tensor forward(Tensor zE, boolean training) {
+    if (zE.dim(-1) != d) {
+      throw new IllegalArgumentException("quantizer: z_e must end in D = " + d + ", got " + zE.describe());
+    }
+    this.zE = zE;
+    int[] shape = zE.shape();
+    codes = Buffers.ensure(codes, device, DType.INT32, Arrays.copyOf(shape, shape.length - 1));
+    zQ = Buffers.ensure(zQ, device, shape);
+    Ops.vqQuantizeForward(zE, codebook.value(), codes, zQ);
+    Ops.vqLoss(zE, zQ, loss);
+    Ops.vqStats(codes, counts, perplexity);
+    if (training) {
+      update(zE, codes);
+    }
+    return zQ;
+  }
+
+  /** The variant's codebook update after quantization (none for the loss-trained codebook). */
+  protected abstract void update(Tensor zE, Tensor codes);
+
+  /** The weight of mean||z_e - z_q||^2 in this variant's loss. */
+  public abstract float lossWeight();
+
+  /** dz_e from dz_q: straight-through plus beta times the commitment gradient; the codebook gradient too. */
+  public Tensor backward(Tensor dzQ) {
+    dzE = Buffers.ensure(dzE, device, zE.shape());
+    Tensor dCodebook = codebook.trainable() ? codebook.grad() : null;
+    Ops.vqQuantizeBackward(zE, zQ, codes, dzQ, dzE, dCodebook, beta, 1f);
+    return dzE;
+  }
+
+  /** mean||z_e - z_q||^2 of the last forward (one float, on the device). */
+  public Tensor rawLoss() {
+    return loss;
+  }
+
+  /** The codes of the last forward: int32[N, H, W]. */
+  public Tensor codes() {
+    return codes;
+  }
+
+  public Tensor counts() {
+    return counts;
+  }
+
+  public Tensor perplexity() {
+    return perplexity;
+  }
+
+  public Parameter codebook() {
+    return codebook;
+  }
+
+  public int numCodes() {
+    return k;
+  }
+
+  public int dim() {
+    return d;
+  }
+
+  public float beta() {
+    return beta;
+  }
+
+  /** Codes whose usage EMA is under the threshold after the last {@link #trackUsage}. */
+  public int deadCodes() {
+    return deadCodes;
+  }
+
+  /** The usage EMA of each code (a copy), for checkpoints. */
+  public float[] usage() {
+    return usage.clone();
+  }
+
+  public void restoreUsage(float[] saved) {
+    if (saved.length != k) {
+      throw new IllegalArgumentException("usage: expected " + k + " values, got " + saved.length);
+    }
+    System.arraycopy(saved, 0, usage, 0, k);
+  }
+
+  /**
+   * Folds the last forward's code counts into the usage EMA and counts dead codes. With restart on,
+   * each dead code is reset to a random z_e row of the last forward (and its usage to 1); returns the
+   * restarted codes (empty when none), so the optimizer can reset their state.
+   */
+  public int[] trackUsage(boolean restart, Rng rng) {
+    float[] n = counts.toFloatArray();
+    int dead = 0;
+    for (int j = 0; j < k; j++) {
+      usage[j] = (float) (USAGE_DECAY * usage[j] + (1 - USAGE_DECAY) * n[j]);
+      if (usage[j] < deadCodeThreshold) {
+        dead++;
+      }
+    }
+    deadCodes = dead;
+    if (!restart || dead == 0) {
+      return new int[0];
+    }
+    float[] z = zE.toFloatArray();
+    int rows = z.length / d;
+    float[] book = codebook.value().toFloatArray();
+    int[] restarted = new int[dead];
+    int r = 0;
+    for (int j = 0; j < k; j++) {
+      if (usage[j] < deadCodeThreshold) {
+        int row = rng.nextInt(rows);
+        System.arraycopy(z, row * d, book, j * d, d);
+        usage[j] = 1f;
+        restarted[r++] = j;
+      }
+    }
+    codebook.value().copyFrom(book);
+    onRestart(restarted, book);
+    deadCodes = 0;
+    return restarted;
+  }
+
+  /** Lets a variant reset its own state for restarted codes (the new rows are in book). */
+  protected void onRestart(int[] restarted, float[] book) {}
+
+  /**
+   * Sets the codebook to k distinct random rows of z_e (which must hold at least k vectors), so that
+   * every code starts where the encoder puts its outputs.
+   */
+  public void initFromData(Tensor zE, Rng rng) {
+    float[] z = zE.toFloatArray();
+    int rows = z.length / d;
+    if (rows < k) {
+      throw new IllegalArgumentException("codebook init from data needs at least K = " + k + " vectors, the batch has "
+          + rows + " (use a larger batch, or turn the option off)");
+    }
+    int[] order = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      order[i] = i;
+    }
+    rng.shuffle(order);
+    float[] book = new float[k * d];
+    for (int j = 0; j < k; j++) {
+      System.arraycopy(z, order[j] * d, book, j * d, d);
+    }
+    codebook.value().copyFrom(book);
+    resetCodeStatistics();
+  }
+
+  /**
+   * Forgets every code's history: usage back to 1, and the variant's statistics restarted from the current
+   * codebook (for the EMA variant N_i = 1, m_i = e_i). For a codebook set from outside, e.g. in tests.
+   */
+  public void resetCodeStatistics() {
+    Arrays.fill(usage, 1f);
+    int[] all = new int[k];
+    for (int j = 0; j < k; j++) {
+      all[j] = j;
+    }
+    onRestart(all, codebook.value().toFloatArray());
+  }
+
+  /** Named state besides the codebook (EMA statistics), for checkpoints. */
+  public List<Tensor> stateTensors() {
+    return List.of();
+  }
+
+  public List<String> stateNames() {
+    return List.of();
+  }
+
+  @Override
+  public void close() {
+    codebook.close();
+    Buffers.close(codes, zQ, dzE, loss, counts, perplexity);
+  }
+}

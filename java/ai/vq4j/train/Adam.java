@@ -1,0 +1,113 @@
+package ai.vq4j.train;
+
+import ai.vq4j.nn.Parameter;
+import ai.vq4j.tensor.DType;
+import ai.vq4j.tensor.Ops;
+import ai.vq4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * PyTorch's Adam (L2 weight decay added to the gradient) over the trainable parameters, with first and
+ * second moments in native memory beside them. The step count t and the moments are the whole state.
+ */
+public final class Adam implements AutoCloseable {
+  private final List<Parameter> params = new ArrayList<>();
+  private final List<Tensor> m = new ArrayList<>();
+  private final List<Tensor> v = new ArrayList<>();
+  private final double lr;
+  private final double beta1;
+  private final double beta2;
+  private final double eps;
+  private final double weightDecay;
+  private int t;
+
+  public Adam(List<Parameter> parameters, double lr, double beta1, double beta2, double eps, double weightDecay) {
+    if (!(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0) || !(weightDecay >= 0)) {
+      throw new IllegalArgumentException(String.format("Adam: need lr > 0, 0 <= betas < 1, eps > 0, weight decay >= 0;"
+          + " got lr %g, betas (%g, %g), eps %g, weight decay %g", lr, beta1, beta2, eps, weightDecay));
+    }
+    for (Parameter p : parameters) {
+      if (p.trainable()) {
+        params.add(p);
+        m.add(Tensor.zeros(p.value().device(), DType.FLOAT32, p.shape()));
+        v.add(Tensor.zeros(p.value().device(), DType.FLOAT32, p.shape()));
+      }
+    }
+    this.lr = lr;
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.eps = eps;
+    this.weightDecay = weightDecay;
+  }
+
+  public Adam(List<Parameter> parameters, double lr) {
+    this(parameters, lr, 0.9, 0.999, 1e-8, 0);
+  }
+
+  /** One update of every parameter from its current gradient. */
+  public void step() {
+    t++;
+    for (int i = 0; i < params.size(); i++) {
+      Parameter p = params.get(i);
+      Ops.adamStep(p.value(), p.grad(), m.get(i), v.get(i), lr, beta1, beta2, eps, weightDecay, t);
+    }
+  }
+
+  /** Zeroes the moments of rows [row * width, (row + 1) * width) of a parameter (restarted codes). */
+  public void resetRows(Parameter p, int[] rows, int width) {
+    int i = params.indexOf(p);
+    if (i < 0 || rows.length == 0) {
+      return;
+    }
+    for (Tensor moment : List.of(m.get(i), v.get(i))) {
+      float[] values = moment.toFloatArray();
+      for (int r : rows) {
+        java.util.Arrays.fill(values, r * width, (r + 1) * width, 0f);
+      }
+      moment.copyFrom(values);
+    }
+  }
+
+  public int steps() {
+    return t;
+  }
+
+  public void restoreSteps(int steps) {
+    if (steps < 0) {
+      throw new IllegalArgumentException("Adam step count must be >= 0, got " + steps);
+    }
+    t = steps;
+  }
+
+  public double learningRate() {
+    return lr;
+  }
+
+  public List<Parameter> parameters() {
+    return Collections.unmodifiableList(params);
+  }
+
+  public Tensor firstMoment(Parameter p) {
+    return m.get(indexOf(p));
+  }
+
+  public Tensor secondMoment(Parameter p) {
+    return v.get(indexOf(p));
+  }
+
+  private int indexOf(Parameter p) {
+    int i = params.indexOf(p);
+    if (i < 0) {
+      throw new IllegalArgumentException("Adam does not train parameter " + p.name());
+    }
+    return i;
+  }
+
+  @Override
+  public void close() {
+    m.forEach(Tensor::close);
+    v.forEach(Tensor::close);
+  }
+}

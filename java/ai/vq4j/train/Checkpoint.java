@@ -1,0 +1,218 @@
+package ai.vq4j.train;
+
+import ai.vq4j.io.Safetensors;
+import ai.vq4j.model.VqVae;
+import ai.vq4j.model.VqVaeConfig;
+import ai.vq4j.nn.Parameter;
+import ai.vq4j.nn.Quantizer;
+import ai.vq4j.tensor.Device;
+import ai.vq4j.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * VQ-VAE checkpoints in safetensors. Tensors: {@code model.<parameter>} for every parameter (the codebook
+ * included), {@code quantizer.usage} and the EMA state ({@code quantizer.ema_count}, {@code
+ * quantizer.ema_sum}) when there is one, and for a training checkpoint {@code adam.m.<parameter>} and
+ * {@code adam.v.<parameter>}. Metadata: format, layout, the model config (JSON), and for a training
+ * checkpoint the train config, step, Adam's step count, the trainer's RNG state and the data loader's
+ * state. Written to a temporary file and renamed. A file that does not fit is an IOException naming the
+ * file and the tensor or field at fault.
+ */
+public final class Checkpoint {
+  public static final String FORMAT = "vq4j-vqvae-1";
+  public static final String LAYOUT =
+      "NHWC activations; conv weights [Co, kH, kW, Ci]; transposed-conv weights [Ci, kH, kW, Co]";
+
+  private final Path file;
+  private final Safetensors st;
+  private final VqVaeConfig config;
+
+  private Checkpoint(Path file, Safetensors st, VqVaeConfig config) {
+    this.file = file;
+    this.st = st;
+    this.config = config;
+  }
+
+  /** Writes the model alone (no optimizer state): what reconstruct, encode and decode need. */
+  public static void saveModel(Path file, VqVae model) throws IOException {
+    Map<String, Safetensors.Entry> tensors = new LinkedHashMap<>();
+    Map<String, String> meta = new LinkedHashMap<>();
+    putModel(model, tensors, meta);
+    new Safetensors(tensors, meta).write(file);
+  }
+
+  /** Writes everything a resumed run needs to continue exactly. */
+  public static void save(Path file, VqVaeTrainer trainer, TrainConfig trainConfig, String dataState)
+      throws IOException {
+    Map<String, Safetensors.Entry> tensors = new LinkedHashMap<>();
+    Map<String, String> meta = new LinkedHashMap<>();
+    putModel(trainer.model(), tensors, meta);
+    Adam adam = trainer.optimizer();
+    for (Parameter p : adam.parameters()) {
+      tensors.put("adam.m." + p.name(), entry(adam.firstMoment(p)));
+      tensors.put("adam.v." + p.name(), entry(adam.secondMoment(p)));
+    }
+    meta.put("train_config", trainConfig.toJson());
+    meta.put("step", Long.toString(trainer.steps()));
+    meta.put("adam_t", Integer.toString(adam.steps()));
+    meta.put("rng_state", Long.toString(trainer.rng().state()));
+    meta.put("data_variance", Float.toString((float) trainer.dataVariance()));
+    meta.put("data_state", dataState == null ? "" : dataState);
+    new Safetensors(tensors, meta).write(file);
+  }
+
+  private static void putModel(VqVae model, Map<String, Safetensors.Entry> tensors, Map<String, String> meta) {
+    meta.put("format", FORMAT);
+    meta.put("layout", LAYOUT);
+    meta.put("model_config", model.config().toJson());
+    for (Parameter p : model.parameters()) {
+      tensors.put("model." + p.name(), entry(p.value()));
+    }
+    Quantizer q = model.quantizer();
+    tensors.put("quantizer.usage", Safetensors.Entry.of(q.usage(), q.numCodes()));
+    List<Tensor> state = q.stateTensors();
+    for (int i = 0; i < state.size(); i++) {
+      tensors.put("quantizer." + q.stateNames().get(i), entry(state.get(i)));
+    }
+  }
+
+  private static Safetensors.Entry entry(Tensor t) {
+    return Safetensors.Entry.of(t.toFloatArray(), t.shape());
+  }
+
+  /** Reads and checks the header of a checkpoint (format and model config). */
+  public static Checkpoint read(Path file) throws IOException {
+    Safetensors st = Safetensors.read(file);
+    String format = st.metadata().get("format");
+    if (!FORMAT.equals(format)) {
+      throw new IOException(file + ": not a vq4j VQ-VAE checkpoint (metadata format = " + format + ", expected "
+          + FORMAT + ")");
+    }
+    String json = st.metadata().get("model_config");
+    if (json == null) {
+      throw new IOException(file + ": metadata has no model_config");
+    }
+    try {
+      return new Checkpoint(file, st, VqVaeConfig.fromJson(json));
+    } catch (IllegalArgumentException e) {
+      throw new IOException(file + ": model_config: " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads a checkpoint and builds its model on the device. */
+  public static VqVae loadModel(Path file, Device device) throws IOException {
+    return read(file).model(device);
+  }
+
+  public VqVaeConfig config() {
+    return config.copy();
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  public boolean isTrainingCheckpoint() {
+    return st.metadata().containsKey("train_config");
+  }
+
+  /** A new model on the device with this checkpoint's weights and quantizer state. */
+  public VqVae model(Device device) throws IOException {
+    VqVae model = new VqVae(config, device);
+    try {
+      for (Parameter p : model.parameters()) {
+        p.value().copyFrom(floats("model." + p.name(), p.shape()));
+      }
+      Quantizer q = model.quantizer();
+      q.restoreUsage(floats("quantizer.usage", new int[] {q.numCodes()}));
+      List<Tensor> state = q.stateTensors();
+      for (int i = 0; i < state.size(); i++) {
+        state.get(i).copyFrom(floats("quantizer." + q.stateNames().get(i), state.get(i).shape()));
+      }
+    } catch (IOException | RuntimeException e) {
+      model.close();
+      throw e;
+    }
+    return model;
+  }
+
+  public TrainConfig trainConfig() throws IOException {
+    try {
+      return TrainConfig.fromJson(meta("train_config"));
+    } catch (IllegalArgumentException e) {
+      throw new IOException(file + ": train_config: " + e.getMessage(), e);
+    }
+  }
+
+  public long step() throws IOException {
+    return parseLong("step");
+  }
+
+  public double dataVariance() throws IOException {
+    try {
+      return Double.parseDouble(meta("data_variance"));
+    } catch (NumberFormatException e) {
+      throw new IOException(file + ": metadata data_variance is not a number", e);
+    }
+  }
+
+  public String dataState() throws IOException {
+    return meta("data_state");
+  }
+
+  /** Puts the optimizer state, step and RNG of this training checkpoint into a trainer of its model. */
+  public void restore(VqVaeTrainer trainer) throws IOException {
+    Adam adam = trainer.optimizer();
+    for (Parameter p : adam.parameters()) {
+      adam.firstMoment(p).copyFrom(floats("adam.m." + p.name(), p.shape()));
+      adam.secondMoment(p).copyFrom(floats("adam.v." + p.name(), p.shape()));
+    }
+    long adamT = parseLong("adam_t");
+    if (adamT < 0 || adamT > Integer.MAX_VALUE) {
+      throw new IOException(file + ": metadata adam_t = " + adamT + " is out of range");
+    }
+    adam.restoreSteps((int) adamT);
+    trainer.restore(step(), parseLong("rng_state"));
+  }
+
+  private float[] floats(String name, int[] shape) throws IOException {
+    if (!st.has(name)) {
+      throw new IOException(file + ": tensor '" + name + "' is missing");
+    }
+    if (!Arrays.equals(st.shape(name), shape)) {
+      throw new IOException(file + ": tensor '" + name + "' has shape " + Arrays.toString(st.shape(name))
+          + ", the model needs " + Arrays.toString(shape));
+    }
+    if (!"F32".equals(st.tensors().get(name).dtype())) {
+      throw new IOException(file + ": tensor '" + name + "' is " + st.tensors().get(name).dtype() + ", not F32");
+    }
+    float[] values = st.floats(name);
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) {
+        throw new IOException(file + ": tensor '" + name + "' holds a non-finite value at element " + i);
+      }
+    }
+    return values;
+  }
+
+  private String meta(String key) throws IOException {
+    String v = st.metadata().get(key);
+    if (v == null) {
+      throw new IOException(file + ": metadata has no '" + key + "' (not a training checkpoint?)");
+    }
+    return v;
+  }
+
+  private long parseLong(String key) throws IOException {
+    try {
+      return Long.parseLong(meta(key));
+    } catch (NumberFormatException e) {
+      throw new IOException(file + ": metadata " + key + " = '" + meta(key) + "' is not an integer", e);
+    }
+  }
+}
