@@ -1,0 +1,151 @@
+package ai.vq4j.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.vq4j.tensor.DType;
+import ai.vq4j.tensor.Device;
+import ai.vq4j.tensor.Rng;
+import ai.vq4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The quantizers: straight-through and the two loss gradients against finite differences of the terms
+ * they differentiate (codes held fixed, which they are for steps smaller than the nearest-code margin),
+ * usage tracking, dead-code restart, codebook init from data.
+ */
+class QuantizerTest {
+  static final Device CPU = Device.CPU;
+
+  @Test
+  void straightThroughAndCommitmentGradient() {
+    Rng rng = new Rng(3);
+    try (VectorQuantizer q = new VectorQuantizer("q", CPU, rng, 7, 3, 0.25f, 0.1f);
+         Tensor zE = Tensor.of(CPU, LayerGradientTest.randn(rng, 2 * 3 * 3 * 3), 2, 3, 3, 3)) {
+      q.codebook().value().copyFrom(LayerGradientTest.randn(rng, 21));
+      float[] g = LayerGradientTest.randn(rng, 54);
+      q.forward(zE, false);
+      int[] codes = q.codes().toIntArray();
+      float[] zQ = q.forward(zE, false).toFloatArray();
+      try (Tensor dzQ = Tensor.of(CPU, g, zE.shape())) {
+        float[] dzE = q.backward(dzQ).toFloatArray();
+        // Surrogate of the straight-through estimator: sum(z_e * g) + beta * mean||z_e - sg[z_q]||^2.
+        LayerGradientTest.compare("dz_e", zE, dzE, () -> {
+          float[] z = zE.toFloatArray();
+          double s = LayerGradientTest.dot(z, g);
+          double c = 0;
+          for (int i = 0; i < z.length; i++) {
+            c += (z[i] - zQ[i]) * (z[i] - zQ[i]);
+          }
+          return s + 0.25 * c / z.length;
+        });
+        float[] dBook = q.codebook().grad().toFloatArray();
+        float[] z = zE.toFloatArray();
+        // Codebook term: mean||sg[z_e] - e_code||^2 over every element.
+        LayerGradientTest.compare("dcodebook", q.codebook().value(), dBook, () -> {
+          float[] e = q.codebook().value().toFloatArray();
+          double c = 0;
+          for (int r = 0; r < codes.length; r++) {
+            for (int j = 0; j < 3; j++) {
+              double diff = z[r * 3 + j] - e[codes[r] * 3 + j];
+              c += diff * diff;
+            }
+          }
+          return c / z.length;
+        });
+      }
+      assertEquals(1.25f, q.lossWeight());
+    }
+  }
+
+  @Test
+  void emaVariantTrainsNoCodebookByGradient() {
+    Rng rng = new Rng(4);
+    try (VectorQuantizerEma q = new VectorQuantizerEma("q", CPU, rng, 5, 2, 0.25f, 0.99f, 1e-5f, 0.1f);
+         Tensor zE = Tensor.of(CPU, LayerGradientTest.randn(rng, 16), 2, 2, 2, 2);
+         Tensor dzQ = Tensor.zeros(CPU, DType.FLOAT32, 2, 2, 2, 2)) {
+      assertTrue(!q.codebook().trainable());
+      float[] before = q.codebook().value().toFloatArray();
+      q.forward(zE, false);
+      assertArrayEquals(before, q.codebook().value().toFloatArray(), "no update outside training");
+      q.forward(zE, true);
+      assertTrue(!java.util.Arrays.equals(before, q.codebook().value().toFloatArray()), "EMA update in training");
+      q.backward(dzQ);
+      assertEquals(0.25f, q.lossWeight());
+    }
+  }
+
+  @Test
+  void deadCodesAreCountedAndRestartedFromTheBatch() {
+    Rng rng = new Rng(5);
+    for (boolean ema : new boolean[] {false, true}) {
+      try (Quantizer q = ema ? new VectorQuantizerEma("q", CPU, rng, 4, 2, 0.25f, 0.99f, 1e-5f, 0.5f)
+               : new VectorQuantizer("q", CPU, rng, 4, 2, 0.25f, 0.5f);
+           Tensor zE = Tensor.of(CPU, new float[] {0, 0, 0.1f, 0, 0, 0.1f, 0.05f, 0.05f}, 1, 2, 2, 2)) {
+        // Codes 1..3 sit far away: every vector goes to code 0.
+        q.codebook().value().copyFrom(new float[] {0, 0, 50, 50, -50, 50, 50, -50});
+        q.resetCodeStatistics();
+        int steps = 0;
+        int[] restarted;
+        do {
+          q.forward(zE, false);
+          restarted = q.trackUsage(false, rng);
+          steps++;
+        } while (q.deadCodes() == 0 && steps < 200);
+        // Usage starts at 1 and decays by 0.99 a step: under 0.5 after 69 unused steps.
+        assertEquals(69, steps, "steps until the unused codes count as dead");
+        assertEquals(3, q.deadCodes());
+        assertEquals(0, restarted.length, "no restart when restarts are off");
+        q.forward(zE, false);
+        restarted = q.trackUsage(true, rng);
+        assertArrayEquals(new int[] {1, 2, 3}, restarted);
+        assertEquals(0, q.deadCodes());
+        float[] book = q.codebook().value().toFloatArray();
+        float[] z = zE.toFloatArray();
+        for (int j : restarted) {
+          boolean fromBatch = false;
+          for (int r = 0; r < 4; r++) {
+            fromBatch |= book[j * 2] == z[r * 2] && book[j * 2 + 1] == z[r * 2 + 1];
+          }
+          assertTrue(fromBatch, "restarted code " + j + " is an encoder output of the batch");
+        }
+        if (ema) {
+          float[] count = q.stateTensors().get(0).toFloatArray();
+          float[] sum = q.stateTensors().get(1).toFloatArray();
+          for (int j : restarted) {
+            assertEquals(1f, count[j], "EMA count reset");
+            assertEquals(book[j * 2], sum[j * 2], "EMA sum reset to the new vector");
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void initFromDataTakesDistinctBatchVectors() {
+    Rng rng = new Rng(6);
+    try (VectorQuantizer q = new VectorQuantizer("q", CPU, rng, 4, 1, 0.25f, 0.1f);
+         Tensor zE = Tensor.of(CPU, new float[] {1, 2, 3, 4, 5, 6}, 1, 2, 3, 1);
+         Tensor small = Tensor.of(CPU, new float[] {1, 2}, 1, 1, 2, 1)) {
+      q.initFromData(zE, rng);
+      float[] book = q.codebook().value().toFloatArray();
+      assertEquals(4, java.util.Arrays.stream(new double[] {book[0], book[1], book[2], book[3]}).distinct().count());
+      for (float v : book) {
+        assertTrue(v >= 1 && v <= 6 && v == Math.rint(v), "codebook value " + v + " comes from the batch");
+      }
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> q.initFromData(small, rng));
+      assertTrue(e.getMessage().contains("at least K = 4"), e.getMessage());
+    }
+  }
+
+  @Test
+  void wrongDimensionIsRejected() {
+    try (VectorQuantizer q = new VectorQuantizer("q", CPU, new Rng(1), 4, 3, 0.25f, 0.1f);
+         Tensor zE = Tensor.zeros(CPU, DType.FLOAT32, 1, 2, 2, 2)) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> q.forward(zE, true));
+      assertTrue(e.getMessage().contains("D = 3"), e.getMessage());
+    }
+  }
+}
