@@ -153,7 +153,8 @@ public final class IdxReader {
         try {
           return new Source(file, new GZIPInputStream(raw, 1 << 16), true);
         } catch (ZipException | EOFException e) {
-          throw new DatasetException(file, "corrupt gzip stream (bad gzip header: " + e.getMessage() + ")", e);
+          throw new DatasetException(file, "corrupt gzip stream (bad gzip header: "
+              + (e.getMessage() != null ? e.getMessage() : "it ends early") + ")", e);
         }
       } catch (IOException | RuntimeException e) {
         raw.close();
@@ -177,7 +178,7 @@ public final class IdxReader {
           throw e;
         }
         throw new DatasetException(file, "corrupt or truncated gzip stream after " + (before + got)
-            + " uncompressed bytes: " + e.getMessage(), e);
+            + " uncompressed bytes: " + (e.getMessage() != null ? e.getMessage() : "it ends early"), e);
       }
       return got;
     }
