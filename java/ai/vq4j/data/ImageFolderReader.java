@@ -1,0 +1,290 @@
+package ai.vq4j.data;
+
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+
+/**
+ * Reads a folder of PNG and JPEG images (via {@code javax.imageio}) into one uint8 set of a size the
+ * caller chooses, optionally labelled by class subfolders.
+ *
+ * <p><b>Layout.</b> Without labels, the image files directly in the folder are read (subfolders are
+ * ignored). With labels, every subfolder is a class: the sorted subfolder names are the class names and
+ * their positions the labels; an empty class folder, or an image lying beside the class folders, is an
+ * error rather than a silently missing class or image. Files are read in sorted name order, so a folder
+ * always gives the same set. Files without a {@code .png}, {@code .jpg} or {@code .jpeg} extension are
+ * skipped (a README beside the images is fine); a file with one of those extensions that ImageIO cannot
+ * decode is a {@link DatasetException} naming it.
+ *
+ * <p><b>Size.</b> Real photos come in all sizes, so each image is scaled to cover the target (the shorter
+ * side relative to the target fits exactly) and the excess is cropped from the center, keeping the
+ * aspect ratio. The scaling is separable with a triangle (bilinear) filter whose support widens with
+ * the reduction, so downscaling averages every source pixel (no aliasing, like Pillow's antialiased
+ * bilinear) and upscaling interpolates bilinearly. It is plain Java arithmetic rather than Java2D, so the
+ * result does not depend on rendering hints or the JDK; an image already of the target size is copied
+ * unchanged.
+ *
+ * <p><b>Colour.</b> The caller chooses 1 (grey) or 3 (RGB) output channels. Grey sources are read from
+ * their raster samples (Java's colour conversion would change grey values), RGB to grey is ITU-R BT.601
+ * luma (0.299 R + 0.587 G + 0.114 B, as Pillow's "L" mode), and transparent pixels are composited over
+ * black, the background that padding uses too.
+ */
+public final class ImageFolderReader {
+  private final int height;
+  private final int width;
+  private final int channels;
+
+  /**
+   * A reader producing images of height × width × channels.
+   *
+   * @param channels 1 for grey, 3 for RGB
+   */
+  public ImageFolderReader(int height, int width, int channels) {
+    if (height <= 0 || width <= 0 || height > IdxReader.MAX_SIDE || width > IdxReader.MAX_SIDE) {
+      throw new IllegalArgumentException("target size " + height + "x" + width + " must be 1.." + IdxReader.MAX_SIDE);
+    }
+    if (channels != 1 && channels != 3) {
+      throw new IllegalArgumentException("channels must be 1 (grey) or 3 (RGB), not " + channels);
+    }
+    this.height = height;
+    this.width = width;
+    this.channels = channels;
+  }
+
+  /** Whether a file name has an extension this reader reads. */
+  public static boolean isImageFile(Path file) {
+    String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    return !n.startsWith(".") && (n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg"));
+  }
+
+  /**
+   * Reads the folder.
+   *
+   * @param labelsFromSubfolders true: each subfolder is a class; false: the images in dir, unlabelled
+   */
+  public Dataset read(Path dir, boolean labelsFromSubfolders) throws IOException {
+    List<Path> files = new ArrayList<>();
+    List<Integer> labels = new ArrayList<>();
+    List<String> classNames = new ArrayList<>();
+    if (labelsFromSubfolders) {
+      List<Path> loose = list(dir).stream().filter(p -> !Files.isDirectory(p) && isImageFile(p)).toList();
+      if (!loose.isEmpty()) {
+        throw new DatasetException(dir, loose.size() + " image(s) beside the class subfolders (e.g. "
+            + loose.get(0).getFileName() + "); move them into a class folder or read without labels");
+      }
+      for (Path sub : list(dir)) {
+        if (!Files.isDirectory(sub) || sub.getFileName().toString().startsWith(".")) {
+          continue;
+        }
+        List<Path> images = images(sub);
+        if (images.isEmpty()) {
+          throw new DatasetException(sub, "class folder holds no .png/.jpg/.jpeg images");
+        }
+        for (Path p : images) {
+          files.add(p);
+          labels.add(classNames.size());
+        }
+        classNames.add(sub.getFileName().toString());
+      }
+      if (classNames.isEmpty()) {
+        throw new DatasetException(dir, "no class subfolders (read it without labels for a flat folder)");
+      }
+    } else {
+      files.addAll(images(dir));
+      if (files.isEmpty()) {
+        throw new DatasetException(dir, "holds no .png/.jpg/.jpeg images");
+      }
+    }
+    int imageSize = height * width * channels;
+    if ((long) files.size() * imageSize > IdxReader.MAX_BYTES) {
+      throw new DatasetException(dir, files.size() + " images of " + height + "x" + width + "x" + channels
+          + " do not fit one Java array");
+    }
+    byte[] pixels = new byte[files.size() * imageSize];
+    for (int i = 0; i < files.size(); i++) {
+      readInto(files.get(i), pixels, i * imageSize);
+    }
+    String name = dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
+    int[] y = labelsFromSubfolders ? labels.stream().mapToInt(Integer::intValue).toArray() : null;
+    return new Dataset(name, files.size(), height, width, channels, pixels, null, y, classNames);
+  }
+
+  /** Reads one image file, scaled and cropped to the target, into dst at offset (HWC uint8). */
+  public void readInto(Path file, byte[] dst, int offset) throws IOException {
+    BufferedImage image;
+    try {
+      image = ImageIO.read(file.toFile());
+    } catch (IOException | RuntimeException e) {
+      throw new DatasetException(file, "unreadable image: " + e, e);
+    }
+    if (image == null) {
+      if (!Files.exists(file)) {
+        throw new DatasetException(file, "no such file");
+      }
+      throw new DatasetException(file, "unreadable image: no ImageIO decoder recognises its contents "
+          + "(not a valid PNG or JPEG)");
+    }
+    float[] planes;
+    try {
+      planes = pixels(image);
+    } catch (RuntimeException e) {
+      throw new DatasetException(file, "unreadable image: cannot decode its pixels: " + e, e);
+    }
+    float[] out = resize(planes, image.getHeight(), image.getWidth(), channels, height, width);
+    for (int k = 0; k < out.length; k++) {
+      dst[offset + k] = (byte) Math.max(0, Math.min(255, Math.round(out[k])));
+    }
+  }
+
+  /** The image as HWC floats in 0..255 with the target channel count. */
+  private float[] pixels(BufferedImage image) {
+    int h = image.getHeight();
+    int w = image.getWidth();
+    float[] out = new float[h * w * channels];
+    ColorModel cm = image.getColorModel();
+    Raster raster = image.getRaster();
+    boolean grey = cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY && raster.getNumBands() <= 2;
+    if (grey) {
+      float scale = 255f / ((1 << cm.getComponentSize(0)) - 1);
+      boolean alpha = raster.getNumBands() == 2;
+      float alphaScale = alpha ? 1f / ((1 << cm.getComponentSize(1)) - 1) : 0;
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          float v = raster.getSample(x, y, 0) * scale;
+          if (alpha) {
+            v *= raster.getSample(x, y, 1) * alphaScale;
+          }
+          for (int c = 0; c < channels; c++) {
+            out[(y * w + x) * channels + c] = v;
+          }
+        }
+      }
+      return out;
+    }
+    int[] row = new int[w];
+    for (int y = 0; y < h; y++) {
+      image.getRGB(0, y, w, 1, row, 0, w);
+      for (int x = 0; x < w; x++) {
+        int argb = row[x];
+        float a = (argb >>> 24) / 255f;
+        float r = ((argb >> 16) & 0xff) * a;
+        float g = ((argb >> 8) & 0xff) * a;
+        float b = (argb & 0xff) * a;
+        int o = (y * w + x) * channels;
+        if (channels == 1) {
+          out[o] = 0.299f * r + 0.587f * g + 0.114f * b;
+        } else {
+          out[o] = r;
+          out[o + 1] = g;
+          out[o + 2] = b;
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Scales an HWC image to cover outH × outW and crops the center: first along x, then along y, each a
+   * triangle filter of support max(1, 1/scale) source pixels centred on the output pixel's centre.
+   */
+  static float[] resize(float[] src, int h, int w, int c, int outH, int outW) {
+    if (h == outH && w == outW) {
+      return src;
+    }
+    double scale = Math.max((double) outH / h, (double) outW / w);
+    double x0 = (w - outW / scale) / 2;
+    double y0 = (h - outH / scale) / 2;
+    // Along x: h rows of w pixels -> h rows of outW pixels.
+    float[] mid = new float[h * outW * c];
+    Weights wx = new Weights(w, outW, scale, x0);
+    for (int y = 0; y < h; y++) {
+      for (int ox = 0; ox < outW; ox++) {
+        for (int ch = 0; ch < c; ch++) {
+          double s = 0;
+          for (int k = 0; k < wx.count[ox]; k++) {
+            s += wx.weight[ox][k] * src[(y * w + wx.first[ox] + k) * c + ch];
+          }
+          mid[(y * outW + ox) * c + ch] = (float) s;
+        }
+      }
+    }
+    // Along y: h rows -> outH rows.
+    float[] out = new float[outH * outW * c];
+    Weights wy = new Weights(h, outH, scale, y0);
+    for (int oy = 0; oy < outH; oy++) {
+      for (int x = 0; x < outW; x++) {
+        for (int ch = 0; ch < c; ch++) {
+          double s = 0;
+          for (int k = 0; k < wy.count[oy]; k++) {
+            s += wy.weight[oy][k] * mid[((wy.first[oy] + k) * outW + x) * c + ch];
+          }
+          out[(oy * outW + x) * c + ch] = (float) s;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Normalised triangle-filter taps of each output position along one axis. */
+  private static final class Weights {
+    final int[] first;
+    final int[] count;
+    final double[][] weight;
+
+    Weights(int in, int out, double scale, double offset) {
+      double support = Math.max(1.0, 1.0 / scale);
+      first = new int[out];
+      count = new int[out];
+      weight = new double[out][];
+      for (int o = 0; o < out; o++) {
+        double centre = offset + (o + 0.5) / scale;
+        int lo = Math.max(0, (int) Math.floor(centre - support));
+        int hi = Math.min(in - 1, (int) Math.ceil(centre + support));
+        double[] wts = new double[hi - lo + 1];
+        double total = 0;
+        for (int i = lo; i <= hi; i++) {
+          double t = Math.abs(i + 0.5 - centre) / support;
+          wts[i - lo] = Math.max(0, 1 - t);
+          total += wts[i - lo];
+        }
+        if (total == 0) {
+          // Cannot happen for centre inside [0, in]; kept so a rounding edge never divides by zero.
+          int nearest = Math.max(lo, Math.min(hi, (int) Math.floor(centre)));
+          wts[nearest - lo] = 1;
+          total = 1;
+        }
+        for (int k = 0; k < wts.length; k++) {
+          wts[k] /= total;
+        }
+        first[o] = lo;
+        count[o] = wts.length;
+        weight[o] = wts;
+      }
+    }
+  }
+
+  private static List<Path> list(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.sorted().toList();
+    } catch (NoSuchFileException e) {
+      throw new DatasetException(dir, "no such folder", e);
+    } catch (NotDirectoryException e) {
+      throw new DatasetException(dir, "not a folder", e);
+    }
+  }
+
+  private static List<Path> images(Path dir) throws IOException {
+    return list(dir).stream().filter(p -> isImageFile(p) && Files.isRegularFile(p)).toList();
+  }
+}
