@@ -110,4 +110,60 @@ public final class Datasets {
       throws IOException {
     return new ImageFolderReader(height, width, channels).read(dir, labelsFromSubfolders);
   }
+
+  /** The set kinds {@link #forModel} knows. */
+  public static final List<String> KINDS = List.of("fashion-mnist", "mnist", "cifar10", "folder");
+
+  /**
+   * A set ready for a model: read by kind ("fashion-mnist", "mnist", "cifar10", or "folder": PNG/JPEG
+   * images with class subfolders, or flat without labels), padded with background when smaller than
+   * size (28×28 → 32×32, centred), and scaled to [-0.5, 0.5]. The channel count must be what the model
+   * takes; a folder is read with that many channels. dir may be null for Fashion-MNIST (its Debian folder).
+   * For "folder", train and test come from the subfolders train/ and test/ when both exist; otherwise
+   * the same folder serves both.
+   */
+  public static Dataset forModel(String kind, Path dir, boolean train, int size, int channels) throws IOException {
+    Dataset raw;
+    switch (kind) {
+      case "fashion-mnist":
+        raw = fashionMnist(dir == null ? FASHION_MNIST_DIR : dir, train);
+        break;
+      case "mnist":
+        raw = mnist(require(dir, kind), train);
+        break;
+      case "cifar10":
+        raw = cifar10(require(dir, kind), train);
+        break;
+      case "folder": {
+        Path root = require(dir, kind);
+        Path split = root.resolve(train ? "train" : "test");
+        Path from = Files.isDirectory(root.resolve("train")) && Files.isDirectory(root.resolve("test")) ? split : root;
+        boolean labelled;
+        try (var entries = Files.list(from)) {
+          labelled = entries.anyMatch(Files::isDirectory);
+        }
+        raw = imageFolder(from, size, size, channels, labelled);
+        break;
+      }
+      default:
+        throw new IllegalArgumentException("unknown data set kind '" + kind + "' (known: " + KINDS + ")");
+    }
+    if (raw.channels() != channels) {
+      throw new IllegalArgumentException(raw.name() + " has " + raw.channels() + " channel(s), the model takes "
+          + channels);
+    }
+    if (raw.height() > size || raw.width() > size) {
+      throw new IllegalArgumentException(raw.name() + " images are " + raw.height() + "x" + raw.width()
+          + ", larger than the model's " + size + "x" + size);
+    }
+    Dataset padded = raw.height() == size && raw.width() == size ? raw : raw.padTo(size, size);
+    return padded.scaled();
+  }
+
+  private static Path require(Path dir, String kind) {
+    if (dir == null) {
+      throw new IllegalArgumentException("data set kind '" + kind + "' needs a folder (--data-dir)");
+    }
+    return dir;
+  }
 }
