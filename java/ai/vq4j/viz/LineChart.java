@@ -234,7 +234,7 @@ public final class LineChart {
       g.setColor(AXIS);
       g.setStroke(new BasicStroke(1f));
       g.draw(new Rectangle(plot.x, plot.y, plot.width, plot.height));
-      drawText(g, plot, skipped, empty);
+      drawText(g, img, plot, skipped, empty);
     } finally {
       g.dispose();
     }
@@ -508,7 +508,7 @@ public final class LineChart {
     }
   }
 
-  private void drawText(Graphics2D g, Rectangle plot, int[] skipped, boolean empty) {
+  private void drawText(Graphics2D g, BufferedImage img, Rectangle plot, int[] skipped, boolean empty) {
     if (!Awt.textAvailable()) {
       return;
     }
@@ -532,10 +532,15 @@ public final class LineChart {
       String note = logY ? "no finite positive values to draw" : "no finite values to draw";
       Awt.drawString(g, note, plot.x + (plot.width - Awt.stringWidth(g, note)) / 2f, plot.y + plot.height / 2f);
     }
-    drawLegend(g, plot, skipped);
+    drawLegend(g, img, plot, skipped);
   }
 
-  private void drawLegend(Graphics2D g, Rectangle plot, int[] skipped) {
+  /**
+   * The legend goes in whichever corner of the plot hides the fewest drawn pixels of the series, top right on a
+   * tie: a loss curve falls from top left to bottom right, but a metric that rises (perplexity) would hide under
+   * a legend in a fixed place.
+   */
+  private void drawLegend(Graphics2D g, BufferedImage img, Rectangle plot, int[] skipped) {
     Awt.font(g, 12);
     String[] labels = new String[names.size()];
     int textW = 0;
@@ -549,8 +554,34 @@ public final class LineChart {
     int row = 16;
     int boxW = textW + 40;
     int boxH = labels.length * row + 8;
-    int bx = plot.x + plot.width - boxW - 8;
-    int by = plot.y + 8;
+    Rectangle[] corners = {
+      new Rectangle(plot.x + plot.width - boxW - 8, plot.y + 8, boxW, boxH),
+      new Rectangle(plot.x + 8, plot.y + 8, boxW, boxH),
+      new Rectangle(plot.x + plot.width - boxW - 8, plot.y + plot.height - boxH - 8, boxW, boxH),
+      new Rectangle(plot.x + 8, plot.y + plot.height - boxH - 8, boxW, boxH),
+    };
+    long[] covered = new long[corners.length];
+    for (int c = 0; c < corners.length; c++) {
+      Rectangle r = corners[c].intersection(new Rectangle(0, 0, img.getWidth(), img.getHeight()));
+      if (r.isEmpty()) {
+        covered[c] = Long.MAX_VALUE;
+        continue;
+      }
+      for (int rgb : img.getRGB(r.x, r.y, r.width, r.height, null, 0, r.width)) {
+        // Series colours all have a channel below 200; white, the light grid and their blends do not.
+        if (Math.min(rgb >> 16 & 0xFF, Math.min(rgb >> 8 & 0xFF, rgb & 0xFF)) < 200) {
+          covered[c]++;
+        }
+      }
+    }
+    int best = 0;
+    for (int c = 1; c < corners.length; c++) {
+      if (covered[c] < covered[best]) {
+        best = c;
+      }
+    }
+    int bx = corners[best].x;
+    int by = corners[best].y;
     Composite saved = g.getComposite();
     g.setComposite(AlphaComposite.getInstance(AlphaComposite.SRC_OVER, 0.85f));
     g.setColor(Color.WHITE);
