@@ -147,6 +147,14 @@ public final class ImageFolderReader {
     }
   }
 
+  /**
+   * An image in memory as HWC floats in 0..255 at the target size and channel count, scaled and cropped
+   * as files are.
+   */
+  public float[] convert(BufferedImage image) {
+    return resize(pixels(image), image.getHeight(), image.getWidth(), channels, height, width);
+  }
+
   /** The image as HWC floats in 0..255 with the target channel count. */
   private float[] pixels(BufferedImage image) {
     int h = image.getHeight();

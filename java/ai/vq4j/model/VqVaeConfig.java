@@ -31,8 +31,12 @@ public final class VqVaeConfig {
   public boolean ema = false;
   public float emaDecay = 0.99f;
   public float emaEpsilon = 1e-5f;
-  /** A code whose usage EMA falls under this is dead (and restarted when restarts are on). */
-  public float deadCodeThreshold = 0.1f;
+  /**
+   * A code whose usage EMA (its average count per batch, decay 0.99, starting at 1) falls under this is
+   * dead, and restarted when restarts are on. 1 is Jukebox's choice: a code that does not keep about one
+   * vector per batch takes a fresh encoder output.
+   */
+  public float deadCodeThreshold = 1f;
   public boolean restartDeadCodes = true;
   /** Codebook from K random encoder outputs of the first training batch. */
   public boolean initCodebookFromData = true;

@@ -127,7 +127,7 @@ public abstract class Quantizer implements AutoCloseable {
     return beta;
   }
 
-  /** Codes whose usage EMA is under the threshold after the last {@link #trackUsage}. */
+  /** Codes whose usage EMA was under the threshold at the last {@link #trackUsage} (before any restart). */
   public int deadCodes() {
     return deadCodes;
   }
@@ -177,7 +177,6 @@ public abstract class Quantizer implements AutoCloseable {
     }
     codebook.value().copyFrom(book);
     onRestart(restarted, book);
-    deadCodes = 0;
     return restarted;
   }
 

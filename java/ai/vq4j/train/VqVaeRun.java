@@ -145,7 +145,8 @@ public final class VqVaeRun {
     return new Result(trainer.steps(), last, evaluation);
   }
 
-  static void writeUsage(Path file, long[] counts) throws IOException {
+  /** code,count lines. */
+  public static void writeUsage(Path file, long[] counts) throws IOException {
     StringBuilder sb = new StringBuilder("code,count\n");
     for (int j = 0; j < counts.length; j++) {
       sb.append(j).append(',').append(counts[j]).append('\n');

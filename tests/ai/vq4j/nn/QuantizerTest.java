@@ -101,7 +101,7 @@ class QuantizerTest {
         q.forward(zE, false);
         restarted = q.trackUsage(true, rng);
         assertArrayEquals(new int[] {1, 2, 3}, restarted);
-        assertEquals(0, q.deadCodes());
+        assertEquals(3, q.deadCodes(), "dead codes are counted before their restart");
         float[] book = q.codebook().value().toFloatArray();
         float[] z = zE.toFloatArray();
         for (int j : restarted) {

@@ -1,0 +1,114 @@
+package ai.vq4j.cli;
+
+import ai.vq4j.model.VqVaeConfig;
+import ai.vq4j.train.TrainConfig;
+import ai.vq4j.train.VqVaeRun;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = {"Trains a VQ-VAE, writing checkpoint.safetensors, metrics.jsonl, eval.txt, code_usage.csv,",
+        "loss.png and reconstructions.png into the output folder. --resume continues the folder's run."})
+final class TrainCommand implements Callable<Integer> {
+  @Option(names = "--out", defaultValue = "runs/vqvae", description = "output folder (default: ${DEFAULT-VALUE})")
+  Path out;
+
+  @Option(names = "--resume", description = "continue the run in --out from its checkpoint")
+  boolean resume;
+
+  @Option(names = "--preset", defaultValue = "sonnet", description = "sonnet or paper (default: ${DEFAULT-VALUE})")
+  String preset;
+
+  @Option(names = "--data", defaultValue = "fashion-mnist",
+      description = "fashion-mnist, mnist, cifar10 or folder (default: ${DEFAULT-VALUE})")
+  String data;
+
+  @Option(names = "--data-dir", description = "folder of the data set (default for fashion-mnist: its Debian folder)")
+  Path dataDir;
+
+  @Option(names = "--steps", description = "total training steps (default: 1500; with --resume: the run's own)")
+  Long steps;
+
+  @Option(names = "--batch-size", defaultValue = "32", description = "default: ${DEFAULT-VALUE}")
+  int batchSize;
+
+  @Option(names = "--lr", description = "Adam learning rate (default: 3e-4 for sonnet, 2e-4 for paper)")
+  Double lr;
+
+  @Option(names = "--ema", description = "EMA codebook (gamma 0.99, Laplace eps 1e-5) instead of the codebook loss")
+  boolean ema;
+
+  @Option(names = "--beta", defaultValue = "0.25", description = "commitment weight (default: ${DEFAULT-VALUE})")
+  float beta;
+
+  @Option(names = "--codes", description = "codebook size K (default: the preset's)")
+  Integer numCodes;
+
+  @Option(names = "--code-dim", description = "code dimension D (default: the preset's)")
+  Integer codeDim;
+
+  @Option(names = "--dead-code-threshold", defaultValue = "1.0",
+      description = "usage EMA under which a code is dead and restarted (default: ${DEFAULT-VALUE})")
+  float deadThreshold;
+
+  @Option(names = "--no-restart", description = "count dead codes but do not restart them")
+  boolean noRestart;
+
+  @Option(names = "--no-data-init", description = "random codebook instead of encoder outputs of the first batch")
+  boolean noDataInit;
+
+  @Option(names = "--seed", defaultValue = "1", description = "default: ${DEFAULT-VALUE}")
+  long seed;
+
+  @Option(names = "--log-every", defaultValue = "50", description = "progress line every N steps (default: ${DEFAULT-VALUE})")
+  int logEvery;
+
+  @Option(names = "--checkpoint-every", defaultValue = "500", description = "default: ${DEFAULT-VALUE}")
+  int checkpointEvery;
+
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
+  String device;
+
+  @Option(names = "--no-eval", description = "skip the test-set evaluation and report images at the end")
+  boolean noEval;
+
+  @Override
+  public Integer call() throws IOException {
+    VqVaeRun run = new VqVaeRun(out, Main.device(device), System.out);
+    if (resume) {
+      run.resume(steps == null ? 0 : steps, !noEval);
+      return 0;
+    }
+    int channels = data.equals("cifar10") ? 3 : 1;
+    VqVaeConfig config = VqVaeConfig.preset(preset, channels);
+    if (data.equals("folder")) {
+      config.imageChannels = 3;
+    }
+    config.ema = ema;
+    config.beta = beta;
+    if (numCodes != null) {
+      config.numEmbeddings = numCodes;
+    }
+    if (codeDim != null) {
+      config.embeddingDim = codeDim;
+    }
+    config.deadCodeThreshold = deadThreshold;
+    config.restartDeadCodes = !noRestart;
+    config.initCodebookFromData = !noDataInit;
+    config.seed = seed;
+    TrainConfig train = new TrainConfig();
+    train.dataset = data;
+    train.dataDir = dataDir == null ? "" : dataDir.toString();
+    train.steps = steps == null ? 1500 : steps;
+    train.batchSize = batchSize;
+    train.learningRate = lr != null ? lr : preset.equals("paper") ? 2e-4 : 3e-4;
+    train.seed = seed;
+    train.logEvery = logEvery;
+    train.checkpointEvery = checkpointEvery;
+    run.start(config, train, !noEval);
+    return 0;
+  }
+}

@@ -1,0 +1,63 @@
+package ai.vq4j.train;
+
+import ai.vq4j.data.Dataset;
+import ai.vq4j.model.VqVae;
+import ai.vq4j.tensor.Tensor;
+import ai.vq4j.viz.ImageGrid;
+import ai.vq4j.viz.LineChart;
+import ai.vq4j.viz.Png;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The pictures a run leaves: the loss curves and test originals above their reconstructions. */
+public final class Reports {
+  /** Test images shown in the reconstruction grid. */
+  public static final int GRID_IMAGES = 32;
+
+  private Reports() {}
+
+  public static void write(Path outDir, VqVae model, Dataset test, Path metrics) throws IOException {
+    lossCurve(metrics, outDir.resolve("loss.png"));
+    reconstructionGrid(model, test, outDir.resolve("reconstructions.png"));
+  }
+
+  /** Loss, reconstruction MSE and quantizer loss by step (log scale), from a metrics log. */
+  public static void lossCurve(Path metrics, Path png) throws IOException {
+    List<JsonObject> records = MetricsLog.read(metrics);
+    int n = records.size();
+    double[] steps = new double[n];
+    double[] loss = new double[n];
+    double[] mse = new double[n];
+    double[] vq = new double[n];
+    for (int i = 0; i < n; i++) {
+      JsonObject o = records.get(i);
+      steps[i] = o.get("step").getAsDouble();
+      loss[i] = o.get("loss").getAsDouble();
+      mse[i] = o.get("recon_mse").getAsDouble();
+      vq[i] = o.get("vq_loss").getAsDouble();
+    }
+    if (n == 0) {
+      throw new IOException(metrics + ": no metrics to plot");
+    }
+    new LineChart("VQ-VAE training").xLabel("step").yLabel("loss (log scale)").logY(true)
+        .add("loss", steps, loss).add("reconstruction MSE", steps, mse).add("||z_e - z_q||^2", steps, vq)
+        .write(png);
+  }
+
+  /** The first test images, each above its reconstruction. */
+  public static void reconstructionGrid(VqVae model, Dataset test, Path png) throws IOException {
+    int n = Math.min(GRID_IMAGES, test.size());
+    float[] originals = new float[n * test.imageSize()];
+    for (int i = 0; i < n; i++) {
+      test.copyImage(i, originals, i * test.imageSize());
+    }
+    float[] recon;
+    try (Tensor x = Tensor.of(model.device(), originals, n, test.height(), test.width(), test.channels())) {
+      recon = model.forward(x, false).toFloatArray();
+    }
+    Png.write(ImageGrid.defaults().withColumns(16).withScale(2)
+        .renderPairs(originals, recon, n, test.height(), test.width(), test.channels()), png);
+  }
+}
