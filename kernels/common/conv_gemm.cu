@@ -1,7 +1,11 @@
 // The CUDA kernels of the implicit-GEMM conv engine (conv_gemm.cuh) and their launchers: every conv op
 // (conv2d, conv_transpose2d, masked_conv2d; forward, data and weight gradients, bias gradient) runs
-// through the three GEMM kernels and two reductions below. FP32 throughout.
+// through the three GEMM kernels and two reductions below. FP32, with an opt-in TF32 tensor-core
+// variant of the fprop kernel (fprop_tf32_kernel).
 #include <climits>
+#include <cstdlib>
+
+#include <mma.h>
 
 #include "conv_gemm.cuh"
 #include "cuda_check.cuh"
@@ -35,6 +39,93 @@ __global__ void __launch_bounds__(kThreads, 2)
   th.init(g, x, w, blockIdx.x, blockIdx.y, threadIdx.x);
   mainloop(th, g, s, 0);
   th.store(g, bias, y);
+}
+
+// ---- TF32 tensor-core fprop (opt-in: VQ4J_CONV_TF32=1, sm_80+) ----
+// The same block tile, staging and K loop as fprop_kernel (Fprop's fetch/stash), multiplied with
+// wmma m16n16k8 TF32 fragments instead of FP32 FMAs: each of the 8 warps owns a 32 x 16 part of the
+// 64 x 64 tile (rows 32 (warp / 4) + {0, 16}, columns 16 (warp % 4)). Operands are rounded to TF32
+// (10-bit mantissa, relative error <= 2^-11 each), products accumulate in FP32, so a K-term dot product
+// of unit-size values is off by about 5e-4 sqrt(K), i.e. ~5e-4 of the output's RMS: CudaConvParityTest
+// allows 5e-3 x max(1, RMS) absolute + 5e-3 relative under TF32. The staging row stride is 68 floats, a
+// multiple of 4 as wmma requires, and every fragment pointer is 32-byte aligned (k offsets are 0 or 8
+// rows of 272 bytes, m and n offsets multiples of 16 floats). The accumulators pass through shared
+// memory so the bounds-checked epilogue can add the bias and write coalesced rows.
+constexpr int kTf32Ld = kBM + 4;
+
+struct __align__(32) SmemTf32 {
+  float a[kBK][kTf32Ld];
+  float b[kBK][kTf32Ld];
+};
+
+__global__ void __launch_bounds__(kThreads, 2)
+    fprop_tf32_kernel(const ConvGeom g, const float* __restrict__ x, const float* __restrict__ w,
+                      const float* __restrict__ bias, float* __restrict__ y) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  namespace wmma = nvcuda::wmma;
+  __shared__ SmemTf32 s;
+  __shared__ __align__(32) float out[kBM][kTf32Ld];
+  Fprop th;
+  th.init(g, x, w, blockIdx.x, blockIdx.y, threadIdx.x);
+  const int warp = threadIdx.x / 32;
+  const int wm = (warp / 4) * 32;
+  const int wn = (warp % 4) * 16;
+  wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc[2];
+  wmma::fill_fragment(acc[0], 0.0f);
+  wmma::fill_fragment(acc[1], 0.0f);
+  if (th.kend > 0) {  // the same for the whole block
+    th.fetch(g, 0);
+    for (int k0 = 0; k0 < th.kend; k0 += kBK) {
+      th.stash(s);
+      __syncthreads();
+      if (k0 + kBK < th.kend) th.fetch(g, k0 + kBK);
+#pragma unroll
+      for (int kk = 0; kk < kBK; kk += 8) {
+        // B[k, n] = s.b[k][n]: row-major; A[m, k] = s.a[k][m]: column-major.
+        wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> bf;
+        wmma::load_matrix_sync(bf, &s.b[kk][wn], kTf32Ld);
+#pragma unroll
+        for (int e = 0; e < bf.num_elements; ++e) bf.x[e] = wmma::__float_to_tf32(bf.x[e]);
+#pragma unroll
+        for (int i = 0; i < 2; ++i) {
+          wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::col_major> af;
+          wmma::load_matrix_sync(af, &s.a[kk][wm + 16 * i], kTf32Ld);
+#pragma unroll
+          for (int e = 0; e < af.num_elements; ++e) af.x[e] = wmma::__float_to_tf32(af.x[e]);
+          wmma::mma_sync(acc[i], af, bf, acc[i]);
+        }
+      }
+      __syncthreads();
+    }
+  }
+  wmma::store_matrix_sync(&out[wm][wn], acc[0], kTf32Ld, wmma::mem_row_major);
+  wmma::store_matrix_sync(&out[wm + 16][wn], acc[1], kTf32Ld, wmma::mem_row_major);
+  __syncthreads();
+  for (int e = threadIdx.x; e < kBM * kBN; e += kThreads) {
+    const int row = e / kBN;
+    const int col = e - row * kBN;
+    const int m = th.m0 + row;
+    const int n = th.n0 + col;
+    if (m < th.M && n < g.cy)
+      y[static_cast<size_t>(m) * g.cy + n] = out[row][col] + (bias != nullptr ? bias[n] : 0.0f);
+  }
+#endif
+}
+
+// Whether fprop runs on TF32 tensor cores: VQ4J_CONV_TF32=1 in the environment (read once) and a
+// device of compute capability 8.0 or newer. Default: FP32.
+bool fprop_uses_tf32(const vq4j_ctx* ctx) {
+  static const bool requested = [] {
+    const char* v = std::getenv("VQ4J_CONV_TF32");
+    return v != nullptr && v[0] == '1' && v[1] == '\0';
+  }();
+  if (!requested) return false;
+  int major = 0;
+  if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, ctx->device) != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
+  return major >= 8;
 }
 
 __global__ void __launch_bounds__(kThreads, 2)
@@ -119,6 +210,11 @@ size_t aligned(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 int conv_fprop_cuda(vq4j_ctx* ctx, const ConvGeom& g, const float* x, const float* w, const float* b,
                     float* y) {
   VQ4J_TRY(check_geom(ctx, g));
+  if (fprop_uses_tf32(ctx)) {
+    fprop_tf32_kernel<<<dims(fprop_grid(g)), kThreads, 0, stream_of(ctx)>>>(g, x, w, b, y);
+    VQ4J_CUDA_CHECK_LAUNCH(ctx, "fprop_tf32_kernel");
+    return VQ4J_OK;
+  }
   fprop_kernel<<<dims(fprop_grid(g)), kThreads, 0, stream_of(ctx)>>>(g, x, w, b, y);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "fprop_kernel");
   return VQ4J_OK;

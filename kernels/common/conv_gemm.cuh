@@ -251,7 +251,9 @@ struct Fprop {
     }
   }
 
-  VQ4J_HD void stash(Smem& s) const {
+  // Stage: any layout with a[kBK][>= kBM] and b[kBK][>= kBN] (Smem, or the TF32 kernel's SmemTf32).
+  template <class Staging>
+  VQ4J_HD void stash(Staging& s) const {
     VQ4J_UNROLL
     for (int q = 0; q < kLoads; ++q) {
       s.a[a_k][a_row0 + kKStep * q] = ra[q];
@@ -639,7 +641,9 @@ VQ4J_HD float colsum_finalize(const float* part, int splits, int cols, int c) {
 
 // ---------------------------------------------------------------------------------------------------
 // Launchers (conv_gemm.cu): device pointers, the context's stream, workspaces from vq4j::scratch.
-// y[n, oh, ow, cy] = conv(x, w) + b (b over cy, may be NULL).
+// y[n, oh, ow, cy] = conv(x, w) + b (b over cy, may be NULL). FP32, or TF32 tensor cores when the
+// environment variable VQ4J_CONV_TF32=1 (read once per process) and the GPU is sm_80 or newer; this
+// covers conv2d and masked_conv2d forward and conv_transpose2d's data gradient.
 int conv_fprop_cuda(vq4j_ctx* ctx, const ConvGeom& g, const float* x, const float* w, const float* b,
                     float* y);
 // dx[n, h, w, cx] = the adjoint conv of dy, + b (b over cx, may be NULL: conv_transpose2d's bias).
