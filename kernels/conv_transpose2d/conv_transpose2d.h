@@ -10,13 +10,20 @@ namespace vq4j {
 
 int conv_transpose2d_fwd_cpu(vq4j_ctx* ctx, const float* x, const float* w, const float* b, float* y,
                              int n, int h, int wd, int ci, int co, int kh, int kw, int stride, int pad);
+int conv_transpose2d_fwd_cuda(vq4j_ctx* ctx, const float* x, const float* w, const float* b, float* y,
+                              int n, int h, int wd, int ci, int co, int kh, int kw, int stride, int pad);
 // dx[n, h, wd, ci] from dy[n, oh, ow, co].
 int conv_transpose2d_bwd_data_cpu(vq4j_ctx* ctx, const float* dy, const float* w, float* dx, int n, int h,
                                   int wd, int ci, int co, int kh, int kw, int stride, int pad);
+int conv_transpose2d_bwd_data_cuda(vq4j_ctx* ctx, const float* dy, const float* w, float* dx, int n, int h,
+                                   int wd, int ci, int co, int kh, int kw, int stride, int pad);
 // dw[ci, kh, kw, co] and db[co] (may be NULL) from x[n, h, wd, ci] and dy[n, oh, ow, co].
 int conv_transpose2d_bwd_weight_cpu(vq4j_ctx* ctx, const float* x, const float* dy, float* dw, float* db,
                                     int n, int h, int wd, int ci, int co, int kh, int kw, int stride,
                                     int pad);
+int conv_transpose2d_bwd_weight_cuda(vq4j_ctx* ctx, const float* x, const float* dy, float* dw, float* db,
+                                     int n, int h, int wd, int ci, int co, int kh, int kw, int stride,
+                                     int pad);
 
 }  // namespace vq4j
 

@@ -25,12 +25,18 @@ inline bool mask_keeps(int mask, int k, int i, int j) {
 
 int masked_conv2d_fwd_cpu(vq4j_ctx* ctx, const float* x, const float* w, const float* b, float* y, int n,
                           int h, int wd, int ci, int co, int k, int mask);
+int masked_conv2d_fwd_cuda(vq4j_ctx* ctx, const float* x, const float* w, const float* b, float* y, int n,
+                           int h, int wd, int ci, int co, int k, int mask);
 // dx[n, h, wd, ci] from dy[n, h, wd, co].
 int masked_conv2d_bwd_data_cpu(vq4j_ctx* ctx, const float* dy, const float* w, float* dx, int n, int h,
                                int wd, int ci, int co, int k, int mask);
+int masked_conv2d_bwd_data_cuda(vq4j_ctx* ctx, const float* dy, const float* w, float* dx, int n, int h,
+                                int wd, int ci, int co, int k, int mask);
 // dw[co, k, k, ci] (0 at masked taps) and db[co] (may be NULL) from x and dy.
 int masked_conv2d_bwd_weight_cpu(vq4j_ctx* ctx, const float* x, const float* dy, float* dw, float* db,
                                  int n, int h, int wd, int ci, int co, int k, int mask);
+int masked_conv2d_bwd_weight_cuda(vq4j_ctx* ctx, const float* x, const float* dy, float* dw, float* db,
+                                  int n, int h, int wd, int ci, int co, int k, int mask);
 
 }  // namespace vq4j
 

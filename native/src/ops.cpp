@@ -84,7 +84,7 @@ int vq4j_conv2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* 
   return run(ctx, "conv2d_fwd", [&] {
     REQUIRE_PTRS(x && w && y);
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, false));
-    return ON_CPU(conv2d_fwd, x, w, b, y, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_BACKEND(conv2d_fwd, x, w, b, y, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -93,7 +93,7 @@ int vq4j_conv2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* w, float* 
   return run(ctx, "conv2d_bwd_data", [&] {
     REQUIRE_PTRS(dy && w && dx);
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, false));
-    return ON_CPU(conv2d_bwd_data, dy, w, dx, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_BACKEND(conv2d_bwd_data, dy, w, dx, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -102,7 +102,7 @@ int vq4j_conv2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy, float
   return run(ctx, "conv2d_bwd_weight", [&] {
     REQUIRE_PTRS(x && dy && dw);
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, false));
-    return ON_CPU(conv2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_BACKEND(conv2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -111,7 +111,7 @@ int vq4j_conv_transpose2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, con
   return run(ctx, "conv_transpose2d_fwd", [&] {
     REQUIRE_PTRS(x && w && y);
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, true));
-    return ON_CPU(conv_transpose2d_fwd, x, w, b, y, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_BACKEND(conv_transpose2d_fwd, x, w, b, y, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -120,7 +120,7 @@ int vq4j_conv_transpose2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* 
   return run(ctx, "conv_transpose2d_bwd_data", [&] {
     REQUIRE_PTRS(dy && w && dx);
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, true));
-    return ON_CPU(conv_transpose2d_bwd_data, dy, w, dx, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_BACKEND(conv_transpose2d_bwd_data, dy, w, dx, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -130,7 +130,7 @@ int vq4j_conv_transpose2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float*
   return run(ctx, "conv_transpose2d_bwd_weight", [&] {
     REQUIRE_PTRS(x && dy && dw);
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, true));
-    return ON_CPU(conv_transpose2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_BACKEND(conv_transpose2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -139,7 +139,7 @@ int vq4j_masked_conv2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, const 
   return run(ctx, "masked_conv2d_fwd", [&] {
     REQUIRE_PTRS(x && w && y);
     VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask));
-    return ON_CPU(masked_conv2d_fwd, x, w, b, y, n, h, wd, ci, co, k, mask);
+    return ON_BACKEND(masked_conv2d_fwd, x, w, b, y, n, h, wd, ci, co, k, mask);
   });
 }
 
@@ -148,7 +148,7 @@ int vq4j_masked_conv2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* w, 
   return run(ctx, "masked_conv2d_bwd_data", [&] {
     REQUIRE_PTRS(dy && w && dx);
     VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask));
-    return ON_CPU(masked_conv2d_bwd_data, dy, w, dx, n, h, wd, ci, co, k, mask);
+    return ON_BACKEND(masked_conv2d_bwd_data, dy, w, dx, n, h, wd, ci, co, k, mask);
   });
 }
 
@@ -157,7 +157,7 @@ int vq4j_masked_conv2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy
   return run(ctx, "masked_conv2d_bwd_weight", [&] {
     REQUIRE_PTRS(x && dy && dw);
     VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask));
-    return ON_CPU(masked_conv2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, k, mask);
+    return ON_BACKEND(masked_conv2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, k, mask);
   });
 }
 
