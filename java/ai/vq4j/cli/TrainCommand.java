@@ -50,6 +50,12 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--code-dim", description = "code dimension D (default: the preset's)")
   Integer codeDim;
 
+  @Option(names = "--hidden", description = "hidden channels (default: the preset's)")
+  Integer hidden;
+
+  @Option(names = "--residual-hidden", description = "residual block hidden channels (default: the preset's)")
+  Integer residualHidden;
+
   @Option(names = "--dead-code-threshold", defaultValue = "1.0",
       description = "usage EMA under which a code is dead and restarted (default: ${DEFAULT-VALUE})")
   float deadThreshold;
@@ -94,6 +100,12 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (codeDim != null) {
       config.embeddingDim = codeDim;
+    }
+    if (hidden != null) {
+      config.hidden = hidden;
+    }
+    if (residualHidden != null) {
+      config.residualHidden = residualHidden;
     }
     config.deadCodeThreshold = deadThreshold;
     config.restartDeadCodes = !noRestart;

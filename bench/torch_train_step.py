@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""PyTorch CPU peer of bench/java/ai/vq4j/bench/TrainStepBench.java: one VQ-VAE training step (the "sonnet"
+preset: 128 hidden, 32 residual hidden, 2 residual blocks, D = 64, K = 512, 32x32 grey images, batch 32) with
+the same loss (MSE / variance + (1 + beta) or beta times mean||z_e - z_q||^2), Adam lr 3e-4, plain or EMA
+codebook, on the same number of threads. Prints the mean ms per step and images/s.
+
+Only for the comparison: the project itself never needs Python.
+
+Usage: torch_train_step.py [--threads 2] [--batch 32] [--ema] [--steps 60] [--warmup 10] [--json out.json]
+"""
+import argparse
+import json
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Residual(nn.Module):
+    def __init__(self, c, r):
+        super().__init__()
+        self.conv3 = nn.Conv2d(c, r, 3, padding=1)
+        self.conv1 = nn.Conv2d(r, c, 1)
+
+    def forward(self, x):
+        return x + self.conv1(F.relu(self.conv3(F.relu(x))))
+
+
+class VqVae(nn.Module):
+    def __init__(self, c=1, h=128, r=32, blocks=2, d=64, k=512, ema=False):
+        super().__init__()
+        self.enc = nn.Sequential(nn.Conv2d(c, h // 2, 4, 2, 1), nn.ReLU(), nn.Conv2d(h // 2, h, 4, 2, 1), nn.ReLU(),
+                                 nn.Conv2d(h, h, 3, padding=1), *[Residual(h, r) for _ in range(blocks)], nn.ReLU(),
+                                 nn.Conv2d(h, d, 1))
+        self.dec = nn.Sequential(nn.Conv2d(d, h, 3, padding=1), *[Residual(h, r) for _ in range(blocks)], nn.ReLU(),
+                                 nn.ConvTranspose2d(h, h // 2, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(h // 2, c, 4, 2, 1))
+        self.codebook = nn.Parameter(torch.empty(k, d).uniform_(-1 / k, 1 / k), requires_grad=not ema)
+        self.ema = ema
+        self.register_buffer("ema_count", torch.ones(k))
+        self.register_buffer("ema_sum", self.codebook.detach().clone())
+
+    def forward(self, x, beta=0.25, variance=0.11):
+        z = self.enc(x)
+        n, d, hh, ww = z.shape
+        flat = z.permute(0, 2, 3, 1).reshape(-1, d)
+        dist = flat.pow(2).sum(1, keepdim=True) - 2 * flat @ self.codebook.t() + self.codebook.pow(2).sum(1)
+        codes = dist.argmin(1)
+        zq = self.codebook[codes]
+        commit = F.mse_loss(flat, zq.detach())
+        vq = beta * commit if self.ema else F.mse_loss(zq, flat.detach()) + beta * commit
+        zq_st = flat + (zq - flat).detach()
+        recon = self.dec(zq_st.reshape(n, hh, ww, d).permute(0, 3, 1, 2))
+        loss = F.mse_loss(recon, x) / variance + vq
+        counts = torch.bincount(codes, minlength=self.codebook.shape[0]).float()
+        p = counts / counts.sum()
+        perplexity = torch.exp(-(p * torch.log(p + 1e-10)).sum())
+        if self.ema and self.training:
+            with torch.no_grad():
+                g, eps, k = 0.99, 1e-5, self.codebook.shape[0]
+                self.ema_count.mul_(g).add_(counts, alpha=1 - g)
+                self.ema_sum.mul_(g).add_(torch.zeros_like(self.ema_sum).index_add_(0, codes, flat.detach()),
+                                          alpha=1 - g)
+                total = self.ema_count.sum()
+                smoothed = (self.ema_count + eps) / (total + k * eps) * total
+                self.codebook.copy_(self.ema_sum / smoothed[:, None])
+        return loss, perplexity
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--ema", action="store_true")
+    ap.add_argument("--steps", type=int, default=60)
+    ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    model = VqVae(ema=a.ema)
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=3e-4)
+    x = torch.rand(a.batch, 1, 32, 32) - 0.5
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss, ppl = model(x)
+        loss.backward()
+        opt.step()
+        return loss.item(), ppl.item()  # vq4j reads its metrics back every step too
+
+    for _ in range(a.warmup):
+        step()
+    t0 = time.perf_counter()
+    for _ in range(a.steps):
+        step()
+    ms = (time.perf_counter() - t0) / a.steps * 1e3
+    res = {"torch": torch.__version__, "threads": a.threads, "batch": a.batch, "ema": a.ema, "ms_per_step": ms,
+           "images_per_s": a.batch / ms * 1e3}
+    print(json.dumps(res))
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(res, f)
+
+
+if __name__ == "__main__":
+    main()
