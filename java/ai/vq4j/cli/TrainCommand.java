@@ -29,7 +29,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--data-dir", description = "folder of the data set (default for fashion-mnist: its Debian folder)")
   Path dataDir;
 
-  @Option(names = "--steps", description = "total training steps (default: 1500; with --resume: the run's own)")
+  @Option(names = "--steps", description = "total training steps (default: 1000; with --resume: the run's own)")
   Long steps;
 
   @Option(names = "--batch-size", defaultValue = "32", description = "default: ${DEFAULT-VALUE}")
@@ -114,7 +114,7 @@ final class TrainCommand implements Callable<Integer> {
     TrainConfig train = new TrainConfig();
     train.dataset = data;
     train.dataDir = dataDir == null ? "" : dataDir.toString();
-    train.steps = steps == null ? 1500 : steps;
+    train.steps = steps == null ? 1000 : steps;
     train.batchSize = batchSize;
     train.learningRate = lr != null ? lr : preset.equals("paper") ? 2e-4 : 3e-4;
     train.seed = seed;
