@@ -35,7 +35,9 @@ import org.junit.jupiter.api.Test;
  *       accumulation in another fixed order, rounded once to float.
  *   <li>(1e-6, 1e-6): cross-entropy nll and (1e-7, 1e-6) its gradient: CUDA's double exp/log against
  *       glibc's, within an ulp of double before the rounding to float.
- *   <li>(1e-6, 1e-5): gated activation: CUDA's tanhf/expf are within 2 ulp of the correctly rounded value.
+ *   <li>(4e-6, 1e-5): gated activation: CUDA's tanhf/expf are within 2 ulp of the correctly rounded value,
+ *       glibc's within 1; near saturation 1 - tanh^2 turns those few ulp of tanh (6e-8 each) into an absolute
+ *       error of up to ~4e-7 |dy|, and |dy| reaches ~4.5 over 10^5 normal samples.
  * </ul>
  */
 class CudaOpsParityTest {
@@ -163,7 +165,7 @@ class CudaOpsParityTest {
           Ops.gatedActivationBackward(xt, s.f(dy, rows, c), dx);
           return new float[][] {y.toFloatArray(), dx.toFloatArray()};
         });
-        close("gated rows=" + rows + " c=" + c, both, 1e-6, 1e-5);
+        close("gated rows=" + rows + " c=" + c, both, 4e-6, 1e-5);
       }
     }
   }
