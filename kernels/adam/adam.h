@@ -11,6 +11,8 @@ namespace vq4j {
 
 int adam_step_cpu(vq4j_ctx* ctx, float* param, const float* grad, float* m, float* v, long long count,
                   double lr, double beta1, double beta2, double eps, double weight_decay, int t);
+int adam_step_cuda(vq4j_ctx* ctx, float* param, const float* grad, float* m, float* v, long long count,
+                   double lr, double beta1, double beta2, double eps, double weight_decay, int t);
 
 }  // namespace vq4j
 

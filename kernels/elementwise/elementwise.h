@@ -12,6 +12,10 @@ int relu_fwd_cpu(vq4j_ctx* ctx, const float* x, float* y, long long count);
 int relu_bwd_cpu(vq4j_ctx* ctx, const float* y, const float* dy, float* dx, long long count);
 int add_cpu(vq4j_ctx* ctx, const float* a, const float* b, float* y, long long count);
 
+int relu_fwd_cuda(vq4j_ctx* ctx, const float* x, float* y, long long count);
+int relu_bwd_cuda(vq4j_ctx* ctx, const float* y, const float* dy, float* dx, long long count);
+int add_cuda(vq4j_ctx* ctx, const float* a, const float* b, float* y, long long count);
+
 }  // namespace vq4j
 
 #endif

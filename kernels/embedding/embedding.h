@@ -12,6 +12,9 @@ int embedding_fwd_cpu(vq4j_ctx* ctx, const float* table, const int* ids, float* 
 // dtable[j] = sum_{r: ids[r] = j} dy[r], summed in row order (deterministic).
 int embedding_bwd_cpu(vq4j_ctx* ctx, const int* ids, const float* dy, float* dtable, int rows, int d,
                       int k);
+int embedding_fwd_cuda(vq4j_ctx* ctx, const float* table, const int* ids, float* y, int rows, int d, int k);
+int embedding_bwd_cuda(vq4j_ctx* ctx, const int* ids, const float* dy, float* dtable, int rows, int d,
+                       int k);
 
 }  // namespace vq4j
 

@@ -10,6 +10,8 @@ namespace vq4j {
 
 int gated_activation_fwd_cpu(vq4j_ctx* ctx, const float* x, float* y, int rows, int c);
 int gated_activation_bwd_cpu(vq4j_ctx* ctx, const float* x, const float* dy, float* dx, int rows, int c);
+int gated_activation_fwd_cuda(vq4j_ctx* ctx, const float* x, float* y, int rows, int c);
+int gated_activation_bwd_cuda(vq4j_ctx* ctx, const float* x, const float* dy, float* dx, int rows, int c);
 
 }  // namespace vq4j
 

@@ -20,6 +20,14 @@ int softmax_xent_fwd_cpu(vq4j_ctx* ctx, const float* logits, const int* targets,
 int softmax_xent_bwd_cpu(vq4j_ctx* ctx, const float* logits, const int* targets, float* dlogits,
                          float scale, int rows, int k);
 
+int mse_fwd_cuda(vq4j_ctx* ctx, const float* pred, const float* target, float* loss, long long count);
+int mse_bwd_cuda(vq4j_ctx* ctx, const float* pred, const float* target, float* dpred, float scale,
+                 long long count);
+int softmax_xent_fwd_cuda(vq4j_ctx* ctx, const float* logits, const int* targets, float* loss, float* nll,
+                          int rows, int k);
+int softmax_xent_bwd_cuda(vq4j_ctx* ctx, const float* logits, const int* targets, float* dlogits,
+                          float scale, int rows, int k);
+
 }  // namespace vq4j
 
 #endif

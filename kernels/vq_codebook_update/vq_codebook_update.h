@@ -11,6 +11,8 @@ namespace vq4j {
 
 int vq_ema_update_cpu(vq4j_ctx* ctx, const float* z_e, const int* codes, float* ema_count, float* ema_sum,
                       float* codebook, float gamma, float eps, int rows, int d, int k);
+int vq_ema_update_cuda(vq4j_ctx* ctx, const float* z_e, const int* codes, float* ema_count, float* ema_sum,
+                       float* codebook, float gamma, float eps, int rows, int d, int k);
 
 }  // namespace vq4j
 

@@ -1,7 +1,13 @@
-// CUDA quantizer: a fused distance + argmin that never materialises the [rows, k] distance matrix.
+// CUDA quantizer: a fused distance + argmin that never materialises the [rows, k] distance matrix; the
+// quantizer loss (the MSE kernel), its gradients (straight-through + commitment, and the codebook gradient
+// by the deterministic per-code row scan of sum_by_code.cuh) and the usage statistics, all on the device.
 #include <math_constants.h>
 
 #include "cuda_check.cuh"
+#include "cuda_launch.cuh"
+#include "index_check_cuda.h"
+#include "losses/losses.h"
+#include "sum_by_code.cuh"
 #include "vq_quantize.h"
 
 namespace vq4j {
@@ -129,6 +135,152 @@ int vq_quantize_fwd_cuda(vq4j_ctx* ctx, const float* z_e, const float* codebook,
   const int blocks = (rows - 1) / kTileRows + 1;
   nearest_code<<<blocks, kThreads, 0, stream>>>(z_e, codebook, norms, codes, z_q, rows, d, k);
   VQ4J_CUDA_CHECK(ctx, cudaGetLastError());
+  return VQ4J_OK;
+}
+
+}  // namespace vq4j
+
+// ---------------------------------------------------------------- loss, gradients, statistics
+
+namespace vq4j {
+namespace {
+
+// dcodebook[j, c] = sum over rows r with codes[r] = j, in row order, of scale (z_q[r, c] - z_e[r, c]): the
+// CPU reference's operations in its order (the _rn intrinsics keep nvcc from fusing them into an fma).
+struct CodebookGrad {
+  using Acc = float;
+  const float* z_q;
+  const float* z_e;
+  float* dcodebook;
+  float scale;
+  int d;
+  __device__ float add(float acc, long long r, int c) const {
+    const long long i = r * d + c;
+    return __fadd_rn(acc, __fmul_rn(scale, __fsub_rn(z_q[i], z_e[i])));
+  }
+  __device__ void store(int j, int c, float sum) const { dcodebook[static_cast<long long>(j) * d + c] = sum; }
+  __device__ void store_count(int, int) const {}
+};
+
+// dz_e[i] = dz_q[i] + commit (z_e[i] - z_q[i]) over count values; dz_e may be dz_q.
+__global__ void commitment_grad(const float* z_e, const float* z_q, const float* dz_q, float* dz_e,
+                                float commit, long long count) {
+  for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < count;
+       i += static_cast<long long>(gridDim.x) * blockDim.x)
+    dz_e[i] = __fadd_rn(dz_q[i], __fmul_rn(commit, __fsub_rn(z_e[i], z_q[i])));
+}
+
+// Codes with a per-block shared-memory tally fit up to this k (32 KB of shared memory).
+constexpr int kSharedBins = 8192;
+constexpr int kHistogramBlocks = 64;
+
+// codes[rows] -> tally[k] += uses (tally zeroed before). Integer atomics: the counts do not depend on
+// their order. Each block tallies its rows in shared memory, then adds its non-zero bins once.
+__global__ void code_histogram_shared(const int* __restrict__ codes, int rows, int k, int* __restrict__ tally) {
+  extern __shared__ int bins[];
+  for (int j = threadIdx.x; j < k; j += blockDim.x) bins[j] = 0;
+  __syncthreads();
+  for (long long r = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; r < rows;
+       r += static_cast<long long>(gridDim.x) * blockDim.x)
+    atomicAdd(&bins[codes[r]], 1);
+  __syncthreads();
+  for (int j = threadIdx.x; j < k; j += blockDim.x)
+    if (bins[j] != 0) atomicAdd(&tally[j], bins[j]);
+}
+
+// The same for a k too large for shared memory: straight to global memory.
+__global__ void code_histogram_global(const int* __restrict__ codes, int rows, int* __restrict__ tally) {
+  for (long long r = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; r < rows;
+       r += static_cast<long long>(gridDim.x) * blockDim.x)
+    atomicAdd(&tally[codes[r]], 1);
+}
+
+// tally[k] -> counts[k] (float), perplexity[0] = exp(-sum_j p_j ln p_j), p_j = tally[j] / rows. One block;
+// the entropy is summed by thread 0 in ascending j, the CPU reference's order, from terms the block
+// computes kBlockThreads codes at a time.
+__global__ void __launch_bounds__(kBlockThreads)
+    stats_finish(const int* __restrict__ tally, float* __restrict__ counts, float* __restrict__ perplexity,
+                 int rows, int k) {
+  __shared__ double terms[kBlockThreads];
+  __shared__ bool used[kBlockThreads];
+  double entropy = 0.0;  // thread 0's is the one that counts
+  for (long long j0 = 0; j0 < k; j0 += kBlockThreads) {
+    const long long j = j0 + threadIdx.x;
+    double term = 0.0;
+    bool nonzero = false;
+    if (j < k) {
+      const int n = tally[j];
+      counts[j] = static_cast<float>(n);
+      if (n != 0) {  // 0 ln 0 = 0: skipped, as on the CPU
+        const double p = static_cast<double>(n) / rows;
+        term = __dmul_rn(p, log(p));
+        nonzero = true;
+      }
+    }
+    terms[threadIdx.x] = term;
+    used[threadIdx.x] = nonzero;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+      const int m = k - j0 < kBlockThreads ? static_cast<int>(k - j0) : kBlockThreads;
+      for (int i = 0; i < m; ++i)
+        if (used[i]) entropy -= terms[i];
+    }
+    __syncthreads();  // before the next chunk overwrites terms
+  }
+  if (threadIdx.x == 0) perplexity[0] = static_cast<float>(exp(entropy));
+}
+
+}  // namespace
+
+// z_e[rows, d], z_q[rows, d] -> loss[1] = mean (z_e - z_q)^2 (the deterministic MSE of losses.cu)
+int vq_loss_cuda(vq4j_ctx* ctx, const float* z_e, const float* z_q, float* loss, int rows, int d) {
+  return mse_fwd_cuda(ctx, z_e, z_q, loss, static_cast<long long>(rows) * d);
+}
+
+// z_e[rows, d], z_q[rows, d], codes[rows], dz_q[rows, d] -> dz_e[rows, d], dcodebook[k, d] (optional)
+int vq_quantize_bwd_cuda(vq4j_ctx* ctx, const float* z_e, const float* z_q, const int* codes,
+                         const float* dz_q, float* dz_e, float* dcodebook, float beta, float codebook_weight,
+                         int rows, int d, int k) {
+  VQ4J_TRY(use_device(ctx));
+  const long long count = static_cast<long long>(rows) * d;
+  const double inv_count = 1.0 / static_cast<double>(count);
+  if (dcodebook != nullptr) {  // k is meaningful only with a codebook gradient, as on the CPU
+    int* flag = static_cast<int*>(scratch(ctx, sizeof(int)));
+    if (flag == nullptr) return VQ4J_ERR_MEMORY;
+    VQ4J_TRY(check_indices_cuda(ctx, "codes", codes, rows, k, flag));
+    const float scale = static_cast<float>(2.0 * codebook_weight * inv_count);
+    VQ4J_TRY(launch_sum_rows_by_code(ctx, codes, rows, d, k, CodebookGrad{z_q, z_e, dcodebook, scale, d}));
+  }
+  const float commit = static_cast<float>(2.0 * beta * inv_count);
+  commitment_grad<<<grid_for(count), kBlockThreads, 0, stream_of(ctx)>>>(z_e, z_q, dz_q, dz_e, commit, count);
+  VQ4J_CUDA_CHECK_LAUNCH(ctx, "commitment_grad");
+  return VQ4J_OK;
+}
+
+// codes[rows] -> counts[k], perplexity[1], both in device memory
+int vq_stats_cuda(vq4j_ctx* ctx, const int* codes, float* counts, float* perplexity, int rows, int k) {
+  VQ4J_TRY(use_device(ctx));
+  Carve carve;
+  const size_t at_flag = carve.add(sizeof(int));
+  const size_t at_tally = carve.add(sizeof(int) * static_cast<size_t>(k));
+  char* base = static_cast<char*>(scratch(ctx, carve.bytes));
+  if (base == nullptr) return VQ4J_ERR_MEMORY;
+  VQ4J_TRY(check_indices_cuda(ctx, "codes", codes, rows, k, reinterpret_cast<int*>(base + at_flag)));
+  // Integer tallies, as on the CPU: a float count stops being exact past 2^24 rows.
+  int* tally = reinterpret_cast<int*>(base + at_tally);
+  const cudaStream_t stream = stream_of(ctx);
+  VQ4J_CUDA_CHECK(ctx, cudaMemsetAsync(tally, 0, sizeof(int) * static_cast<size_t>(k), stream));
+  const int blocks = grid_for(rows, kBlockThreads, kHistogramBlocks);
+  if (k <= kSharedBins) {
+    code_histogram_shared<<<blocks, kBlockThreads, sizeof(int) * static_cast<size_t>(k), stream>>>(codes, rows,
+                                                                                                  k, tally);
+    VQ4J_CUDA_CHECK_LAUNCH(ctx, "code_histogram_shared");
+  } else {
+    code_histogram_global<<<blocks, kBlockThreads, 0, stream>>>(codes, rows, tally);
+    VQ4J_CUDA_CHECK_LAUNCH(ctx, "code_histogram_global");
+  }
+  stats_finish<<<1, kBlockThreads, 0, stream>>>(tally, counts, perplexity, rows, k);
+  VQ4J_CUDA_CHECK_LAUNCH(ctx, "stats_finish");
   return VQ4J_OK;
 }
 

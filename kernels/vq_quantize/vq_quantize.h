@@ -15,13 +15,18 @@ int vq_quantize_fwd_cuda(vq4j_ctx* ctx, const float* z_e, const float* codebook,
                          int rows, int d, int k);
 // loss[1] = mean over rows*d of (z_e - z_q)^2.
 int vq_loss_cpu(vq4j_ctx* ctx, const float* z_e, const float* z_q, float* loss, int rows, int d);
+int vq_loss_cuda(vq4j_ctx* ctx, const float* z_e, const float* z_q, float* loss, int rows, int d);
 // dz_e[rows, d] = dz_q + beta * 2 (z_e - z_q) / (rows d);
 // dcodebook[k, d] (may be NULL) = codebook_weight * sum_{r: codes[r] = j} 2 (z_q[r] - z_e[r]) / (rows d).
 int vq_quantize_bwd_cpu(vq4j_ctx* ctx, const float* z_e, const float* z_q, const int* codes,
                         const float* dz_q, float* dz_e, float* dcodebook, float beta, float codebook_weight,
                         int rows, int d, int k);
+int vq_quantize_bwd_cuda(vq4j_ctx* ctx, const float* z_e, const float* z_q, const int* codes,
+                         const float* dz_q, float* dz_e, float* dcodebook, float beta, float codebook_weight,
+                         int rows, int d, int k);
 // counts[k] = rows per code; perplexity[1] = exp(-sum_j p_j ln p_j), p_j = counts[j] / rows.
 int vq_stats_cpu(vq4j_ctx* ctx, const int* codes, float* counts, float* perplexity, int rows, int k);
+int vq_stats_cuda(vq4j_ctx* ctx, const int* codes, float* counts, float* perplexity, int rows, int k);
 
 }  // namespace vq4j
 

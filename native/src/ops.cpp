@@ -165,7 +165,7 @@ int vq4j_relu_fwd(vq4j_ctx* ctx, const float* x, float* y, long long count) {
   return run(ctx, "relu_fwd", [&] {
     REQUIRE_PTRS(x && y);
     VQ4J_REQUIRE(ctx, count >= 0, "negative count %lld", count);
-    return ON_CPU(relu_fwd, x, y, count);
+    return ON_BACKEND(relu_fwd, x, y, count);
   });
 }
 
@@ -173,7 +173,7 @@ int vq4j_relu_bwd(vq4j_ctx* ctx, const float* y, const float* dy, float* dx, lon
   return run(ctx, "relu_bwd", [&] {
     REQUIRE_PTRS(y && dy && dx);
     VQ4J_REQUIRE(ctx, count >= 0, "negative count %lld", count);
-    return ON_CPU(relu_bwd, y, dy, dx, count);
+    return ON_BACKEND(relu_bwd, y, dy, dx, count);
   });
 }
 
@@ -181,7 +181,7 @@ int vq4j_add(vq4j_ctx* ctx, const float* a, const float* b, float* y, long long 
   return run(ctx, "add", [&] {
     REQUIRE_PTRS(a && b && y);
     VQ4J_REQUIRE(ctx, count >= 0, "negative count %lld", count);
-    return ON_CPU(add, a, b, y, count);
+    return ON_BACKEND(add, a, b, y, count);
   });
 }
 
@@ -198,7 +198,7 @@ int vq4j_vq_loss(vq4j_ctx* ctx, const float* z_e, const float* z_q, float* loss,
   return run(ctx, "vq_loss", [&] {
     REQUIRE_PTRS(z_e && z_q && loss);
     VQ4J_REQUIRE(ctx, rows > 0 && d > 0, "sizes must be positive: rows=%d d=%d", rows, d);
-    return ON_CPU(vq_loss, z_e, z_q, loss, rows, d);
+    return ON_BACKEND(vq_loss, z_e, z_q, loss, rows, d);
   });
 }
 
@@ -208,8 +208,8 @@ int vq4j_vq_quantize_bwd(vq4j_ctx* ctx, const float* z_e, const float* z_q, cons
   return run(ctx, "vq_quantize_bwd", [&] {
     REQUIRE_PTRS(z_e && z_q && codes && dz_q && dz_e);
     VQ4J_REQUIRE(ctx, rows > 0 && d > 0 && k > 0, "sizes must be positive: rows=%d d=%d k=%d", rows, d, k);
-    return ON_CPU(vq_quantize_bwd, z_e, z_q, codes, dz_q, dz_e, dcodebook, beta, codebook_weight, rows, d,
-                  k);
+    return ON_BACKEND(vq_quantize_bwd, z_e, z_q, codes, dz_q, dz_e, dcodebook, beta, codebook_weight, rows,
+                      d, k);
   });
 }
 
@@ -217,7 +217,7 @@ int vq4j_vq_stats(vq4j_ctx* ctx, const int* codes, float* counts, float* perplex
   return run(ctx, "vq_stats", [&] {
     REQUIRE_PTRS(codes && counts && perplexity);
     VQ4J_REQUIRE(ctx, rows > 0 && k > 0, "sizes must be positive: rows=%d k=%d", rows, k);
-    return ON_CPU(vq_stats, codes, counts, perplexity, rows, k);
+    return ON_BACKEND(vq_stats, codes, counts, perplexity, rows, k);
   });
 }
 
@@ -228,7 +228,7 @@ int vq4j_vq_ema_update(vq4j_ctx* ctx, const float* z_e, const int* codes, float*
     VQ4J_REQUIRE(ctx, rows > 0 && d > 0 && k > 0, "sizes must be positive: rows=%d d=%d k=%d", rows, d, k);
     VQ4J_REQUIRE(ctx, gamma >= 0.0f && gamma < 1.0f, "gamma must be in [0, 1), got %g", gamma);
     VQ4J_REQUIRE(ctx, eps > 0.0f, "eps must be positive, got %g", eps);
-    return ON_CPU(vq_ema_update, z_e, codes, ema_count, ema_sum, codebook, gamma, eps, rows, d, k);
+    return ON_BACKEND(vq_ema_update, z_e, codes, ema_count, ema_sum, codebook, gamma, eps, rows, d, k);
   });
 }
 
@@ -236,7 +236,7 @@ int vq4j_gated_activation_fwd(vq4j_ctx* ctx, const float* x, float* y, int rows,
   return run(ctx, "gated_activation_fwd", [&] {
     REQUIRE_PTRS(x && y);
     VQ4J_REQUIRE(ctx, rows > 0 && c > 0, "sizes must be positive: rows=%d c=%d", rows, c);
-    return ON_CPU(gated_activation_fwd, x, y, rows, c);
+    return ON_BACKEND(gated_activation_fwd, x, y, rows, c);
   });
 }
 
@@ -244,7 +244,7 @@ int vq4j_gated_activation_bwd(vq4j_ctx* ctx, const float* x, const float* dy, fl
   return run(ctx, "gated_activation_bwd", [&] {
     REQUIRE_PTRS(x && dy && dx);
     VQ4J_REQUIRE(ctx, rows > 0 && c > 0, "sizes must be positive: rows=%d c=%d", rows, c);
-    return ON_CPU(gated_activation_bwd, x, dy, dx, rows, c);
+    return ON_BACKEND(gated_activation_bwd, x, dy, dx, rows, c);
   });
 }
 
@@ -252,7 +252,7 @@ int vq4j_mse_fwd(vq4j_ctx* ctx, const float* pred, const float* target, float* l
   return run(ctx, "mse_fwd", [&] {
     REQUIRE_PTRS(pred && target && loss);
     VQ4J_REQUIRE(ctx, count > 0, "count must be positive, got %lld", count);
-    return ON_CPU(mse_fwd, pred, target, loss, count);
+    return ON_BACKEND(mse_fwd, pred, target, loss, count);
   });
 }
 
@@ -261,7 +261,7 @@ int vq4j_mse_bwd(vq4j_ctx* ctx, const float* pred, const float* target, float* d
   return run(ctx, "mse_bwd", [&] {
     REQUIRE_PTRS(pred && target && dpred);
     VQ4J_REQUIRE(ctx, count > 0, "count must be positive, got %lld", count);
-    return ON_CPU(mse_bwd, pred, target, dpred, scale, count);
+    return ON_BACKEND(mse_bwd, pred, target, dpred, scale, count);
   });
 }
 
@@ -270,7 +270,7 @@ int vq4j_softmax_xent_fwd(vq4j_ctx* ctx, const float* logits, const int* targets
   return run(ctx, "softmax_xent_fwd", [&] {
     REQUIRE_PTRS(logits && targets && loss);
     VQ4J_REQUIRE(ctx, rows > 0 && k > 0, "sizes must be positive: rows=%d k=%d", rows, k);
-    return ON_CPU(softmax_xent_fwd, logits, targets, loss, nll, rows, k);
+    return ON_BACKEND(softmax_xent_fwd, logits, targets, loss, nll, rows, k);
   });
 }
 
@@ -279,7 +279,7 @@ int vq4j_softmax_xent_bwd(vq4j_ctx* ctx, const float* logits, const int* targets
   return run(ctx, "softmax_xent_bwd", [&] {
     REQUIRE_PTRS(logits && targets && dlogits);
     VQ4J_REQUIRE(ctx, rows > 0 && k > 0, "sizes must be positive: rows=%d k=%d", rows, k);
-    return ON_CPU(softmax_xent_bwd, logits, targets, dlogits, scale, rows, k);
+    return ON_BACKEND(softmax_xent_bwd, logits, targets, dlogits, scale, rows, k);
   });
 }
 
@@ -287,7 +287,7 @@ int vq4j_embedding_fwd(vq4j_ctx* ctx, const float* table, const int* ids, float*
   return run(ctx, "embedding_fwd", [&] {
     REQUIRE_PTRS(table && ids && y);
     VQ4J_REQUIRE(ctx, rows > 0 && d > 0 && k > 0, "sizes must be positive: rows=%d d=%d k=%d", rows, d, k);
-    return ON_CPU(embedding_fwd, table, ids, y, rows, d, k);
+    return ON_BACKEND(embedding_fwd, table, ids, y, rows, d, k);
   });
 }
 
@@ -296,7 +296,7 @@ int vq4j_embedding_bwd(vq4j_ctx* ctx, const int* ids, const float* dy, float* dt
   return run(ctx, "embedding_bwd", [&] {
     REQUIRE_PTRS(ids && dy && dtable);
     VQ4J_REQUIRE(ctx, rows > 0 && d > 0 && k > 0, "sizes must be positive: rows=%d d=%d k=%d", rows, d, k);
-    return ON_CPU(embedding_bwd, ids, dy, dtable, rows, d, k);
+    return ON_BACKEND(embedding_bwd, ids, dy, dtable, rows, d, k);
   });
 }
 
@@ -308,7 +308,7 @@ int vq4j_adam_step(vq4j_ctx* ctx, float* param, const float* grad, float* m, flo
     VQ4J_REQUIRE(ctx, t >= 1, "step must be >= 1, got %d", t);
     VQ4J_REQUIRE(ctx, beta1 >= 0.0f && beta1 < 1.0f && beta2 >= 0.0f && beta2 < 1.0f,
                  "betas must be in [0, 1), got %g and %g", beta1, beta2);
-    return ON_CPU(adam_step, param, grad, m, v, count, lr, beta1, beta2, eps, weight_decay, t);
+    return ON_BACKEND(adam_step, param, grad, m, v, count, lr, beta1, beta2, eps, weight_decay, t);
   });
 }
 

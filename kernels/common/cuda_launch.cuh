@@ -1,0 +1,50 @@
+// Launch helpers shared by the CUDA kernels of the op families: device selection, grid sizes for
+// grid-stride loops, and carving one scratch allocation into aligned workspaces.
+// Internal to the .cu files; the CPU build never sees it.
+#ifndef VQ4J_COMMON_CUDA_LAUNCH_CUH
+#define VQ4J_COMMON_CUDA_LAUNCH_CUH
+
+#include <cuda_runtime.h>
+
+#include <cstddef>
+
+#include "context.h"
+#include "cuda_check.cuh"
+
+namespace vq4j {
+
+// Threads per block of the one-dimensional (elementwise, reduction) kernels.
+constexpr int kBlockThreads = 256;
+
+// Blocks for a grid-stride loop over count items: enough to fill any current GPU, never more than the
+// items need, never zero for count > 0. The cap keeps every index arithmetic below in long long range
+// and makes a reduction's partial count a fixed function of count (deterministic).
+inline int grid_for(long long count, int threads = kBlockThreads, long long cap = 8192) {
+  const long long blocks = (count + threads - 1) / threads;
+  return static_cast<int>(blocks < 1 ? 1 : (blocks > cap ? cap : blocks));
+}
+
+// Makes the context's device current for this host thread: kernels launch on the current device, and the
+// context's stream belongs to ctx->device. Cheap when it already is current.
+inline int use_device(vq4j_ctx* ctx) {
+  VQ4J_CUDA_CHECK(ctx, cudaSetDevice(ctx->device));
+  return VQ4J_OK;
+}
+
+// Offsets of several workspaces inside one scratch request, each aligned to 256 bytes:
+//   Carve c;  size_t a = c.add(n * sizeof(double));  size_t f = c.add(sizeof(int));
+//   char* base = static_cast<char*>(scratch(ctx, c.bytes));  (NULL: the error is recorded)
+//   double* pa = reinterpret_cast<double*>(base + a);
+// scratch() may reallocate when it grows, so all workspaces of one call come from one request.
+struct Carve {
+  size_t bytes = 0;
+  size_t add(size_t n) {
+    const size_t offset = bytes;
+    bytes += (n + 255) / 256 * 256;
+    return offset;
+  }
+};
+
+}  // namespace vq4j
+
+#endif
