@@ -152,6 +152,10 @@ public final class PriorCheckpoint {
 
   /** Puts the optimizer state, step and data order of this training checkpoint into a trainer of its model. */
   public void restore(PriorTrainer trainer, int datasetSize) throws IOException {
+    if (!isTrainingCheckpoint()) {
+      throw new IOException(file + ": holds the model only (no train_config, optimizer state or data order): not a"
+          + " training checkpoint, so training cannot resume from it");
+    }
     Adam adam = trainer.optimizer();
     for (Parameter p : adam.parameters()) {
       adam.firstMoment(p).copyFrom(floats("adam.m." + p.name(), p.shape()));
