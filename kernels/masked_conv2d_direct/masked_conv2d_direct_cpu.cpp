@@ -1,8 +1,10 @@
 // CPU masked_conv2d_direct: tiles of kPos output positions x kCo output channels accumulate in registers
 // over the kept taps and input channels, from a weight packed once per call as wt[ntaps * ci, co] (output
-// channels contiguous, so the inner loop is a vector over them). Full tiles and edge tiles run the same
-// sequence of rounded multiplies and adds per output value, so tiling, threads and the AVX2 clone change
-// the speed, never the bits.
+// channels contiguous, so the inner loop is a vector over them). A call with fewer than kFewPositions outputs
+// (the sampler's single positions) skips the packing, which would cost more than the sums, and reads the
+// weight in place, kRows output channels at a time. Every path runs the same sequence of rounded multiplies
+// and adds per output value, so the path, the tiling, the threads and the AVX2 clone change the speed, never
+// the bits.
 // No fused multiply-add may be formed: a contracted x * w + y rounds once instead of twice.
 #pragma GCC optimize("fp-contract=off")
 
@@ -21,6 +23,8 @@ namespace {
 
 constexpr int kPos = 4;
 constexpr int kCo = 16;
+constexpr long kFewPositions = 8;
+constexpr int kRows = 8;
 // Below this many multiply-adds a call runs on one thread.
 constexpr long long kParallelMacs = 1 << 18;
 
@@ -125,6 +129,49 @@ void run_all(const Geometry& g, const float* x, const float* wt, const float* b,
   }
 }
 
+// y[q, o0 .. o0 + NB) for one position whose kept taps read src[t], from the unpacked w[co, k * k, ci].
+template <int NB>
+inline __attribute__((always_inline)) void rows_in_place(const float* const* src, const int* taps, int ntaps, int ci,
+                                                         int kk, const float* w, int o0, int nb, const float* b,
+                                                         float* dst) {
+  float acc[kRows];
+  const int count = NB > 0 ? NB : nb;
+  for (int j = 0; j < count; ++j) acc[j] = b != nullptr ? b[o0 + j] : 0.0f;
+  for (int t = 0; t < ntaps; ++t) {
+    const float* xp = src[t];
+    const float* wr[kRows];
+    for (int j = 0; j < count; ++j) wr[j] = w + (static_cast<size_t>(o0 + j) * kk + taps[t]) * ci;
+    for (int c = 0; c < ci; ++c) {
+      const float xv = xp[c];
+      for (int j = 0; j < count; ++j) acc[j] = acc[j] + xv * wr[j][c];
+    }
+  }
+  for (int j = 0; j < count; ++j) dst[o0 + j] = acc[j];
+}
+
+// Every output of a call with few positions, without packing the weight.
+void run_few(const Geometry& g, const float* x, const float* w, const float* b, const float* zeros, float* y) {
+  const long total = static_cast<long>(g.n) * g.h * g.wd;
+  std::vector<const float*> src(std::max(g.ntaps, 1));
+  const int c = g.k / 2;
+  for (long q = 0; q < total; ++q) {
+    const int img = static_cast<int>(q / (static_cast<long>(g.h) * g.wd));
+    const int oy = static_cast<int>(q / g.wd % g.h);
+    const int ox = static_cast<int>(q % g.wd);
+    for (int t = 0; t < g.ntaps; ++t) {
+      const int iy = oy - c + g.taps[t] / g.k;
+      const int ix = ox - c + g.taps[t] % g.k;
+      const bool inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.wd;
+      src[t] = inside ? x + ((static_cast<size_t>(img) * g.h + iy) * g.wd + ix) * g.ci : zeros;
+    }
+    float* dst = y + static_cast<size_t>(q) * g.co;
+    int o0 = 0;
+    for (; o0 + kRows <= g.co; o0 += kRows)
+      rows_in_place<kRows>(src.data(), g.taps, g.ntaps, g.ci, g.k * g.k, w, o0, kRows, b, dst);
+    if (o0 < g.co) rows_in_place<0>(src.data(), g.taps, g.ntaps, g.ci, g.k * g.k, w, o0, g.co - o0, b, dst);
+  }
+}
+
 }  // namespace
 
 // x[n, h, wd, ci], w[co, k, k, ci], b[co] -> y[n, h, wd, co]
@@ -134,7 +181,8 @@ int masked_conv2d_direct_fwd_cpu(vq4j_ctx* ctx, const float* x, const float* w, 
   for (int t = 0; t < k * k; ++t) ntaps += mask_keeps(mask, k, t / k, t % k);
   const size_t taps_bytes = (sizeof(int) * k * k + 63) / 64 * 64;
   const size_t zeros_bytes = (sizeof(float) * ci + 63) / 64 * 64;
-  const size_t wt_bytes = sizeof(float) * static_cast<size_t>(ntaps) * ci * co;
+  const bool few = static_cast<long>(n) * h * wd < kFewPositions;
+  const size_t wt_bytes = few ? 0 : sizeof(float) * static_cast<size_t>(ntaps) * ci * co;
   char* base = static_cast<char*>(scratch(ctx, taps_bytes + zeros_bytes + wt_bytes));
   if (base == nullptr) return VQ4J_ERR_MEMORY;
   int* taps = reinterpret_cast<int*>(base);
@@ -144,11 +192,18 @@ int masked_conv2d_direct_fwd_cpu(vq4j_ctx* ctx, const float* x, const float* w, 
   for (int t = 0; t < k * k; ++t)
     if (mask_keeps(mask, k, t / k, t % k)) taps[ti++] = t;
   std::memset(zeros, 0, sizeof(float) * ci);
-  // wt[t, c, o] = w[o, taps[t], c]
+  if (few) {
+    run_few(Geometry{n, h, wd, ci, co, k, taps, ntaps}, x, w, b, zeros, y);
+    return VQ4J_OK;
+  }
+  // wt[t, c, o] = w[o, taps[t], c], transposed in 16 x 16 blocks so that reads and writes both stay in cache lines.
+  constexpr int kBlock = 16;
   for (int t = 0; t < ntaps; ++t)
-    for (int c = 0; c < ci; ++c)
-      for (int o = 0; o < co; ++o)
-        wt[(static_cast<size_t>(t) * ci + c) * co + o] = w[(static_cast<size_t>(o) * k * k + taps[t]) * ci + c];
+    for (int o0 = 0; o0 < co; o0 += kBlock)
+      for (int c0 = 0; c0 < ci; c0 += kBlock)
+        for (int o = o0; o < std::min(co, o0 + kBlock); ++o)
+          for (int c = c0; c < std::min(ci, c0 + kBlock); ++c)
+            wt[(static_cast<size_t>(t) * ci + c) * co + o] = w[(static_cast<size_t>(o) * k * k + taps[t]) * ci + c];
   const Geometry g{n, h, wd, ci, co, k, taps, ntaps};
   run_all(g, x, wt, b, zeros, y);
   return VQ4J_OK;
