@@ -80,13 +80,13 @@ class PriorFashionMnistTest {
          PriorTrainer trainer = new PriorTrainer(prior, 1e-3, 0, 7)) {
       double before = PriorEvaluation.evaluate(prior, testCodes, 500).bitsPerCode();
       PriorStepMetrics last = null;
-      for (int step = 0; step < 400; step++) {
+      for (int step = 0; step < 300; step++) {
         last = trainer.step(trainCodes, 32);
       }
       PriorEvaluation.Nll after = PriorEvaluation.evaluate(prior, testCodes, 500);
       double seconds = (System.nanoTime() - t0) / 1e9;
       System.out.printf("Fashion-MNIST prior: VQ-VAE 150 steps + encoding %.1f s; test NLL %.3f bits/code before"
-          + " training, %.3f after 400 steps (train batch %.3f); code-frequency cross-entropy %.3f; uniform log2 K"
+          + " training, %.3f after 300 steps (train batch %.3f); code-frequency cross-entropy %.3f; uniform log2 K"
           + " = %.3f; %.1f s in all%n", vqSeconds, before, after.bitsPerCode(), last.bitsPerCode(), unigram, uniform,
           seconds);
       assertTrue(after.bitsPerCode() < 0.75 * uniform, "test NLL " + after.bitsPerCode() + " bits/code is not well"
