@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Sampling a Gated PixelCNN prior on the CPU: n grids of 8x8 codes, K = 512, the default prior (p = 64, 15
- * layers, 7x7 then 3x3 kernels, a 512-wide head, 5.5 M parameters). {@code plain}: a full forward pass (direct
+ * layers, 7x7 then 3x3 kernels, a 512-wide head, 3.5 M parameters). {@code plain}: a full forward pass (direct
  * ops) per position, 64 passes per grid; {@code fast}: the row- and position-cached method, which draws the same
  * codes. {@code trainingForward} is a reference, not a sampler: the same 64 full passes through the training
  * forward (BLAS convs), which cannot promise the plain method's bits, to show what the direct ops cost.
