@@ -104,6 +104,17 @@ int vq4j_masked_conv2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* w, 
 int vq4j_masked_conv2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy, float* dw, float* db,
                                   int n, int h, int wd, int ci, int co, int k, int mask);
 
+/* ---- masked_conv2d_direct: the forward of masked_conv2d without a matrix product, for callers that need an
+ * output to depend on nothing but the inputs its taps read (the PixelCNN prior's sampling, whose cached fast
+ * path must give the bits of a full forward pass). y = b (or 0), then for each kept tap in row-major order
+ * and each input channel in order y = y + x * w, product and sum each rounded to float32 (no FMA); taps
+ * outside the input read 0. So a crop of the input gives, bit for bit, the outputs of the whole input
+ * wherever the crop holds every tap those outputs read, on any thread count, and the CUDA kernel gives the
+ * CPU's bits. (masked_conv2d_fwd's BLAS product does not: OpenBLAS's sums depend on the matrix height.)
+ * Shapes as masked_conv2d; k = 1 with VQ4J_MASK_B is a 1x1 conv. ---- */
+int vq4j_masked_conv2d_direct_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* b, float* y,
+                                  int n, int h, int wd, int ci, int co, int k, int mask);
+
 /* ---- elementwise over count floats; y may alias an input ---- */
 int vq4j_relu_fwd(vq4j_ctx* ctx, const float* x, float* y, long long count);
 /* dx = dy where y > 0, else 0 (y is the forward output). */

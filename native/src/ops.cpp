@@ -12,6 +12,7 @@
 #include "gated_activation/gated_activation.h"
 #include "losses/losses.h"
 #include "masked_conv2d/masked_conv2d.h"
+#include "masked_conv2d_direct/masked_conv2d_direct.h"
 #include "vq_codebook_update/vq_codebook_update.h"
 #include "vq_quantize/vq_quantize.h"
 
@@ -140,6 +141,15 @@ int vq4j_masked_conv2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, const 
     REQUIRE_PTRS(x && w && y);
     VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask));
     return ON_BACKEND(masked_conv2d_fwd, x, w, b, y, n, h, wd, ci, co, k, mask);
+  });
+}
+
+int vq4j_masked_conv2d_direct_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* b, float* y,
+                                  int n, int h, int wd, int ci, int co, int k, int mask) {
+  return run(ctx, "masked_conv2d_direct_fwd", [&] {
+    REQUIRE_PTRS(x && w && y);
+    VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask));
+    return ON_BACKEND(masked_conv2d_direct_fwd, x, w, b, y, n, h, wd, ci, co, k, mask);
   });
 }
 

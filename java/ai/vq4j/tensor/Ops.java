@@ -120,6 +120,24 @@ public final class Ops {
         g.n, g.h, g.w, g.ci, g.co, g.kh, mask.code));
   }
 
+  /**
+   * The forward of {@link #maskedConv2dForward} without a matrix product: each output value is b + the sum over
+   * the kept taps (row-major) and input channels (in order) of x * w, every product and sum rounded to
+   * float32, taps outside the input reading 0. An output therefore depends on nothing but the inputs its taps
+   * read: computed on a crop of x, it has the bits of the whole x's output wherever the crop holds all its
+   * taps (the BLAS product of maskedConv2dForward does not promise that). k = 1 with {@link Mask#B} is a 1x1
+   * conv. Slower than maskedConv2dForward; for the PixelCNN prior's sampling.
+   */
+  public static void maskedConv2dDirectForward(Tensor x, Tensor w, Tensor b, Tensor y, Mask mask) {
+    String op = "maskedConv2dDirectForward";
+    Conv g = Conv.masked(op, x, w);
+    g.checkBias(op, b);
+    g.checkOut(op, "y", y);
+    Device d = device(op, x, w, b, y);
+    call(op, d, () -> vq4j_masked_conv2d_direct_fwd(d.ctx, x.floats(), w.floats(), opt(b), y.floats(),
+        g.n, g.h, g.w, g.ci, g.co, g.kh, mask.code));
+  }
+
   // ---------------------------------------------------------------- elementwise
 
   /** y = max(x, 0); y may be x. */

@@ -1,0 +1,104 @@
+package ai.vq4j.model;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+
+/**
+ * The shape of a Gated PixelCNN prior over a VQ-VAE's code grid. Plain fields so that it serialises to the
+ * JSON stored in every prior checkpoint; {@link #validate()} names the first field that is out of range.
+ *
+ * <p>The network: a code embedding (K x hidden), {@code layers} gated layers (the first with masks A and a
+ * {@code firstKernelSize} kernel, the others with masks B and {@code kernelSize}), then the output head
+ * ReLU, 1x1 conv (hidden -> outputHidden), ReLU, 1x1 conv (outputHidden -> K logits). The defaults follow the
+ * best-known PyTorch VQ-VAE prior (64 channels, 15 layers, 7x7 then 3x3 kernels, a 512-wide head) over the
+ * 8x8 codes of a 32x32 image with K = 512.
+ */
+public final class PixelCnnConfig {
+  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+  /** K: the number of codes (the VQ-VAE's codebook size). */
+  public int numCodes = 512;
+  /** The code grid is gridSize x gridSize (the VQ-VAE's latent size). */
+  public int gridSize = 8;
+  /** p: the width of the vertical and horizontal stacks. */
+  public int hidden = 64;
+  public int layers = 15;
+  public int kernelSize = 3;
+  public int firstKernelSize = 7;
+  /** Width of the output head's hidden 1x1 conv. */
+  public int outputHidden = 512;
+  /** 0: unconditioned; otherwise class labels 0..numClasses-1 condition every layer. */
+  public int numClasses = 0;
+  public long seed = 1;
+
+  /** The defaults for a VQ-VAE's codes: K codes on a grid x grid latent map, optionally class-conditioned. */
+  public static PixelCnnConfig forCodes(int numCodes, int gridSize, int numClasses) {
+    PixelCnnConfig c = new PixelCnnConfig();
+    c.numCodes = numCodes;
+    c.gridSize = gridSize;
+    c.numClasses = numClasses;
+    return c;
+  }
+
+  /** The same config for a VQ-VAE: its codebook size and latent grid. */
+  public static PixelCnnConfig forVqVae(VqVaeConfig vqvae, int numClasses) {
+    return forCodes(vqvae.numEmbeddings, vqvae.latentSize(), numClasses);
+  }
+
+  /**
+   * How far up (rows) and to each side (columns) the logits at a position look: (firstKernelSize / 2) +
+   * (layers - 1) (kernelSize / 2). Position (i, j) depends on exactly the positions (i', j') before it in
+   * raster order with i - R <= i' and |j' - j| <= R.
+   */
+  public int receptiveField() {
+    return firstKernelSize / 2 + (layers - 1) * (kernelSize / 2);
+  }
+
+  public PixelCnnConfig validate() {
+    positive("numCodes", numCodes);
+    positive("gridSize", gridSize);
+    positive("hidden", hidden);
+    positive("layers", layers);
+    positive("outputHidden", outputHidden);
+    if (kernelSize < 1 || kernelSize % 2 == 0) {
+      throw new IllegalArgumentException("prior config field kernelSize must be odd and >= 1, got " + kernelSize);
+    }
+    if (firstKernelSize < 3 || firstKernelSize % 2 == 0) {
+      throw new IllegalArgumentException("prior config field firstKernelSize must be odd and >= 3 (a 1x1 first"
+          + " layer with mask A sees nothing), got " + firstKernelSize);
+    }
+    if (numClasses < 0) {
+      throw new IllegalArgumentException("prior config field numClasses must be >= 0, got " + numClasses);
+    }
+    return this;
+  }
+
+  private static void positive(String field, int value) {
+    if (value < 1) {
+      throw new IllegalArgumentException("prior config field " + field + " must be >= 1, got " + value);
+    }
+  }
+
+  public String toJson() {
+    return GSON.toJson(this);
+  }
+
+  /** Parses and validates; a malformed document names what is wrong. */
+  public static PixelCnnConfig fromJson(String json) {
+    PixelCnnConfig c;
+    try {
+      c = GSON.fromJson(json, PixelCnnConfig.class);
+    } catch (JsonParseException e) {
+      throw new IllegalArgumentException("prior config is not valid JSON: " + e.getMessage(), e);
+    }
+    if (c == null) {
+      throw new IllegalArgumentException("prior config is empty");
+    }
+    return c.validate();
+  }
+
+  public PixelCnnConfig copy() {
+    return fromJson(toJson());
+  }
+}

@@ -1,0 +1,275 @@
+package ai.vq4j.model;
+
+import ai.vq4j.nn.Buffers;
+import ai.vq4j.nn.Conv2d;
+import ai.vq4j.nn.Embedding;
+import ai.vq4j.nn.GatedPixelCnnLayer;
+import ai.vq4j.nn.Layer;
+import ai.vq4j.nn.Parameter;
+import ai.vq4j.nn.Relu;
+import ai.vq4j.nn.Sequential;
+import ai.vq4j.tensor.DType;
+import ai.vq4j.tensor.Device;
+import ai.vq4j.tensor.Ops;
+import ai.vq4j.tensor.Rng;
+import ai.vq4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A Gated PixelCNN prior over a VQ-VAE's code grid (paper sections 3.2 and 4.2): int32 codes[N, h, w] ->
+ * code embedding [N, h, w, p] -> {@link GatedPixelCnnLayer}s (vertical and horizontal stacks, the first with
+ * masks A) -> ReLU, 1x1 conv, ReLU, 1x1 conv -> logits[N, h, w, K]; the logits at each position are a
+ * categorical distribution over the code there given every code before it in raster order (and the class
+ * label, when conditioned). Trained with softmax cross-entropy at every position. Parameters are
+ * initialised from {@code config.seed} in a fixed order, so the same config gives the same model.
+ *
+ * <p>Sampling is {@link PixelCnnSampler}'s; it evaluates this network through the crop-exact direct ops.
+ */
+public final class PixelCnnPrior implements AutoCloseable {
+  private final PixelCnnConfig config;
+  private final Device device;
+  private final Embedding embedding;
+  private final List<GatedPixelCnnLayer> layers = new ArrayList<>();
+  private final Sequential head;
+  private final Conv2d head1;
+  private final Conv2d head2;
+  private boolean fromCodes;
+  private Tensor classIds;
+  private Tensor logits;
+  private Tensor dx;
+  private Tensor loss;
+  private Tensor nll;
+  private Tensor dLogits;
+
+  public PixelCnnPrior(PixelCnnConfig config, Device device) {
+    this.config = config.copy().validate();
+    this.device = device;
+    Rng rng = new Rng(config.seed);
+    int p = config.hidden;
+    this.embedding = new Embedding("embedding", device, rng, config.numCodes, p);
+    for (int i = 0; i < config.layers; i++) {
+      layers.add(new GatedPixelCnnLayer("layers." + i, device, rng, p, i == 0 ? config.firstKernelSize
+          : config.kernelSize, i == 0, config.numClasses));
+    }
+    this.head1 = new Conv2d("head.conv1", device, rng, p, config.outputHidden, 1, 1, 0);
+    this.head2 = new Conv2d("head.conv2", device, rng, config.outputHidden, config.numCodes, 1, 1, 0);
+    List<Layer> h = List.of(new Relu(device), head1, new Relu(device), head2);
+    this.head = new Sequential(h);
+  }
+
+  public PixelCnnConfig config() {
+    return config.copy();
+  }
+
+  public Device device() {
+    return device;
+  }
+
+  public int numCodes() {
+    return config.numCodes;
+  }
+
+  public int gridSize() {
+    return config.gridSize;
+  }
+
+  public boolean conditioned() {
+    return config.numClasses > 0;
+  }
+
+  /** Checks a code batch: int32[N, gridSize, gridSize] on this device. */
+  public void checkCodes(String op, Tensor codes) {
+    int s = config.gridSize;
+    if (codes.rank() != 3 || codes.dim(1) != s || codes.dim(2) != s || codes.dtype() != DType.INT32) {
+      throw new IllegalArgumentException(op + ": codes must be int32[N, " + s + ", " + s + "], got "
+          + codes.describe());
+    }
+    if (codes.device() != device) {
+      throw new IllegalArgumentException(op + ": codes are on " + codes.device() + ", the prior on " + device);
+    }
+  }
+
+  /**
+   * The class label of every position, int32[N, h, w], from labels int32[N] (null for an unconditioned prior);
+   * checks that labels are given exactly when the prior is conditioned, and their range.
+   */
+  Tensor classIds(String op, Tensor labels, int n) {
+    if (!conditioned()) {
+      if (labels != null) {
+        throw new IllegalArgumentException(op + ": this prior is unconditioned (numClasses = 0) but labels were given");
+      }
+      return null;
+    }
+    if (labels == null) {
+      throw new IllegalArgumentException(op + ": this prior is conditioned on " + config.numClasses
+          + " classes: labels int32[N] are required");
+    }
+    if (labels.rank() != 1 || labels.dim(0) != n || labels.dtype() != DType.INT32) {
+      throw new IllegalArgumentException(op + ": labels must be int32[" + n + "], got " + labels.describe());
+    }
+    int[] l = labels.toIntArray();
+    int s = config.gridSize;
+    int[] ids = new int[n * s * s];
+    for (int i = 0; i < n; i++) {
+      if (l[i] < 0 || l[i] >= config.numClasses) {
+        throw new IllegalArgumentException(op + ": label " + l[i] + " of example " + i + " is outside [0, "
+            + config.numClasses + ")");
+      }
+      java.util.Arrays.fill(ids, i * s * s, (i + 1) * s * s, l[i]);
+    }
+    classIds = Buffers.ensure(classIds, device, DType.INT32, n, s, s);
+    classIds.copyFrom(ids);
+    return classIds;
+  }
+
+  /**
+   * logits[N, h, w, K] (owned by the prior) for codes int32[N, h, w] and labels int32[N] (null when
+   * unconditioned). codes must stay unchanged until {@link #backward}.
+   */
+  public Tensor forward(Tensor codes, Tensor labels) {
+    checkCodes("forward", codes);
+    for (int c : codes.toIntArray()) {
+      if (c < 0 || c >= config.numCodes) {
+        throw new IllegalArgumentException("forward: code " + c + " is outside [0, " + config.numCodes + ")");
+      }
+    }
+    Tensor x = embedding.forward(codes);
+    Tensor out = run(x, labels, "forward");
+    fromCodes = true;
+    return out;
+  }
+
+  /**
+   * The network from an already embedded input x[N, h, w, p] (continuous; for tests of the receptive field
+   * and of gradients). {@link #backward} then returns d loss / d x.
+   */
+  public Tensor forwardEmbedded(Tensor x, Tensor labels) {
+    int s = config.gridSize;
+    if (x.rank() != 4 || x.dim(1) != s || x.dim(2) != s || x.dim(3) != config.hidden || x.dtype() != DType.FLOAT32) {
+      throw new IllegalArgumentException("forwardEmbedded: x must be float32[N, " + s + ", " + s + ", "
+          + config.hidden + "], got " + x.describe());
+    }
+    Tensor out = run(x, labels, "forwardEmbedded");
+    fromCodes = false;
+    return out;
+  }
+
+  private Tensor run(Tensor x, Tensor labels, String op) {
+    Tensor ids = classIds(op, labels, x.dim(0));
+    Tensor v = x;
+    Tensor h = x;
+    for (GatedPixelCnnLayer layer : layers) {
+      layer.forward(v, h, ids);
+      v = layer.v();
+      h = layer.h();
+    }
+    logits = head.forward(h);
+    return logits;
+  }
+
+  /**
+   * Backpropagates dLogits[N, h, w, K] (the gradient of the loss with respect to the last forward's logits),
+   * overwriting every parameter gradient. Returns the gradient with respect to the embedded input (owned by the
+   * prior); after {@link #forward} from codes it has also gone into the code embedding's gradient.
+   */
+  public Tensor backward(Tensor dLogits) {
+    Tensor dh = head.backward(dLogits);
+    Tensor dv = null;
+    for (int i = layers.size() - 1; i >= 0; i--) {
+      GatedPixelCnnLayer layer = layers.get(i);
+      layer.backward(dv, dh);
+      dv = layer.dxV();
+      dh = layer.dxH();
+    }
+    dx = Buffers.ensure(dx, device, dh.shape());
+    Ops.add(dv, dh, dx);
+    if (fromCodes) {
+      embedding.backward(dx);
+    } else {
+      embedding.weight().grad().fillZero();
+    }
+    return dx;
+  }
+
+  /**
+   * Mean softmax cross-entropy (nats per code) of the last forward's logits against codes, and its gradient
+   * through the whole network (every parameter gradient overwritten). codes must be those of the forward.
+   */
+  public double lossAndBackward(Tensor codes) {
+    loss = Buffers.ensure(loss, device, 1);
+    Ops.softmaxXentForward(logits, codes, loss, null);
+    dLogits = Buffers.ensure(dLogits, device, logits.shape());
+    Ops.softmaxXentBackward(logits, codes, dLogits, 1f);
+    backward(dLogits);
+    return loss.item();
+  }
+
+  /**
+   * The negative log-likelihood of each example's codes, in nats (summed over its h * w positions), under
+   * this prior: codes int32[N, h, w], labels int32[N] or null.
+   */
+  public double[] nll(Tensor codes, Tensor labels) {
+    Tensor out = forward(codes, labels);
+    int n = codes.dim(0);
+    int per = config.gridSize * config.gridSize;
+    loss = Buffers.ensure(loss, device, 1);
+    nll = Buffers.ensure(nll, device, n * per);
+    Ops.softmaxXentForward(out, codes, loss, nll);
+    float[] terms = nll.toFloatArray();
+    double[] sums = new double[n];
+    for (int i = 0; i < n; i++) {
+      double s = 0;
+      for (int j = 0; j < per; j++) {
+        s += terms[i * per + j];
+      }
+      sums[i] = s;
+    }
+    return sums;
+  }
+
+  // ------------------------------------------------------------------ parts, for the sampler
+
+  Embedding embedding() {
+    return embedding;
+  }
+
+  List<GatedPixelCnnLayer> layers() {
+    return Collections.unmodifiableList(layers);
+  }
+
+  Conv2d head1() {
+    return head1;
+  }
+
+  Conv2d head2() {
+    return head2;
+  }
+
+  /** Every parameter, in a fixed order with unique names: embedding, layers, head. */
+  public List<Parameter> parameters() {
+    List<Parameter> out = new ArrayList<>(embedding.parameters());
+    for (GatedPixelCnnLayer layer : layers) {
+      out.addAll(layer.parameters());
+    }
+    out.addAll(head.parameters());
+    return Collections.unmodifiableList(out);
+  }
+
+  public long parameterCount() {
+    long n = 0;
+    for (Parameter p : parameters()) {
+      n += p.value().size();
+    }
+    return n;
+  }
+
+  @Override
+  public void close() {
+    embedding.close();
+    layers.forEach(GatedPixelCnnLayer::close);
+    head.close();
+    Buffers.close(classIds, dx, loss, nll, dLogits);
+  }
+}

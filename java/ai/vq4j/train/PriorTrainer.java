@@ -1,0 +1,155 @@
+package ai.vq4j.train;
+
+import ai.vq4j.model.PixelCnnPrior;
+import ai.vq4j.nn.Buffers;
+import ai.vq4j.tensor.DType;
+import ai.vq4j.tensor.Rng;
+import ai.vq4j.tensor.Tensor;
+
+/**
+ * Trains a {@link PixelCnnPrior} on code grids: forward, mean softmax cross-entropy over every position,
+ * backward, Adam. Batches come from the caller ({@link #step(Tensor, Tensor)}) or from a {@link CodeDataset} in
+ * the trainer's own shuffled order ({@link #step(CodeDataset, int)}): each epoch is a permutation drawn from the
+ * trainer's RNG, batches are consecutive slices of it, and a final slice shorter than the batch is skipped.
+ * The RNG state at the start of the epoch, the epoch and the position in it are the data-order state a
+ * checkpoint stores, so a resumed run draws the same batches as the uninterrupted one.
+ */
+public final class PriorTrainer implements AutoCloseable {
+  private static final double LN2 = Math.log(2);
+
+  private final PixelCnnPrior prior;
+  private final Adam adam;
+  private final Rng rng;
+  private long step;
+  private long epoch;
+  private int cursor;
+  private long epochRngState;
+  private int[] order;
+  private Tensor codes;
+  private Tensor labels;
+  private int[] batchCodes;
+  private int[] batchLabels;
+
+  public PriorTrainer(PixelCnnPrior prior, double learningRate, double weightDecay, long seed) {
+    this.prior = prior;
+    this.adam = new Adam(prior.parameters(), learningRate, 0.9, 0.999, 1e-8, weightDecay);
+    this.rng = new Rng(seed ^ 0x2545F4914F6CDD1DL);
+    this.epochRngState = rng.state();
+  }
+
+  /** One step on codes int32[N, g, g] with labels int32[N] (null for an unconditioned prior). */
+  public PriorStepMetrics step(Tensor codes, Tensor labels) {
+    prior.forward(codes, labels);
+    double loss = prior.lossAndBackward(codes);
+    adam.step();
+    step++;
+    return new PriorStepMetrics(step, loss, loss / LN2);
+  }
+
+  /** One step on the next batch of the dataset in the trainer's shuffled order. */
+  public PriorStepMetrics step(CodeDataset data, int batchSize) {
+    if (batchSize < 1 || batchSize > data.count()) {
+      throw new IllegalArgumentException("batch size must be in [1, " + data.count() + "], got " + batchSize);
+    }
+    if (data.gridSize() != prior.gridSize() || data.numCodes() != prior.numCodes()) {
+      throw new IllegalArgumentException("the codes are " + data.numCodes() + " codes on " + data.gridSize() + "x"
+          + data.gridSize() + " grids, the prior models " + prior.numCodes() + " on " + prior.gridSize() + "x"
+          + prior.gridSize());
+    }
+    if (data.hasLabels() != prior.conditioned() && prior.conditioned()) {
+      throw new IllegalArgumentException("the prior is class-conditioned but the codes have no labels");
+    }
+    if (order == null || order.length != data.count()) {
+      newEpochOrder(data.count());
+    }
+    if (cursor + batchSize > order.length) {
+      epoch++;
+      cursor = 0;
+      newEpochOrder(data.count());
+    }
+    int g = prior.gridSize();
+    boolean withLabels = prior.conditioned();
+    if (batchCodes == null || batchCodes.length != batchSize * g * g) {
+      batchCodes = new int[batchSize * g * g];
+      batchLabels = new int[batchSize];
+    }
+    data.gather(order, cursor, batchSize, batchCodes, withLabels ? batchLabels : null);
+    cursor += batchSize;
+    codes = Buffers.ensure(codes, prior.device(), DType.INT32, batchSize, g, g);
+    codes.copyFrom(batchCodes);
+    if (withLabels) {
+      labels = Buffers.ensure(labels, prior.device(), DType.INT32, batchSize);
+      labels.copyFrom(batchLabels);
+    }
+    return step(codes, withLabels ? labels : null);
+  }
+
+  /** The permutation of this epoch, drawn from the RNG (whose state before the draw is remembered). */
+  private void newEpochOrder(int count) {
+    epochRngState = rng.state();
+    order = new int[count];
+    for (int i = 0; i < count; i++) {
+      order[i] = i;
+    }
+    rng.shuffle(order);
+  }
+
+  public PixelCnnPrior model() {
+    return prior;
+  }
+
+  public Adam optimizer() {
+    return adam;
+  }
+
+  /** Steps taken so far. */
+  public long steps() {
+    return step;
+  }
+
+  public Rng rng() {
+    return rng;
+  }
+
+  /** The data-order state "epoch,cursor,rngStateAtEpochStart" that {@link #restore} takes back. */
+  public String dataState() {
+    return epoch + "," + cursor + "," + (order == null ? rng.state() : epochRngState);
+  }
+
+  /**
+   * Sets the step count and the data order of a resumed run (the optimizer's state is restored apart): the
+   * epoch's permutation is drawn again from the saved RNG state, so the next batch is the one the
+   * uninterrupted run would have taken.
+   */
+  public void restore(long steps, String dataState, int datasetSize) {
+    if (steps < 0) {
+      throw new IllegalArgumentException("step must be >= 0, got " + steps);
+    }
+    String[] f = dataState.split(",");
+    if (f.length != 3) {
+      throw new IllegalArgumentException("data state must be 'epoch,cursor,rngState', got '" + dataState + "'");
+    }
+    long e = Long.parseLong(f[0]);
+    int c = Integer.parseInt(f[1]);
+    long state = Long.parseLong(f[2]);
+    if (e < 0 || c < 0 || c > datasetSize) {
+      throw new IllegalArgumentException("data state '" + dataState + "' does not fit a dataset of " + datasetSize);
+    }
+    this.step = steps;
+    this.epoch = e;
+    rng.restore(state);
+    if (c == 0 && e == 0 && order == null) {
+      // Nothing drawn yet: the first step draws the first permutation from this state.
+      this.cursor = 0;
+      return;
+    }
+    newEpochOrder(datasetSize);
+    this.cursor = c;
+  }
+
+  @Override
+  public void close() {
+    adam.close();
+    Buffers.close(codes, labels);
+  }
+}

@@ -1,0 +1,249 @@
+package ai.vq4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.vq4j.model.PixelCnnConfig;
+import ai.vq4j.model.PixelCnnPrior;
+import ai.vq4j.model.VqVae;
+import ai.vq4j.model.VqVaeConfig;
+import ai.vq4j.nn.Parameter;
+import ai.vq4j.tensor.Device;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Prior checkpoints: save then load is bit-exact (weights, Adam moments, step, data order); stopping and
+ * resuming from a checkpoint continues exactly the uninterrupted run; a damaged or foreign file is an
+ * IOException that names the file.
+ */
+class PriorCheckpointTest {
+  static final Device CPU = Device.CPU;
+
+  @TempDir
+  Path dir;
+
+  static PixelCnnConfig config(int classes) {
+    PixelCnnConfig c = new PixelCnnConfig();
+    c.numCodes = 9;
+    c.gridSize = 4;
+    c.hidden = 6;
+    c.layers = 3;
+    c.kernelSize = 3;
+    c.firstKernelSize = 3;
+    c.outputHidden = 12;
+    c.numClasses = classes;
+    c.seed = 12;
+    return c;
+  }
+
+  static CodeDataset data(int count, int classes, long seed) {
+    Random r = new Random(seed);
+    int[] codes = new int[count * 16];
+    for (int i = 0; i < codes.length; i++) {
+      codes[i] = r.nextInt(9) / (1 + (i % 3));  // some structure, so that training moves
+    }
+    int[] labels = null;
+    if (classes > 0) {
+      labels = new int[count];
+      for (int i = 0; i < count; i++) {
+        labels[i] = r.nextInt(classes);
+      }
+    }
+    return new CodeDataset(codes, labels, count, 4, 9, null);
+  }
+
+  static PriorTrainConfig trainConfig() {
+    PriorTrainConfig t = new PriorTrainConfig();
+    t.batchSize = 6;
+    t.learningRate = 3e-3;
+    t.seed = 5;
+    return t.validate();
+  }
+
+  @ParameterizedTest(name = "classes {0}")
+  @ValueSource(ints = {0, 3})
+  void saveThenLoadIsBitExact(int classes) throws IOException {
+    CodeDataset d = data(20, classes, 1);
+    Path file = dir.resolve("prior.safetensors");
+    CodeDataset.Source source = new CodeDataset.Source("/tmp/vqvae.safetensors", "ab12", 150);
+    try (PixelCnnPrior prior = new PixelCnnPrior(config(classes), CPU);
+         PriorTrainer trainer = new PriorTrainer(prior, 3e-3, 0, 5)) {
+      for (int i = 0; i < 4; i++) {
+        trainer.step(d, 6);
+      }
+      PriorCheckpoint.save(file, trainer, trainConfig(), source);
+      PriorCheckpoint ck = PriorCheckpoint.read(file);
+      assertTrue(ck.isTrainingCheckpoint());
+      assertEquals(4, ck.step());
+      assertEquals(source, ck.source());
+      assertEquals(prior.config().toJson(), ck.config().toJson());
+      assertEquals(trainConfig().toJson(), ck.trainConfig().toJson());
+      try (PixelCnnPrior loaded = ck.model(CPU);
+           PriorTrainer resumed = new PriorTrainer(loaded, 3e-3, 0, 5)) {
+        ck.restore(resumed, d.count());
+        assertBitEqual(prior.parameters(), loaded.parameters());
+        assertEquals(trainer.optimizer().steps(), resumed.optimizer().steps());
+        assertEquals(trainer.steps(), resumed.steps());
+        assertEquals(trainer.dataState(), resumed.dataState());
+        for (int i = 0; i < prior.parameters().size(); i++) {
+          Parameter a = trainer.optimizer().parameters().get(i);
+          Parameter b = resumed.optimizer().parameters().get(i);
+          assertArrayEquals(trainer.optimizer().firstMoment(a).toFloatArray(),
+              resumed.optimizer().firstMoment(b).toFloatArray(), "Adam m of " + a.name());
+          assertArrayEquals(trainer.optimizer().secondMoment(a).toFloatArray(),
+              resumed.optimizer().secondMoment(b).toFloatArray(), "Adam v of " + a.name());
+        }
+      }
+      Path model = dir.resolve("model.safetensors");
+      PriorCheckpoint.saveModel(model, prior, null);
+      PriorCheckpoint mk = PriorCheckpoint.read(model);
+      assertFalse(mk.isTrainingCheckpoint());
+      assertNull(mk.source());
+      try (PixelCnnPrior loaded = PriorCheckpoint.loadModel(model, CPU)) {
+        assertBitEqual(prior.parameters(), loaded.parameters());
+      }
+    }
+  }
+
+  /** 11 steps straight, or 4 steps, a checkpoint, a fresh process's load and 7 more: the same losses and weights. */
+  @ParameterizedTest(name = "classes {0}")
+  @ValueSource(ints = {0, 2})
+  void resumeContinuesTheUninterruptedRun(int classes) throws IOException {
+    CodeDataset d = data(20, classes, 2);  // 3 batches of 6 per epoch: 11 steps cross 3 epochs
+    List<Double> straight = new ArrayList<>();
+    List<float[]> straightWeights = new ArrayList<>();
+    try (PixelCnnPrior prior = new PixelCnnPrior(config(classes), CPU);
+         PriorTrainer trainer = new PriorTrainer(prior, 3e-3, 0, 5)) {
+      for (int i = 0; i < 11; i++) {
+        straight.add(trainer.step(d, 6).loss());
+      }
+      prior.parameters().forEach(p -> straightWeights.add(p.value().toFloatArray()));
+    }
+    Path file = dir.resolve("stop.safetensors");
+    List<Double> resumedLosses = new ArrayList<>();
+    try (PixelCnnPrior prior = new PixelCnnPrior(config(classes), CPU);
+         PriorTrainer trainer = new PriorTrainer(prior, 3e-3, 0, 5)) {
+      for (int i = 0; i < 4; i++) {
+        resumedLosses.add(trainer.step(d, 6).loss());
+      }
+      PriorCheckpoint.save(file, trainer, trainConfig(), null);
+    }
+    PriorCheckpoint ck = PriorCheckpoint.read(file);
+    try (PixelCnnPrior prior = ck.model(CPU);
+         PriorTrainer trainer = new PriorTrainer(prior, 3e-3, 0, 5)) {
+      ck.restore(trainer, d.count());
+      for (int i = 4; i < 11; i++) {
+        PriorStepMetrics m = trainer.step(d, 6);
+        assertEquals(i + 1, m.step());
+        resumedLosses.add(m.loss());
+      }
+      for (int i = 0; i < 11; i++) {
+        assertEquals(Double.doubleToLongBits(straight.get(i)), Double.doubleToLongBits(resumedLosses.get(i)),
+            "loss of step " + (i + 1) + ": " + straight.get(i) + " vs " + resumedLosses.get(i));
+      }
+      for (int i = 0; i < straightWeights.size(); i++) {
+        assertArrayEquals(straightWeights.get(i), prior.parameters().get(i).value().toFloatArray(),
+            prior.parameters().get(i).name());
+      }
+    }
+    assertTrue(straight.get(10) < straight.get(0), "training lowers the loss: " + straight);
+  }
+
+  @Test
+  void aDamagedOrForeignFileIsAnIOExceptionNamingIt() throws IOException {
+    Path good = dir.resolve("good.safetensors");
+    try (PixelCnnPrior prior = new PixelCnnPrior(config(0), CPU);
+         PriorTrainer trainer = new PriorTrainer(prior, 1e-3, 0, 1)) {
+      trainer.step(data(8, 0, 3), 4);
+      PriorCheckpoint.save(good, trainer, trainConfig(), null);
+    }
+    byte[] bytes = Files.readAllBytes(good);
+
+    Path truncated = dir.resolve("truncated.safetensors");
+    Files.write(truncated, Arrays.copyOf(bytes, bytes.length - 100));
+    assertNamesFile(truncated, () -> PriorCheckpoint.loadModel(truncated, CPU));
+
+    Path garbage = dir.resolve("garbage.safetensors");
+    byte[] g = bytes.clone();
+    for (int i = 8; i < 40; i++) {
+      g[i] = (byte) '#';
+    }
+    Files.write(garbage, g);
+    assertNamesFile(garbage, () -> PriorCheckpoint.read(garbage));
+
+    Path nan = dir.resolve("nan.safetensors");
+    byte[] n = bytes.clone();
+    long headerLength = ByteBuffer.wrap(n).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+    ByteBuffer.wrap(n).order(ByteOrder.LITTLE_ENDIAN).putFloat((int) (8 + headerLength), Float.NaN);
+    Files.write(nan, n);
+    IOException e = assertNamesFile(nan, () -> PriorCheckpoint.loadModel(nan, CPU));
+    assertTrue(e.getMessage().contains("non-finite"), e.getMessage());
+
+    Path vqvae = dir.resolve("vqvae.safetensors");
+    VqVaeConfig vc = VqVaeConfig.sonnet(1);
+    vc.imageSize = 8;
+    vc.hidden = 4;
+    vc.residualHidden = 2;
+    vc.embeddingDim = 2;
+    vc.numEmbeddings = 4;
+    try (VqVae vae = new VqVae(vc, CPU)) {
+      Checkpoint.saveModel(vqvae, vae);
+    }
+    e = assertNamesFile(vqvae, () -> PriorCheckpoint.read(vqvae));
+    assertTrue(e.getMessage().contains("not a vq4j PixelCNN prior checkpoint"), e.getMessage());
+
+    Path missing = dir.resolve("missing.safetensors");
+    assertThrows(IOException.class, () -> PriorCheckpoint.read(missing));
+
+    // A model-only checkpoint cannot resume training, and says so.
+    Path model = dir.resolve("model-only.safetensors");
+    try (PixelCnnPrior prior = new PixelCnnPrior(config(0), CPU)) {
+      PriorCheckpoint.saveModel(model, prior, null);
+      try (PriorTrainer trainer = new PriorTrainer(prior, 1e-3, 0, 1)) {
+        e = assertNamesFile(model, () -> {
+          PriorCheckpoint.read(model).restore(trainer, 8);
+          return null;
+        });
+        assertTrue(e.getMessage().contains("not a training checkpoint"), e.getMessage());
+      }
+    }
+  }
+
+  interface IoCall {
+    Object call() throws IOException;
+  }
+
+  static IOException assertNamesFile(Path file, IoCall call) {
+    IOException e = assertThrows(IOException.class, call::call);
+    assertTrue(e.getMessage().contains(file.toString()), "message names the file: " + e.getMessage());
+    return e;
+  }
+
+  static void assertBitEqual(List<Parameter> a, List<Parameter> b) {
+    assertEquals(a.size(), b.size());
+    for (int i = 0; i < a.size(); i++) {
+      assertEquals(a.get(i).name(), b.get(i).name());
+      float[] x = a.get(i).value().toFloatArray();
+      float[] y = b.get(i).value().toFloatArray();
+      for (int j = 0; j < x.length; j++) {
+        assertEquals(Float.floatToRawIntBits(x[j]), Float.floatToRawIntBits(y[j]), a.get(i).name() + "[" + j + "]");
+      }
+    }
+  }
+}
