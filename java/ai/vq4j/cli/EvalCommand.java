@@ -1,9 +1,7 @@
 package ai.vq4j.cli;
 
 import ai.vq4j.data.Dataset;
-import ai.vq4j.data.Datasets;
 import ai.vq4j.model.VqVae;
-import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.train.Checkpoint;
 import ai.vq4j.train.Evaluation;
 import ai.vq4j.train.VqVaeRun;
@@ -11,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
@@ -20,11 +19,8 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--checkpoint", required = true, description = "a VQ-VAE checkpoint")
   Path checkpoint;
 
-  @Option(names = "--data", defaultValue = "fashion-mnist", description = "default: ${DEFAULT-VALUE}")
-  String data;
-
-  @Option(names = "--data-dir", description = "folder of the data set")
-  Path dataDir;
+  @Mixin
+  DataOptions data;
 
   @Option(names = "--split", defaultValue = "test", description = "test or train (default: ${DEFAULT-VALUE})")
   String split;
@@ -35,17 +31,13 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--usage-csv", description = "also write each code's count here")
   Path usageCsv;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
-  String device;
+  @Mixin
+  DeviceOption device;
 
   @Override
   public Integer call() throws IOException {
-    if (!split.equals("test") && !split.equals("train")) {
-      throw new IllegalArgumentException("--split must be test or train, got " + split);
-    }
-    try (VqVae model = Checkpoint.loadModel(checkpoint, Main.device(device))) {
-      VqVaeConfig c = model.config();
-      Dataset set = Datasets.forModel(data, dataDir, split.equals("train"), c.imageSize, c.imageChannels);
+    try (VqVae model = Checkpoint.loadModel(checkpoint, device.get())) {
+      Dataset set = data.load(model.config(), DataOptions.isTrain(split));
       Evaluation e = Evaluation.run(model, set, batchSize);
       System.out.printf("%s on %s%n", checkpoint, set.name());
       System.out.print(e.summary());

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 /** {@code java -jar vq4j-all.jar <command> ...}: the vq4j command line. */
 @Command(name = "vq4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "VQ-VAE and PixelCNN prior training on the JVM (CPU, or CUDA GPUs).",
-    subcommands = {TrainCommand.class, EvalCommand.class, ReconstructCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TrainCommand.class, EvalCommand.class, ReconstructCommand.class, EncodeCommand.class,
+        DecodeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

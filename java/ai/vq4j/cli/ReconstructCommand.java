@@ -1,15 +1,14 @@
 package ai.vq4j.cli;
 
 import ai.vq4j.data.Dataset;
-import ai.vq4j.data.Datasets;
 import ai.vq4j.model.VqVae;
-import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.train.Checkpoint;
 import ai.vq4j.train.Reports;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "reconstruct", mixinStandardHelpOptions = true,
@@ -18,11 +17,8 @@ final class ReconstructCommand implements Callable<Integer> {
   @Option(names = "--checkpoint", required = true, description = "a VQ-VAE checkpoint")
   Path checkpoint;
 
-  @Option(names = "--data", defaultValue = "fashion-mnist", description = "default: ${DEFAULT-VALUE}")
-  String data;
-
-  @Option(names = "--data-dir", description = "folder of the data set")
-  Path dataDir;
+  @Mixin
+  DataOptions data;
 
   @Option(names = "--from", defaultValue = "0", description = "first test image (default: ${DEFAULT-VALUE})")
   int from;
@@ -30,14 +26,13 @@ final class ReconstructCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "reconstructions.png", description = "default: ${DEFAULT-VALUE}")
   Path out;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
-  String device;
+  @Mixin
+  DeviceOption device;
 
   @Override
   public Integer call() throws IOException {
-    try (VqVae model = Checkpoint.loadModel(checkpoint, Main.device(device))) {
-      VqVaeConfig c = model.config();
-      Dataset test = Datasets.forModel(data, dataDir, false, c.imageSize, c.imageChannels);
+    try (VqVae model = Checkpoint.loadModel(checkpoint, device.get())) {
+      Dataset test = data.load(model.config(), false);
       if (from < 0 || from >= test.size()) {
         throw new IllegalArgumentException("--from " + from + " is outside the " + test.size() + " test images");
       }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -22,12 +23,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--preset", defaultValue = "sonnet", description = "sonnet or paper (default: ${DEFAULT-VALUE})")
   String preset;
 
-  @Option(names = "--data", defaultValue = "fashion-mnist",
-      description = "fashion-mnist, mnist, cifar10 or folder (default: ${DEFAULT-VALUE})")
-  String data;
-
-  @Option(names = "--data-dir", description = "folder of the data set (default for fashion-mnist: its Debian folder)")
-  Path dataDir;
+  @Mixin
+  DataOptions data;
 
   @Option(names = "--steps", description = "total training steps (default: 1000; with --resume: the run's own)")
   Long steps;
@@ -75,24 +72,21 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-every", defaultValue = "500", description = "default: ${DEFAULT-VALUE}")
   int checkpointEvery;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
-  String device;
+  @Mixin
+  DeviceOption device;
 
   @Option(names = "--no-eval", description = "skip the test-set evaluation and report images at the end")
   boolean noEval;
 
   @Override
   public Integer call() throws IOException {
-    VqVaeRun run = new VqVaeRun(out, Main.device(device), System.out);
+    VqVaeRun run = new VqVaeRun(out, device.get(), System.out);
     if (resume) {
       run.resume(steps == null ? 0 : steps, !noEval);
       return 0;
     }
-    int channels = data.equals("cifar10") ? 3 : 1;
+    int channels = data.data.equals("cifar10") || data.data.equals("folder") ? 3 : 1;
     VqVaeConfig config = VqVaeConfig.preset(preset, channels);
-    if (data.equals("folder")) {
-      config.imageChannels = 3;
-    }
     config.ema = ema;
     config.beta = beta;
     if (numCodes != null) {
@@ -112,8 +106,8 @@ final class TrainCommand implements Callable<Integer> {
     config.initCodebookFromData = !noDataInit;
     config.seed = seed;
     TrainConfig train = new TrainConfig();
-    train.dataset = data;
-    train.dataDir = dataDir == null ? "" : dataDir.toString();
+    train.dataset = data.data;
+    train.dataDir = data.dataDir == null ? "" : data.dataDir.toString();
     train.steps = steps == null ? 1000 : steps;
     train.batchSize = batchSize;
     train.learningRate = lr != null ? lr : preset.equals("paper") ? 2e-4 : 3e-4;

@@ -1,0 +1,57 @@
+package ai.vq4j.cli;
+
+import ai.vq4j.data.Dataset;
+import ai.vq4j.model.VqVae;
+import ai.vq4j.train.Checkpoint;
+import ai.vq4j.train.CodeDataset;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "encode", mixinStandardHelpOptions = true,
+    description = {"Encodes images to code grids: a safetensors file with int32 codes [N, g, g] (and labels),",
+        "its metadata naming the VQ-VAE checkpoint and its SHA-256."})
+final class EncodeCommand implements Callable<Integer> {
+  @Option(names = "--checkpoint", required = true, description = "a VQ-VAE checkpoint")
+  Path checkpoint;
+
+  @Mixin
+  DataOptions data;
+
+  @Option(names = "--split", defaultValue = "test", description = "test or train (default: ${DEFAULT-VALUE})")
+  String split;
+
+  @Option(names = "--limit", description = "encode only the first N images")
+  Integer limit;
+
+  @Option(names = "--out", required = true, description = "the code file to write")
+  Path out;
+
+  @Option(names = "--batch-size", defaultValue = "64", description = "default: ${DEFAULT-VALUE}")
+  int batchSize;
+
+  @Mixin
+  DeviceOption device;
+
+  @Override
+  public Integer call() throws IOException {
+    try (VqVae model = Checkpoint.loadModel(checkpoint, device.get())) {
+      Dataset set = data.load(model.config(), DataOptions.isTrain(split));
+      if (limit != null) {
+        if (limit < 1) {
+          throw new IllegalArgumentException("--limit must be >= 1, got " + limit);
+        }
+        set = set.first(Math.min(limit, set.size()));
+      }
+      CodeDataset codes = CodeDataset.encode(model, set.toFloatArray(), set.size(),
+          set.hasLabels() ? set.labels() : null, batchSize, CodeDataset.Source.of(checkpoint));
+      codes.save(out);
+      System.out.printf("encoded %d images of %s to %dx%d codes in [0, %d): %s%n", set.size(), set.name(),
+          codes.gridSize(), codes.gridSize(), codes.numCodes(), out);
+    }
+    return 0;
+  }
+}
