@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "vq4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "VQ-VAE and PixelCNN prior training on the JVM (CPU, or CUDA GPUs).",
     subcommands = {TrainCommand.class, EvalCommand.class, ReconstructCommand.class, EncodeCommand.class,
-        DecodeCommand.class, CommandLine.HelpCommand.class})
+        DecodeCommand.class, TrainPriorCommand.class, SampleCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

@@ -26,7 +26,7 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin
   DataOptions data;
 
-  @Option(names = "--steps", description = "total training steps (default: 1000; with --resume: the run's own)")
+  @Option(names = "--steps", description = "total training steps (default: 3000; with --resume: the run's own)")
   Long steps;
 
   @Option(names = "--batch-size", defaultValue = "32", description = "default: ${DEFAULT-VALUE}")
@@ -108,7 +108,7 @@ final class TrainCommand implements Callable<Integer> {
     TrainConfig train = new TrainConfig();
     train.dataset = data.data;
     train.dataDir = data.dataDir == null ? "" : data.dataDir.toString();
-    train.steps = steps == null ? 1000 : steps;
+    train.steps = steps == null ? 3000 : steps;
     train.batchSize = batchSize;
     train.learningRate = lr != null ? lr : preset.equals("paper") ? 2e-4 : 3e-4;
     train.seed = seed;

@@ -4,77 +4,41 @@ import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Ops;
 import ai.vq4j.tensor.Rng;
 import ai.vq4j.tensor.Tensor;
-import java.util.List;
 
 /**
  * A transposed 2-D convolution with bias: x[N, H, W, Ci] -> y[N, (H - 1) s - 2p + k, ..., Co], weight
- * [Ci, k, k, Co] (the weight of the conv it is the adjoint of).
+ * [Ci, k, k, Co] (the weight of the conv it is the adjoint of). PyTorch computes its fan-in from its weight
+ * [Ci, Co, k, k] as Co * k * k, and so does the initialisation here.
  */
-public final class ConvTranspose2d implements Layer {
-  private final int ci;
-  private final int co;
-  private final int k;
+public final class ConvTranspose2d extends ConvLayer {
   private final int stride;
   private final int pad;
-  private final Parameter weight;
-  private final Parameter bias;
-  private final Device device;
-  private boolean inputGradNeeded = true;
-  private Tensor x;
-  private Tensor y;
-  private Tensor dx;
 
   public ConvTranspose2d(String name, Device device, Rng rng, int ci, int co, int k, int stride, int pad) {
-    this.ci = ci;
-    this.co = co;
-    this.k = k;
+    super(name, device, ci, co, k, Init.uniform(rng, ci * k * k * co, co * k * k), new int[] {ci, k, k, co},
+        Init.uniform(rng, co, co * k * k));
     this.stride = stride;
     this.pad = pad;
-    this.device = device;
-    // PyTorch computes a transposed conv's fan-in from its weight [Ci, Co, k, k] as Co * k * k.
-    int fanIn = co * k * k;
-    this.weight = new Parameter(name + ".weight", device, Init.uniform(rng, ci * k * k * co, fanIn), true, ci, k, k, co);
-    this.bias = new Parameter(name + ".bias", device, Init.uniform(rng, co, fanIn), true, co);
   }
 
+  @Override
   public int outSize(int in) {
     return (in - 1) * stride - 2 * pad + k;
   }
 
   @Override
-  public Tensor forward(Tensor x) {
-    this.x = x;
-    y = Buffers.ensure(y, device, x.dim(0), outSize(x.dim(1)), outSize(x.dim(2)), co);
-    Ops.convTranspose2dForward(x, weight.value(), bias.value(), y, stride, pad);
-    return y;
+  void forwardOp(Tensor x, Tensor w, Tensor b, Tensor y) {
+    Ops.convTranspose2dForward(x, w, b, y, stride, pad);
   }
 
   @Override
-  public Tensor backward(Tensor dy) {
-    Ops.convTranspose2dBackwardWeight(x, dy, weight.grad(), bias.grad(), stride, pad);
-    if (!inputGradNeeded) {
-      return null;
-    }
-    dx = Buffers.ensure(dx, device, x.shape());
-    Ops.convTranspose2dBackwardData(dy, weight.value(), dx, stride, pad);
-    return dx;
+  void backwardDataOp(Tensor dy, Tensor w, Tensor dx) {
+    Ops.convTranspose2dBackwardData(dy, w, dx, stride, pad);
   }
 
   @Override
-  public List<Parameter> parameters() {
-    return List.of(weight, bias);
-  }
-
-  @Override
-  public void setInputGradNeeded(boolean needed) {
-    inputGradNeeded = needed;
-  }
-
-  @Override
-  public void close() {
-    Buffers.close(y, dx);
-    weight.close();
-    bias.close();
+  void backwardWeightOp(Tensor x, Tensor dy, Tensor dw, Tensor db) {
+    Ops.convTranspose2dBackwardWeight(x, dy, dw, db, stride, pad);
   }
 
   @Override

@@ -14,30 +14,24 @@ import java.util.List;
  * zero under any optimizer step. Initialised as PyTorch initialises the nn.Conv2d a masked conv is made of
  * (uniform in +-1/sqrt(Ci k k), masked taps then zeroed).
  */
-public final class MaskedConv2d implements Layer {
-  private final int ci;
-  private final int co;
-  private final int k;
+public final class MaskedConv2d extends ConvLayer {
   private final Mask mask;
-  private final Parameter weight;
-  private final Parameter bias;
-  private final Device device;
-  private boolean inputGradNeeded = true;
-  private Tensor x;
-  private Tensor y;
-  private Tensor dx;
 
   public MaskedConv2d(String name, Device device, Rng rng, int ci, int co, int k, Mask mask) {
+    super(name, device, ci, co, checkOdd(name, k), maskedInit(rng, ci, co, k, mask), new int[] {co, k, k, ci},
+        Init.uniform(rng, co, ci * k * k));
+    this.mask = mask;
+  }
+
+  private static int checkOdd(String name, int k) {
     if (k < 1 || k % 2 == 0) {
       throw new IllegalArgumentException("masked conv " + name + ": kernel size must be odd and >= 1, got " + k);
     }
-    this.ci = ci;
-    this.co = co;
-    this.k = k;
-    this.mask = mask;
-    this.device = device;
-    int fanIn = ci * k * k;
-    float[] w = Init.uniform(rng, co * k * k * ci, fanIn);
+    return k;
+  }
+
+  private static float[] maskedInit(Rng rng, int ci, int co, int k, Mask mask) {
+    float[] w = Init.uniform(rng, co * k * k * ci, ci * k * k);
     for (int o = 0; o < co; o++) {
       for (int i = 0; i < k; i++) {
         for (int j = 0; j < k; j++) {
@@ -48,16 +42,27 @@ public final class MaskedConv2d implements Layer {
         }
       }
     }
-    this.weight = new Parameter(name + ".weight", device, w, true, co, k, k, ci);
-    this.bias = new Parameter(name + ".bias", device, Init.uniform(rng, co, fanIn), true, co);
+    return w;
   }
 
   @Override
-  public Tensor forward(Tensor x) {
-    this.x = x;
-    y = Buffers.ensure(y, device, x.dim(0), x.dim(1), x.dim(2), co);
-    Ops.maskedConv2dForward(x, weight.value(), bias.value(), y, mask);
-    return y;
+  public int outSize(int in) {
+    return in;
+  }
+
+  @Override
+  void forwardOp(Tensor x, Tensor w, Tensor b, Tensor y) {
+    Ops.maskedConv2dForward(x, w, b, y, mask);
+  }
+
+  @Override
+  void backwardDataOp(Tensor dy, Tensor w, Tensor dx) {
+    Ops.maskedConv2dBackwardData(dy, w, dx, mask);
+  }
+
+  @Override
+  void backwardWeightOp(Tensor x, Tensor dy, Tensor dw, Tensor db) {
+    Ops.maskedConv2dBackwardWeight(x, dy, dw, db, mask);
   }
 
   /**
@@ -69,48 +74,8 @@ public final class MaskedConv2d implements Layer {
     Ops.maskedConv2dDirectForward(x, weight.value(), bias.value(), y, mask);
   }
 
-  @Override
-  public Tensor backward(Tensor dy) {
-    Ops.maskedConv2dBackwardWeight(x, dy, weight.grad(), bias.grad(), mask);
-    if (!inputGradNeeded) {
-      return null;
-    }
-    dx = Buffers.ensure(dx, device, x.shape());
-    Ops.maskedConv2dBackwardData(dy, weight.value(), dx, mask);
-    return dx;
-  }
-
   public Mask mask() {
     return mask;
-  }
-
-  public int kernelSize() {
-    return k;
-  }
-
-  public int inChannels() {
-    return ci;
-  }
-
-  public int outChannels() {
-    return co;
-  }
-
-  @Override
-  public List<Parameter> parameters() {
-    return List.of(weight, bias);
-  }
-
-  @Override
-  public void setInputGradNeeded(boolean needed) {
-    inputGradNeeded = needed;
-  }
-
-  @Override
-  public void close() {
-    Buffers.close(y, dx);
-    weight.close();
-    bias.close();
   }
 
   @Override

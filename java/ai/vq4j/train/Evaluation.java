@@ -71,7 +71,7 @@ public record Evaluation(int images, double mse, double psnr, double perplexity,
       }
     }
     double nllPerImage = nll / (n - half);
-    double bitsPerDim = (nllPerImage + latents * Math.log(k)) / (dims * Math.log(2));
+    double bitsPerDim = BitsPerDim.uniformPrior(nllPerImage, latents, k, dims);
     double entropy = 0;
     int used = 0;
     long total = (long) n * latents;

@@ -45,6 +45,7 @@ public final class MetricsLog implements AutoCloseable {
     return new MetricsLog(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
   }
 
+  /** One VQ-VAE step. */
   public void append(StepMetrics m, double elapsedSeconds) throws IOException {
     JsonObject o = new JsonObject();
     o.addProperty("step", m.step());
@@ -54,6 +55,19 @@ public final class MetricsLog implements AutoCloseable {
     o.addProperty("perplexity", m.perplexity());
     o.addProperty("dead_codes", m.deadCodes());
     o.addProperty("restarted", m.restarted());
+    write(o, elapsedSeconds);
+  }
+
+  /** One prior step. */
+  public void append(PriorStepMetrics m, double elapsedSeconds) throws IOException {
+    JsonObject o = new JsonObject();
+    o.addProperty("step", m.step());
+    o.addProperty("loss", m.loss());
+    o.addProperty("bits_per_code", m.bitsPerCode());
+    write(o, elapsedSeconds);
+  }
+
+  private void write(JsonObject o, double elapsedSeconds) throws IOException {
     o.addProperty("elapsed_s", elapsedSeconds);
     out.write(o.toString());
     out.newLine();

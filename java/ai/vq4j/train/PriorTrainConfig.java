@@ -12,6 +12,11 @@ public final class PriorTrainConfig {
   public String codes = "";
   /** The VQ-VAE checkpoint whose codes those are. */
   public String vqvae = "";
+  /** The image set the codes were encoded from (see Datasets.forModel), so a missing cache can be rebuilt. */
+  public String dataset = "fashion-mnist";
+  public String dataDir = "";
+  /** Condition on the set's class labels. */
+  public boolean conditioned = false;
   public int batchSize = 32;
   public long steps = 10000;
   public double learningRate = 3e-4;

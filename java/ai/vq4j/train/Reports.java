@@ -25,25 +25,35 @@ public final class Reports {
 
   /** Loss, reconstruction MSE and quantizer loss by step (log scale), from a metrics log. */
   public static void lossCurve(Path metrics, Path png) throws IOException {
+    lossCurve(metrics, png, "VQ-VAE training", "loss (log scale)", true, new String[] {"loss", "recon_mse", "vq_loss"},
+        new String[] {"loss", "reconstruction MSE", "||z_e - z_q||^2"});
+  }
+
+  /** The named fields of a metrics log by step, one line each. */
+  public static void lossCurve(Path metrics, Path png, String title, String yLabel, boolean logY, String[] fields,
+      String[] names) throws IOException {
     List<JsonObject> records = MetricsLog.read(metrics);
-    int n = records.size();
-    double[] steps = new double[n];
-    double[] loss = new double[n];
-    double[] mse = new double[n];
-    double[] vq = new double[n];
-    for (int i = 0; i < n; i++) {
-      JsonObject o = records.get(i);
-      steps[i] = o.get("step").getAsDouble();
-      loss[i] = o.get("loss").getAsDouble();
-      mse[i] = o.get("recon_mse").getAsDouble();
-      vq[i] = o.get("vq_loss").getAsDouble();
-    }
-    if (n == 0) {
+    if (records.isEmpty()) {
       throw new IOException(metrics + ": no metrics to plot");
     }
-    new LineChart("VQ-VAE training").xLabel("step").yLabel("loss (log scale)").logY(true)
-        .add("loss", steps, loss).add("reconstruction MSE", steps, mse).add("||z_e - z_q||^2", steps, vq)
-        .write(png);
+    int n = records.size();
+    double[] steps = new double[n];
+    for (int i = 0; i < n; i++) {
+      steps[i] = records.get(i).get("step").getAsDouble();
+    }
+    LineChart chart = new LineChart(title).xLabel("step").yLabel(yLabel).logY(logY);
+    for (int f = 0; f < fields.length; f++) {
+      double[] values = new double[n];
+      for (int i = 0; i < n; i++) {
+        JsonObject o = records.get(i);
+        if (!o.has(fields[f])) {
+          throw new IOException(metrics + ": line " + (i + 1) + " has no '" + fields[f] + "'");
+        }
+        values[i] = o.get(fields[f]).getAsDouble();
+      }
+      chart.add(names[f], steps, values);
+    }
+    chart.write(png);
   }
 
   /** The first test images, each above its reconstruction. */
