@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.vq4j.data.Datasets;
 import ai.vq4j.io.Safetensors;
+import ai.vq4j.model.VqVae;
+import ai.vq4j.tensor.Device;
+import ai.vq4j.train.Checkpoint;
+import ai.vq4j.train.CodeDataset;
 import ai.vq4j.train.MetricsLog;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -101,11 +105,81 @@ class CliTest {
     assertTrue(((String) eval[1]).contains("perplexity"), (String) eval[1]);
     assertEquals(33, Files.readAllLines(dir.resolve("usage.csv")).size(), "header + 32 codes");
 
+    Path codes = dir.resolve("codes.safetensors");
+    Object[] enc = cli("encode", "--checkpoint", straight.resolve("checkpoint.safetensors").toString(), "--limit", "40",
+        "--out", codes.toString());
+    assertEquals(0, enc[0], (String) enc[1]);
+    CodeDataset cd = CodeDataset.load(codes, straight.resolve("checkpoint.safetensors"));
+    assertEquals(40, cd.count());
+    assertEquals(8, cd.gridSize());
+    assertTrue(cd.hasLabels());
+    Path decoded = dir.resolve("decoded.png");
+    Object[] dec = cli("decode", "--checkpoint", straight.resolve("checkpoint.safetensors").toString(), "--codes",
+        codes.toString(), "--out", decoded.toString(), "--limit", "20");
+    assertEquals(0, dec[0], (String) dec[1]);
+    assertTrue(ImageIO.read(decoded.toFile()) != null);
+    // The split run's checkpoint is byte-identical to this one (it is the same run), so the stale case needs
+    // a file with other bytes: the same weights written as a model-only checkpoint.
+    Path other = dir.resolve("model-only.safetensors");
+    try (VqVae m = Checkpoint.loadModel(straight.resolve("checkpoint.safetensors"), Device.CPU)) {
+      Checkpoint.saveModel(other, m);
+    }
+    Object[] stale = cli("decode", "--checkpoint", other.toString(), "--codes", codes.toString());
+    assertEquals(1, stale[0], "codes of another checkpoint are refused");
+    assertTrue(((String) stale[1]).contains("stale"), (String) stale[1]);
+
     Path png = dir.resolve("recon.png");
     Object[] rec = cli("reconstruct", "--checkpoint", straight.resolve("checkpoint.safetensors").toString(), "--out",
         png.toString(), "--from", "100");
     assertEquals(0, rec[0], (String) rec[1]);
     assertTrue(ImageIO.read(png.toFile()) != null);
+  }
+
+  @Test
+  void trainPriorThenSample() throws Exception {
+    Path vae = dir.resolve("vae-for-prior");
+    assertEquals(0, cli(args("train", "--out", vae.toString(), "--steps", "3", "--no-eval"))[0]);
+    Path vaeCk = vae.resolve("checkpoint.safetensors");
+    Path prior = dir.resolve("prior");
+    String[] small = {"--hidden", "8", "--layers", "2", "--output-hidden", "16", "--batch-size", "16", "--log-every",
+        "2", "--checkpoint-every", "2"};
+    String[] first = concat(new String[] {"train-prior", "--vqvae", vaeCk.toString(), "--out", prior.toString(),
+        "--conditioned", "--steps", "3"}, small);
+    Object[] r = cli(first);
+    assertEquals(0, r[0], (String) r[1]);
+    String log = (String) r[1];
+    assertTrue(log.contains("bits/code") && log.contains("bits/dim bound"), log);
+    for (String f : new String[] {"prior.safetensors", "metrics.jsonl", "eval.txt", "loss.png", "samples.png",
+        "codes-train.safetensors", "codes-test.safetensors"}) {
+      assertTrue(Files.size(prior.resolve(f)) > 0, f + " written");
+    }
+    Object[] resumed = cli("train-prior", "--out", prior.toString(), "--resume", "--steps", "5", "--no-eval");
+    assertEquals(0, resumed[0], (String) resumed[1]);
+    assertTrue(((String) resumed[1]).contains("resuming"), (String) resumed[1]);
+    assertEquals(5, MetricsLog.read(prior.resolve("metrics.jsonl")).size());
+
+    Path fast = dir.resolve("fast.png");
+    Path fastCodes = dir.resolve("fast.safetensors");
+    Path plainCodes = dir.resolve("plain.safetensors");
+    Object[] s = cli("sample", "--prior", prior.resolve("prior.safetensors").toString(), "-n", "6", "--label", "3",
+        "--temperature", "0.8", "--out", fast.toString(), "--codes-out", fastCodes.toString());
+    assertEquals(0, s[0], (String) s[1]);
+    s = cli("sample", "--prior", prior.resolve("prior.safetensors").toString(), "-n", "6", "--label", "3",
+        "--temperature", "0.8", "--method", "plain", "--out", dir.resolve("plain.png").toString(), "--codes-out",
+        plainCodes.toString());
+    assertEquals(0, s[0], (String) s[1]);
+    assertArrayEquals(CodeDataset.load(fastCodes).codes(), CodeDataset.load(plainCodes).codes(),
+        "fast and plain sampling draw the same codes");
+    assertArrayEquals(new int[] {3, 3, 3, 3, 3, 3}, CodeDataset.load(fastCodes).labels());
+    Object[] bad = cli("sample", "--prior", prior.resolve("prior.safetensors").toString(), "--label", "10");
+    assertEquals(1, bad[0]);
+    assertTrue(((String) bad[1]).contains("label 10"), (String) bad[1]);
+  }
+
+  static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   @Test
