@@ -4,6 +4,7 @@ import ai.vq4j.data.Dataset;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.train.Checkpoint;
 import ai.vq4j.train.Evaluation;
+import ai.vq4j.train.Reports;
 import ai.vq4j.train.VqVaeRun;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -31,6 +32,9 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--usage-csv", description = "also write each code's count here")
   Path usageCsv;
 
+  @Option(names = "--usage-png", description = "also plot the code usage histogram here")
+  Path usagePng;
+
   @Mixin
   DeviceOption device;
 
@@ -43,6 +47,9 @@ final class EvalCommand implements Callable<Integer> {
       System.out.print(e.summary());
       if (usageCsv != null) {
         VqVaeRun.writeUsage(usageCsv, e.codeCounts());
+      }
+      if (usagePng != null) {
+        Reports.usageChart(e.codeCounts(), usagePng);
       }
     }
     return 0;

@@ -25,7 +25,9 @@ public final class Main implements Runnable {
       // Expected failures (bad input files, bad options, native errors) get one clear line, not a trace.
       if (e instanceof java.io.IOException || e instanceof IllegalArgumentException
           || e instanceof IllegalStateException || e instanceof Vq4jException) {
-        cmd.getErr().println("vq4j " + cmd.getCommandName() + ": " + e.getMessage());
+        String message = e instanceof java.nio.file.NoSuchFileException ? "no such file: " + e.getMessage()
+            : e instanceof java.nio.file.AccessDeniedException ? "access denied: " + e.getMessage() : e.getMessage();
+        cmd.getErr().println("vq4j " + cmd.getCommandName() + ": " + message);
         return 1;
       }
       throw e;

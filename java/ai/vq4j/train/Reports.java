@@ -56,6 +56,22 @@ public final class Reports {
     chart.write(png);
   }
 
+  /** Code usage over a test set: each code's count, codes sorted from most to least used (log scale). */
+  public static void usageChart(long[] counts, Path png) throws IOException {
+    long[] sorted = counts.clone();
+    java.util.Arrays.sort(sorted);
+    double[] rank = new double[sorted.length];
+    double[] count = new double[sorted.length];
+    int used = 0;
+    for (int i = 0; i < sorted.length; i++) {
+      rank[i] = i + 1;
+      count[i] = sorted[sorted.length - 1 - i];
+      used += count[i] > 0 ? 1 : 0;
+    }
+    new LineChart("Code usage (" + used + " of " + counts.length + " codes used)").xLabel("code rank")
+        .yLabel("vectors assigned (log scale)").logY(true).add("count", rank, count).write(png);
+  }
+
   /** The first test images, each above its reconstruction. */
   public static void reconstructionGrid(VqVae model, Dataset test, Path png) throws IOException {
     int n = Math.min(GRID_IMAGES, test.size());

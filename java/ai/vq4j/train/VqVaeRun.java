@@ -20,7 +20,7 @@ import java.nio.file.Path;
  * order and RNG, so it ends where an uninterrupted run ends.
  *
  * <p>Files: {@code checkpoint.safetensors} (training state; atomically replaced), {@code metrics.jsonl},
- * {@code eval.txt}, {@code code_usage.csv}, {@code loss.png}, {@code reconstructions.png}.
+ * {@code eval.txt}, {@code code_usage.csv}, {@code code_usage.png}, {@code loss.png}, {@code reconstructions.png}.
  */
 public final class VqVaeRun {
   public static final String CHECKPOINT = "checkpoint.safetensors";
@@ -139,6 +139,7 @@ public final class VqVaeRun {
       evaluation = Evaluation.run(model, test, train.batchSize);
       Files.writeString(outDir.resolve("eval.txt"), evaluation.summary());
       writeUsage(outDir.resolve("code_usage.csv"), evaluation.codeCounts());
+      Reports.usageChart(evaluation.codeCounts(), outDir.resolve("code_usage.png"));
       progress.print(evaluation.summary());
       Reports.write(outDir, model, test, log.file());
     }

@@ -73,8 +73,8 @@ class CliTest {
     assertTrue(log.contains("step      6/6"), log);
     assertTrue(log.contains("perplexity") && log.contains("ETA") && log.contains("steps/s"), log);
     assertTrue(log.contains("PSNR") && log.contains("bits/dim"), log);
-    for (String f : new String[] {"checkpoint.safetensors", "metrics.jsonl", "eval.txt", "code_usage.csv", "loss.png",
-        "reconstructions.png"}) {
+    for (String f : new String[] {"checkpoint.safetensors", "metrics.jsonl", "eval.txt", "code_usage.csv",
+        "code_usage.png", "loss.png", "reconstructions.png"}) {
       assertTrue(Files.size(straight.resolve(f)) > 0, f + " written");
     }
     assertEquals(6, MetricsLog.read(straight.resolve("metrics.jsonl")).size());
@@ -100,10 +100,11 @@ class CliTest {
     assertEquals(6, MetricsLog.read(split.resolve("metrics.jsonl")).size(), "the log reads as one run");
 
     Object[] eval = cli("eval", "--checkpoint", straight.resolve("checkpoint.safetensors").toString(), "--usage-csv",
-        dir.resolve("usage.csv").toString());
+        dir.resolve("usage.csv").toString(), "--usage-png", dir.resolve("usage.png").toString());
     assertEquals(0, eval[0], (String) eval[1]);
     assertTrue(((String) eval[1]).contains("perplexity"), (String) eval[1]);
     assertEquals(33, Files.readAllLines(dir.resolve("usage.csv")).size(), "header + 32 codes");
+    assertTrue(ImageIO.read(dir.resolve("usage.png").toFile()) != null);
 
     Path codes = dir.resolve("codes.safetensors");
     Object[] enc = cli("encode", "--checkpoint", straight.resolve("checkpoint.safetensors").toString(), "--limit", "40",
@@ -204,6 +205,7 @@ class CliTest {
 
     r = cli("eval", "--checkpoint", dir.resolve("missing.safetensors").toString());
     assertEquals(1, r[0]);
-    assertTrue(((String) r[1]).contains("missing.safetensors"), (String) r[1]);
+    assertTrue(((String) r[1]).contains("no such file") && ((String) r[1]).contains("missing.safetensors"),
+        (String) r[1]);
   }
 }
