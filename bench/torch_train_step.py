@@ -1,12 +1,20 @@
 #!/usr/bin/env python3
-"""PyTorch CPU peer of bench/java/ai/vq4j/bench/TrainStepBench.java: one VQ-VAE training step (the "sonnet"
+"""PyTorch peer of bench/java/ai/vq4j/bench/TrainStepBench.java: one VQ-VAE training step (the "sonnet"
 preset: 128 hidden, 32 residual hidden, 2 residual blocks, D = 64, K = 512, 32x32 grey images, batch 32) with
 the same loss (MSE / variance + (1 + beta) or beta times mean||z_e - z_q||^2), Adam lr 3e-4, plain or EMA
-codebook, on the same number of threads. Prints the mean ms per step and images/s.
+codebook, on the CPU with the same number of threads (bench/run_train_step.sh) or on a CUDA GPU
+(--device cuda, bench/gpu/train_step_gpu.sh). Prints the mean ms per step and images/s as one JSON line.
+
+On CUDA the clock is read only after torch.cuda.synchronize(), so queued kernels are counted; every step also
+reads its loss and perplexity back to the host, as vq4j's step does. cuDNN picks its fastest algorithms
+(torch.backends.cudnn.benchmark, settled during the warm-up steps) and is kept off TF32 unless --tf32
+(PyTorch allows TF32 convolutions by default; vq4j's kernels are FP32). --channels-last stores activations and
+weights NHWC, like vq4j.
 
 Only for the comparison: the project itself never needs Python.
 
-Usage: torch_train_step.py [--threads 2] [--batch 32] [--ema] [--steps 60] [--warmup 10] [--json out.json]
+Usage: torch_train_step.py [--device cpu|cuda] [--channels-last] [--tf32] [--threads 2] [--batch 32] [--ema]
+                           [--steps 60] [--warmup 10] [--json out.json]
 """
 import argparse
 import json
@@ -69,6 +77,9 @@ class VqVae(nn.Module):
 
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    ap.add_argument("--channels-last", action="store_true", help="NHWC activations and weights")
+    ap.add_argument("--tf32", action="store_true", help="allow TF32 in cuDNN convolutions and matmuls")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--ema", action="store_true")
@@ -78,9 +89,22 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    model = VqVae(ema=a.ema)
+    dev = torch.device(a.device)
+    cuda = dev.type == "cuda"
+    if cuda:
+        if not torch.cuda.is_available():
+            raise SystemExit("torch_train_step.py: --device cuda, but torch.cuda.is_available() is False")
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cudnn.allow_tf32 = a.tf32
+        torch.backends.cuda.matmul.allow_tf32 = a.tf32
+    fmt = torch.channels_last if a.channels_last else torch.contiguous_format
+    model = VqVae(ema=a.ema).to(dev, memory_format=fmt)
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=3e-4)
-    x = torch.rand(a.batch, 1, 32, 32) - 0.5
+    x = (torch.rand(a.batch, 1, 32, 32) - 0.5).to(dev).contiguous(memory_format=fmt)
+
+    def sync():
+        if cuda:
+            torch.cuda.synchronize(dev)
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -91,12 +115,17 @@ def main():
 
     for _ in range(a.warmup):
         step()
+    sync()
     t0 = time.perf_counter()
     for _ in range(a.steps):
         step()
+    sync()
     ms = (time.perf_counter() - t0) / a.steps * 1e3
-    res = {"torch": torch.__version__, "threads": a.threads, "batch": a.batch, "ema": a.ema, "ms_per_step": ms,
-           "images_per_s": a.batch / ms * 1e3}
+    res = {"torch": torch.__version__, "device": str(dev), "threads": a.threads, "batch": a.batch, "ema": a.ema,
+           "ms_per_step": ms, "images_per_s": a.batch / ms * 1e3}
+    if cuda:
+        res.update({"gpu": torch.cuda.get_device_name(dev), "cuda": torch.version.cuda,
+                    "cudnn": torch.backends.cudnn.version(), "channels_last": a.channels_last, "tf32": a.tf32})
     print(json.dumps(res))
     if a.json:
         with open(a.json, "w") as f:

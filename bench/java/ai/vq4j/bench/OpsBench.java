@@ -24,9 +24,15 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The CPU reference ops at the shapes of the "sonnet" VQ-VAE (batch 32 of 32x32x1 images, 8x8x64 latents,
+ * The ops at the shapes of the "sonnet" VQ-VAE (batch 32 of 32x32x1 images, 8x8x64 latents,
  * K = 512 codes) and of a Gated PixelCNN prior over its 8x8 codes. bench/torch_ops.py times the same ops
  * and shapes in PyTorch; bench/run_cpu_ops.sh runs both and prints them side by side.
+ *
+ * <p>Every state has the parameter {@code device}: {@code cpu} (the default: the C++ reference ops) or
+ * {@code cuda} / {@code cuda:N} (the CUDA kernels; {@code -p device=cuda}, see {@link BenchDevice}). On a GPU
+ * every benchmark method ends with {@link Ops#sync}, so its time includes the kernels it launched, not only
+ * their launch. bench/gpu/jmh_rates.py turns a JMH JSON result into GFLOP/s (convs, quantizer) and GB/s (the
+ * memory-bound ops).
  *
  * <p>Every conv layer is timed in three directions (forward, backward-data, backward-weight) by three
  * benchmark methods, the layer picked by {@link ConvState#layer} from {@link Layer}. Tensors are allocated
@@ -39,7 +45,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
 public class OpsBench {
-  static final Device CPU = Device.CPU;
   static final int BATCH = 32;
 
   /** Kinds of convolution the layer table holds. */
@@ -81,7 +86,7 @@ public class OpsBench {
     }
   }
 
-  static Tensor random(SplittableRandom rng, float scale, int... shape) {
+  static Tensor random(Device device, SplittableRandom rng, float scale, int... shape) {
     long size = 1;
     for (int d : shape) {
       size *= d;
@@ -90,10 +95,10 @@ public class OpsBench {
     for (int i = 0; i < v.length; i++) {
       v[i] = (float) ((rng.nextDouble() * 2 - 1) * scale);
     }
-    return Tensor.of(CPU, v, shape);
+    return Tensor.of(device, v, shape);
   }
 
-  static Tensor randomInts(SplittableRandom rng, int bound, int... shape) {
+  static Tensor randomInts(Device device, SplittableRandom rng, int bound, int... shape) {
     long size = 1;
     for (int d : shape) {
       size *= d;
@@ -102,13 +107,25 @@ public class OpsBench {
     for (int i = 0; i < v.length; i++) {
       v[i] = rng.nextInt(bound);
     }
-    return Tensor.ofInts(CPU, v, shape);
+    return Tensor.ofInts(device, v, shape);
   }
 
-  /** Base of the states: remembers its tensors and closes them after the trial. */
+  /** Base of the states: the device, and the tensors it remembers and closes after the trial. */
+  @State(Scope.Benchmark)
   public abstract static class Owned {
+    /** cpu (default), cuda or cuda:N. */
+    @Param({"cpu"})
+    public String device;
+
     private final List<Tensor> owned = new ArrayList<>();
     final SplittableRandom rng = new SplittableRandom(42);
+    Device dev;
+
+    /** Resolves {@link #device}; every state's trial setup calls it first. */
+    Device open() {
+      dev = BenchDevice.resolve(device);
+      return dev;
+    }
 
     Tensor keep(Tensor t) {
       owned.add(t);
@@ -117,6 +134,9 @@ public class OpsBench {
 
     @TearDown(Level.Trial)
     public void close() {
+      if (dev != null) {
+        BenchDevice.finish(dev);
+      }
       for (Tensor t : owned) {
         t.close();
       }
@@ -137,17 +157,18 @@ public class OpsBench {
 
     @Setup(Level.Trial)
     public void setup() {
+      Device d = open();
       l = Layer.valueOf(layer);
       int oh = l.outHw();
-      x = keep(random(rng, 1f, BATCH, l.hw, l.hw, l.ci));
+      x = keep(random(d, rng, 1f, BATCH, l.hw, l.hw, l.ci));
       int[] wShape = l.kind == Kind.CONV_T ? new int[] {l.ci, l.k, l.k, l.co} : new int[] {l.co, l.k, l.k, l.ci};
-      w = keep(random(rng, 0.1f, wShape));
-      b = keep(random(rng, 0.1f, l.co));
-      y = keep(Tensor.zeros(CPU, DType.FLOAT32, BATCH, oh, oh, l.co));
-      dy = keep(random(rng, 1f, BATCH, oh, oh, l.co));
-      dx = keep(Tensor.zeros(CPU, DType.FLOAT32, BATCH, l.hw, l.hw, l.ci));
-      dw = keep(Tensor.zeros(CPU, DType.FLOAT32, wShape));
-      db = keep(Tensor.zeros(CPU, DType.FLOAT32, l.co));
+      w = keep(random(d, rng, 0.1f, wShape));
+      b = keep(random(d, rng, 0.1f, l.co));
+      y = keep(Tensor.zeros(d, DType.FLOAT32, BATCH, oh, oh, l.co));
+      dy = keep(random(d, rng, 1f, BATCH, oh, oh, l.co));
+      dx = keep(Tensor.zeros(d, DType.FLOAT32, BATCH, l.hw, l.hw, l.ci));
+      dw = keep(Tensor.zeros(d, DType.FLOAT32, wShape));
+      db = keep(Tensor.zeros(d, DType.FLOAT32, l.co));
     }
   }
 
@@ -159,6 +180,7 @@ public class OpsBench {
       case CONV_T: Ops.convTranspose2dForward(s.x, s.w, s.b, s.y, l.stride, l.pad); break;
       default: Ops.maskedConv2dForward(s.x, s.w, s.b, s.y, Mask.B); break;
     }
+    BenchDevice.finish(s.dev);
   }
 
   @Benchmark
@@ -169,6 +191,7 @@ public class OpsBench {
       case CONV_T: Ops.convTranspose2dBackwardData(s.dy, s.w, s.dx, l.stride, l.pad); break;
       default: Ops.maskedConv2dBackwardData(s.dy, s.w, s.dx, Mask.B); break;
     }
+    BenchDevice.finish(s.dev);
   }
 
   /** dw and db together, as a training step needs them. */
@@ -180,6 +203,7 @@ public class OpsBench {
       case CONV_T: Ops.convTranspose2dBackwardWeight(s.x, s.dy, s.dw, s.db, l.stride, l.pad); break;
       default: Ops.maskedConv2dBackwardWeight(s.x, s.dy, s.dw, s.db, Mask.B); break;
     }
+    BenchDevice.finish(s.dev);
   }
 
   // ------------------------------------------------------------------ quantizer
@@ -192,20 +216,21 @@ public class OpsBench {
 
     @Setup(Level.Trial)
     public void setup() {
-      zE = keep(random(rng, 1f, BATCH, 8, 8, D));
-      codebook = keep(random(rng, 1f, K, D));
-      codes = keep(Tensor.zeros(CPU, DType.INT32, BATCH, 8, 8));
-      zQ = keep(Tensor.zeros(CPU, DType.FLOAT32, BATCH, 8, 8, D));
+      Device d = open();
+      zE = keep(random(d, rng, 1f, BATCH, 8, 8, D));
+      codebook = keep(random(d, rng, 1f, K, D));
+      codes = keep(Tensor.zeros(d, DType.INT32, BATCH, 8, 8));
+      zQ = keep(Tensor.zeros(d, DType.FLOAT32, BATCH, 8, 8, D));
       Ops.vqQuantizeForward(zE, codebook, codes, zQ);
-      dzQ = keep(random(rng, 1f, BATCH, 8, 8, D));
-      dzE = keep(Tensor.zeros(CPU, DType.FLOAT32, BATCH, 8, 8, D));
-      dcodebook = keep(Tensor.zeros(CPU, DType.FLOAT32, K, D));
+      dzQ = keep(random(d, rng, 1f, BATCH, 8, 8, D));
+      dzE = keep(Tensor.zeros(d, DType.FLOAT32, BATCH, 8, 8, D));
+      dcodebook = keep(Tensor.zeros(d, DType.FLOAT32, K, D));
       float[] ones = new float[K];
       java.util.Arrays.fill(ones, 1f);
-      emaCount = keep(Tensor.of(CPU, ones, K));
-      emaSum = keep(Tensor.zeros(CPU, DType.FLOAT32, K, D));
+      emaCount = keep(Tensor.of(d, ones, K));
+      emaSum = keep(Tensor.zeros(d, DType.FLOAT32, K, D));
       emaSum.copyFrom(codebook);
-      emaCodebook = keep(Tensor.zeros(CPU, DType.FLOAT32, K, D));
+      emaCodebook = keep(Tensor.zeros(d, DType.FLOAT32, K, D));
       emaCodebook.copyFrom(codebook);
     }
   }
@@ -213,17 +238,20 @@ public class OpsBench {
   @Benchmark
   public void vqQuantizeForward(VqState s) {
     Ops.vqQuantizeForward(s.zE, s.codebook, s.codes, s.zQ);
+    BenchDevice.finish(s.dev);
   }
 
   /** dzE (straight-through + commitment, beta 0.25) and dcodebook (weight 1). */
   @Benchmark
   public void vqQuantizeBackward(VqState s) {
     Ops.vqQuantizeBackward(s.zE, s.zQ, s.codes, s.dzQ, s.dzE, s.dcodebook, 0.25f, 1f);
+    BenchDevice.finish(s.dev);
   }
 
   @Benchmark
   public void vqEmaUpdate(VqState s) {
     Ops.vqEmaUpdate(s.zE, s.codes, s.emaCount, s.emaSum, s.emaCodebook, 0.99f, 1e-5f);
+    BenchDevice.finish(s.dev);
   }
 
   // ------------------------------------------------------------------ gated activation
@@ -235,21 +263,24 @@ public class OpsBench {
 
     @Setup(Level.Trial)
     public void setup() {
-      x = keep(random(rng, 2f, BATCH, 8, 8, 256));
-      y = keep(Tensor.zeros(CPU, DType.FLOAT32, BATCH, 8, 8, 128));
-      dy = keep(random(rng, 1f, BATCH, 8, 8, 128));
-      dx = keep(Tensor.zeros(CPU, DType.FLOAT32, BATCH, 8, 8, 256));
+      Device d = open();
+      x = keep(random(d, rng, 2f, BATCH, 8, 8, 256));
+      y = keep(Tensor.zeros(d, DType.FLOAT32, BATCH, 8, 8, 128));
+      dy = keep(random(d, rng, 1f, BATCH, 8, 8, 128));
+      dx = keep(Tensor.zeros(d, DType.FLOAT32, BATCH, 8, 8, 256));
     }
   }
 
   @Benchmark
   public void gatedActivationForward(GatedState s) {
     Ops.gatedActivationForward(s.x, s.y);
+    BenchDevice.finish(s.dev);
   }
 
   @Benchmark
   public void gatedActivationBackward(GatedState s) {
     Ops.gatedActivationBackward(s.x, s.dy, s.dx);
+    BenchDevice.finish(s.dev);
   }
 
   // ------------------------------------------------------------------ softmax cross-entropy
@@ -261,22 +292,25 @@ public class OpsBench {
 
     @Setup(Level.Trial)
     public void setup() {
-      logits = keep(random(rng, 4f, 2048, 512));
-      targets = keep(randomInts(rng, 512, 2048));
-      loss = keep(Tensor.zeros(CPU, DType.FLOAT32, 1));
-      nll = keep(Tensor.zeros(CPU, DType.FLOAT32, 2048));
-      dlogits = keep(Tensor.zeros(CPU, DType.FLOAT32, 2048, 512));
+      Device d = open();
+      logits = keep(random(d, rng, 4f, 2048, 512));
+      targets = keep(randomInts(d, rng, 512, 2048));
+      loss = keep(Tensor.zeros(d, DType.FLOAT32, 1));
+      nll = keep(Tensor.zeros(d, DType.FLOAT32, 2048));
+      dlogits = keep(Tensor.zeros(d, DType.FLOAT32, 2048, 512));
     }
   }
 
   @Benchmark
   public void softmaxXentForward(XentState s) {
     Ops.softmaxXentForward(s.logits, s.targets, s.loss, null);
+    BenchDevice.finish(s.dev);
   }
 
   @Benchmark
   public void softmaxXentBackward(XentState s) {
     Ops.softmaxXentBackward(s.logits, s.targets, s.dlogits, 1f);
+    BenchDevice.finish(s.dev);
   }
 
   /** Forward then backward, as one training step calls them. */
@@ -284,6 +318,7 @@ public class OpsBench {
   public void softmaxXentForwardBackward(XentState s) {
     Ops.softmaxXentForward(s.logits, s.targets, s.loss, null);
     Ops.softmaxXentBackward(s.logits, s.targets, s.dlogits, 1f);
+    BenchDevice.finish(s.dev);
   }
 
   // ------------------------------------------------------------------ adam
@@ -297,10 +332,11 @@ public class OpsBench {
 
     @Setup(Level.Trial)
     public void setup() {
-      param = keep(random(rng, 0.1f, PARAMS));
-      grad = keep(random(rng, 0.01f, PARAMS));
-      m = keep(Tensor.zeros(CPU, DType.FLOAT32, PARAMS));
-      v = keep(Tensor.zeros(CPU, DType.FLOAT32, PARAMS));
+      Device d = open();
+      param = keep(random(d, rng, 0.1f, PARAMS));
+      grad = keep(random(d, rng, 0.01f, PARAMS));
+      m = keep(Tensor.zeros(d, DType.FLOAT32, PARAMS));
+      v = keep(Tensor.zeros(d, DType.FLOAT32, PARAMS));
       t = 0;
     }
   }
@@ -309,5 +345,6 @@ public class OpsBench {
   public void adamStep(AdamState s) {
     // t grows as in training (it only changes the bias corrections, computed once per call).
     Ops.adamStep(s.param, s.grad, s.m, s.v, 2e-4, 0.9, 0.999, 1e-8, 0.0, ++s.t);
+    BenchDevice.finish(s.dev);
   }
 }

@@ -23,10 +23,15 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One VQ-VAE training step on the CPU (forward, loss, backward, Adam, usage tracking) for a fixed batch of
+ * One VQ-VAE training step (forward, loss, backward, Adam, usage tracking) for a fixed batch of
  * 32x32 grey images: the "sonnet" preset (0.69 M parameters, K = 512, D = 64), plain or EMA quantizer.
  * bench/torch_train_step.py times the same model, batch and optimizer in PyTorch; bench/run_train_step.sh
  * runs both and prints images/s side by side. Restarts are off so every step does the same work.
+ *
+ * <p>{@code device}: {@code cpu} (the default, so CPU runs are unchanged) or {@code cuda} / {@code cuda:N}
+ * ({@code -p device=cuda}; bench/gpu/train_step_gpu.sh runs it against PyTorch on the same GPU). Selecting
+ * CUDA without a GPU fails the trial's setup with a clear message (see {@link BenchDevice}). A step reads its
+ * metrics back to the host, which already waits for the GPU; each invocation also ends with a sync.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -41,32 +46,44 @@ public class TrainStepBench {
   @Param({"false", "true"})
   public boolean ema;
 
+  /** cpu (default), cuda or cuda:N. */
+  @Param({"cpu"})
+  public String device;
+
+  Device dev;
+
   VqVae model;
   VqVaeTrainer trainer;
   Tensor x;
 
   @Setup(Level.Trial)
   public void setUp() {
+    dev = BenchDevice.resolve(device);
     VqVaeConfig c = VqVaeConfig.sonnet(1);
     c.ema = ema;
     c.restartDeadCodes = false;
-    model = new VqVae(c, Device.CPU);
+    model = new VqVae(c, dev);
     trainer = new VqVaeTrainer(model, 3e-4, 0, 0.11, 1);
     Rng rng = new Rng(5);
     float[] v = new float[batch * 32 * 32];
     for (int i = 0; i < v.length; i++) {
       v[i] = (float) (rng.nextDouble() - 0.5);
     }
-    x = Tensor.of(Device.CPU, v, batch, 32, 32, 1);
+    x = Tensor.of(dev, v, batch, 32, 32, 1);
   }
 
   @Benchmark
   public StepMetrics step() {
-    return trainer.step(x);
+    StepMetrics m = trainer.step(x);
+    BenchDevice.finish(dev);
+    return m;
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
+    if (trainer == null) {
+      return; // the setup failed (e.g. cuda selected without a GPU)
+    }
     trainer.close();
     model.close();
     x.close();
