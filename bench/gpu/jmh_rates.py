@@ -55,12 +55,20 @@ BYTES = {
 }
 
 
+def num(v):
+    """JMH writes "NaN" (a string) for the error of a single iteration."""
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def seconds(metric):
     unit = metric["scoreUnit"]
     scale = {"s/op": 1.0, "ms/op": 1e-3, "us/op": 1e-6, "ns/op": 1e-9}.get(unit)
     if scale is None:
         raise SystemExit(f"jmh_rates.py: unsupported unit {unit} (use AverageTime mode)")
-    return metric["score"] * scale, metric["scoreError"] * scale if metric["scoreError"] == metric["scoreError"] else 0
+    return num(metric["score"]) * scale, num(metric["scoreError"]) * scale
 
 
 def main():

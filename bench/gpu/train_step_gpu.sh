@@ -94,7 +94,8 @@ for b in batches:
             vq = None
         else:
             vq = int(b) / m["score"] * 1e3
-            row += [f"{m['score']:.2f} ± {m['scoreError']:.2f}", f"{vq:.0f}"]
+            err = float(m["scoreError"]) if m["scoreError"] != "NaN" else float("nan")
+            row += [f"{m['score']:.2f} ± {err:.2f}", f"{vq:.0f}"]
         best = None
         for layout in ("nchw", "nhwc"):
             f = f"{out}/torch_{b}_{ema}_{layout}.json"
