@@ -196,16 +196,27 @@ struct Descs {
   }
 };
 
-// Picks the fastest successful perf result (Find sorts them by time); in FP32 mode only FMA-math ones.
+// Picks the fastest successful perf result (Find sorts them by time). In FP32 mode, tensor-op math is
+// refused (FMA or default math only; NVIDIA_TF32_OVERRIDE=0 keeps default math off TF32).
 template <typename Perf>
 bool pick(const Perf* perf, int count, bool tf32, Perf* chosen) {
   for (int i = 0; i < count; i++) {
     if (perf[i].status != CUDNN_STATUS_SUCCESS) continue;
-    if (!tf32 && perf[i].mathType != CUDNN_FMA_MATH) continue;
+    if (!tf32 && perf[i].mathType != CUDNN_FMA_MATH && perf[i].mathType != CUDNN_DEFAULT_MATH) continue;
     *chosen = perf[i];
     return true;
   }
   return false;
+}
+
+const char* math_name(cudnnMathType_t m) {
+  switch (m) {
+    case CUDNN_DEFAULT_MATH: return "default";
+    case CUDNN_TENSOR_OP_MATH: return "tensor-op";
+    case CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION: return "tensor-op+conv";
+    case CUDNN_FMA_MATH: return "fma";
+  }
+  return "?";
 }
 
 // The three cuDNN directions on G, each with its chosen algorithm and workspace.
@@ -228,13 +239,13 @@ struct DnnConv {
       how_fwd = "find";
       if (!ok) {
         CK_DNN(cudnnGetConvolutionForwardAlgorithm_v7(dnn.handle, d.in, d.filt, d.conv, d.out, kMax, &got, perf));
-        if (!pick(perf, got, dnn.tf32, &best)) best = perf[0];
+        if (!pick(perf, got, dnn.tf32, &best)) best = perf[0];  // its math type is then shown in the table
         how_fwd = "get_v7";
       }
       fwd_algo = best.algo;
       fwd_ws = best.memory;
-      if (dnn.tf32) CK_DNN(cudnnSetConvolutionMathType(d.conv, best.mathType));
-      how_fwd += " algo " + std::to_string(static_cast<int>(best.algo));
+      CK_DNN(cudnnSetConvolutionMathType(d.conv, best.mathType));
+      how_fwd += " algo " + std::to_string(static_cast<int>(best.algo)) + " " + math_name(best.mathType);
     }
     if (need_bwd_data) {
       cudnnConvolutionBwdDataAlgoPerf_t perf[kMax], best;
@@ -250,8 +261,8 @@ struct DnnConv {
       }
       bwd_data_algo = best.algo;
       bwd_data_ws = best.memory;
-      if (dnn.tf32) CK_DNN(cudnnSetConvolutionMathType(d.conv, best.mathType));
-      how_bwd_data += " algo " + std::to_string(static_cast<int>(best.algo));
+      CK_DNN(cudnnSetConvolutionMathType(d.conv, best.mathType));
+      how_bwd_data += " algo " + std::to_string(static_cast<int>(best.algo)) + " " + math_name(best.mathType);
     }
     if (need_bwd_filter) {
       cudnnConvolutionBwdFilterAlgoPerf_t perf[kMax], best;
@@ -267,8 +278,8 @@ struct DnnConv {
       }
       bwd_filter_algo = best.algo;
       bwd_filter_ws = best.memory;
-      if (dnn.tf32) CK_DNN(cudnnSetConvolutionMathType(d.conv, best.mathType));
-      how_bwd_filter += " algo " + std::to_string(static_cast<int>(best.algo));
+      CK_DNN(cudnnSetConvolutionMathType(d.conv, best.mathType));
+      how_bwd_filter += " algo " + std::to_string(static_cast<int>(best.algo)) + " " + math_name(best.mathType);
     }
   }
 };
