@@ -58,7 +58,7 @@ echo "== vq4j: JMH TrainStepBench, device=$DEVICE, batch=$batches_csv ($java, $j
 # shellcheck disable=SC2086
 "$java" "${jvm[@]}" -jar "$jar" 'ai\.vq4j\.bench\.TrainStepBench\.' -p "device=$DEVICE" -p "batch=$batches_csv" \
   -rf json -rff "$OUTDIR/jmh_train_step.json" ${JMH_ARGS:--f 1 -wi 2 -w 2s -i 5 -r 2s} 2>&1 |
-  tee "$OUTDIR/jmh_train_step.txt"
+  tee "$OUTDIR/jmh_train_step.txt" || echo "train_step_gpu.sh: JMH failed (see $OUTDIR/jmh_train_step.txt)" >&2
 
 echo "== PyTorch: bench/torch_train_step.py --device $TORCH_DEVICE"
 for batch in $BATCHES; do
@@ -69,7 +69,8 @@ for batch in $BATCHES; do
       [[ $layout == nhwc ]] && flags+=(--channels-last)
       "$PYTHON" bench/torch_train_step.py --device "$TORCH_DEVICE" --threads "$(nproc)" --batch "$batch" \
         --steps "${TORCH_STEPS:-200}" --warmup "${TORCH_WARMUP:-30}" "${flags[@]}" \
-        --json "$OUTDIR/torch_${batch}_${ema}_${layout}.json" | tee -a "$OUTDIR/torch.txt"
+        --json "$OUTDIR/torch_${batch}_${ema}_${layout}.json" 2>&1 | tee -a "$OUTDIR/torch.txt" ||
+        echo "train_step_gpu.sh: torch_train_step.py failed (batch $batch, ema $ema, $layout)" >&2
     done
   done
 done
@@ -78,7 +79,8 @@ done
 import json, os, sys
 out, batches, device = sys.argv[1], sys.argv[2].split(), sys.argv[3]
 jmh = {}
-for r in json.load(open(f"{out}/jmh_train_step.json")):
+results = json.load(open(f"{out}/jmh_train_step.json")) if os.path.exists(f"{out}/jmh_train_step.json") else []
+for r in results:
     p = r["params"]
     jmh[(p["batch"], p["ema"])] = r["primaryMetric"]
 print(f"| batch | quantizer | vq4j ({device}) ms/step | vq4j images/s | PyTorch NCHW images/s | "
