@@ -9,7 +9,6 @@ import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,11 +29,13 @@ public final class Checkpoint {
 
   private final Path file;
   private final Safetensors st;
+  private final CheckpointFile fields;
   private final VqVaeConfig config;
 
   private Checkpoint(Path file, Safetensors st, VqVaeConfig config) {
     this.file = file;
     this.st = st;
+    this.fields = new CheckpointFile(file, st);
     this.config = config;
   }
 
@@ -52,14 +53,9 @@ public final class Checkpoint {
     Map<String, Safetensors.Entry> tensors = new LinkedHashMap<>();
     Map<String, String> meta = new LinkedHashMap<>();
     putModel(trainer.model(), tensors, meta);
-    Adam adam = trainer.optimizer();
-    for (Parameter p : adam.parameters()) {
-      tensors.put("adam.m." + p.name(), entry(adam.firstMoment(p)));
-      tensors.put("adam.v." + p.name(), entry(adam.secondMoment(p)));
-    }
+    CheckpointFile.putAdam(trainer.optimizer(), tensors, meta);
     meta.put("train_config", trainConfig.toJson());
     meta.put("step", Long.toString(trainer.steps()));
-    meta.put("adam_t", Integer.toString(adam.steps()));
     meta.put("rng_state", Long.toString(trainer.rng().state()));
     meta.put("data_variance", Float.toString((float) trainer.dataVariance()));
     meta.put("data_state", dataState == null ? "" : dataState);
@@ -71,19 +67,16 @@ public final class Checkpoint {
     meta.put("layout", LAYOUT);
     meta.put("model_config", model.config().toJson());
     for (Parameter p : model.parameters()) {
-      tensors.put("model." + p.name(), entry(p.value()));
+      tensors.put("model." + p.name(), CheckpointFile.entry(p.value()));
     }
     Quantizer q = model.quantizer();
     tensors.put("quantizer.usage", Safetensors.Entry.of(q.usage(), q.numCodes()));
     List<Tensor> state = q.stateTensors();
     for (int i = 0; i < state.size(); i++) {
-      tensors.put("quantizer." + q.stateNames().get(i), entry(state.get(i)));
+      tensors.put("quantizer." + q.stateNames().get(i), CheckpointFile.entry(state.get(i)));
     }
   }
 
-  private static Safetensors.Entry entry(Tensor t) {
-    return Safetensors.Entry.of(t.toFloatArray(), t.shape());
-  }
 
   /** Reads and checks the header of a checkpoint (format and model config). */
   public static Checkpoint read(Path file) throws IOException {
@@ -126,13 +119,13 @@ public final class Checkpoint {
     VqVae model = new VqVae(config, device);
     try {
       for (Parameter p : model.parameters()) {
-        p.value().copyFrom(floats("model." + p.name(), p.shape()));
+        p.value().copyFrom(fields.floats("model." + p.name(), p.shape()));
       }
       Quantizer q = model.quantizer();
-      q.restoreUsage(floats("quantizer.usage", new int[] {q.numCodes()}));
+      q.restoreUsage(fields.floats("quantizer.usage", new int[] {q.numCodes()}));
       List<Tensor> state = q.stateTensors();
       for (int i = 0; i < state.size(); i++) {
-        state.get(i).copyFrom(floats("quantizer." + q.stateNames().get(i), state.get(i).shape()));
+        state.get(i).copyFrom(fields.floats("quantizer." + q.stateNames().get(i), state.get(i).shape()));
       }
     } catch (IOException | RuntimeException e) {
       model.close();
@@ -143,76 +136,31 @@ public final class Checkpoint {
 
   public TrainConfig trainConfig() throws IOException {
     try {
-      return TrainConfig.fromJson(meta("train_config"));
+      return TrainConfig.fromJson(fields.meta("train_config"));
     } catch (IllegalArgumentException e) {
       throw new IOException(file + ": train_config: " + e.getMessage(), e);
     }
   }
 
   public long step() throws IOException {
-    return parseLong("step");
+    return fields.parseLong("step");
   }
 
   public double dataVariance() throws IOException {
     try {
-      return Double.parseDouble(meta("data_variance"));
+      return Double.parseDouble(fields.meta("data_variance"));
     } catch (NumberFormatException e) {
       throw new IOException(file + ": metadata data_variance is not a number", e);
     }
   }
 
   public String dataState() throws IOException {
-    return meta("data_state");
+    return fields.meta("data_state");
   }
 
   /** Puts the optimizer state, step and RNG of this training checkpoint into a trainer of its model. */
   public void restore(VqVaeTrainer trainer) throws IOException {
-    Adam adam = trainer.optimizer();
-    for (Parameter p : adam.parameters()) {
-      adam.firstMoment(p).copyFrom(floats("adam.m." + p.name(), p.shape()));
-      adam.secondMoment(p).copyFrom(floats("adam.v." + p.name(), p.shape()));
-    }
-    long adamT = parseLong("adam_t");
-    if (adamT < 0 || adamT > Integer.MAX_VALUE) {
-      throw new IOException(file + ": metadata adam_t = " + adamT + " is out of range");
-    }
-    adam.restoreSteps((int) adamT);
-    trainer.restore(step(), parseLong("rng_state"));
-  }
-
-  private float[] floats(String name, int[] shape) throws IOException {
-    if (!st.has(name)) {
-      throw new IOException(file + ": tensor '" + name + "' is missing");
-    }
-    if (!Arrays.equals(st.shape(name), shape)) {
-      throw new IOException(file + ": tensor '" + name + "' has shape " + Arrays.toString(st.shape(name))
-          + ", the model needs " + Arrays.toString(shape));
-    }
-    if (!"F32".equals(st.tensors().get(name).dtype())) {
-      throw new IOException(file + ": tensor '" + name + "' is " + st.tensors().get(name).dtype() + ", not F32");
-    }
-    float[] values = st.floats(name);
-    for (int i = 0; i < values.length; i++) {
-      if (!Float.isFinite(values[i])) {
-        throw new IOException(file + ": tensor '" + name + "' holds a non-finite value at element " + i);
-      }
-    }
-    return values;
-  }
-
-  private String meta(String key) throws IOException {
-    String v = st.metadata().get(key);
-    if (v == null) {
-      throw new IOException(file + ": metadata has no '" + key + "' (not a training checkpoint?)");
-    }
-    return v;
-  }
-
-  private long parseLong(String key) throws IOException {
-    try {
-      return Long.parseLong(meta(key));
-    } catch (NumberFormatException e) {
-      throw new IOException(file + ": metadata " + key + " = '" + meta(key) + "' is not an integer", e);
-    }
+    fields.restoreAdam(trainer.optimizer());
+    trainer.restore(step(), fields.parseLong("rng_state"));
   }
 }

@@ -5,10 +5,8 @@ import ai.vq4j.model.PixelCnnConfig;
 import ai.vq4j.model.PixelCnnPrior;
 import ai.vq4j.nn.Parameter;
 import ai.vq4j.tensor.Device;
-import ai.vq4j.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -26,11 +24,13 @@ public final class PriorCheckpoint {
 
   private final Path file;
   private final Safetensors st;
+  private final CheckpointFile fields;
   private final PixelCnnConfig config;
 
   private PriorCheckpoint(Path file, Safetensors st, PixelCnnConfig config) {
     this.file = file;
     this.st = st;
+    this.fields = new CheckpointFile(file, st);
     this.config = config;
   }
 
@@ -48,14 +48,9 @@ public final class PriorCheckpoint {
     Map<String, Safetensors.Entry> tensors = new LinkedHashMap<>();
     Map<String, String> meta = new LinkedHashMap<>();
     putModel(trainer.model(), source, tensors, meta);
-    Adam adam = trainer.optimizer();
-    for (Parameter p : adam.parameters()) {
-      tensors.put("adam.m." + p.name(), entry(adam.firstMoment(p)));
-      tensors.put("adam.v." + p.name(), entry(adam.secondMoment(p)));
-    }
+    CheckpointFile.putAdam(trainer.optimizer(), tensors, meta);
     meta.put("train_config", trainConfig.toJson());
     meta.put("step", Long.toString(trainer.steps()));
-    meta.put("adam_t", Integer.toString(adam.steps()));
     meta.put("data_state", trainer.dataState());
     new Safetensors(tensors, meta).write(file);
   }
@@ -71,13 +66,10 @@ public final class PriorCheckpoint {
       meta.put("vqvae_step", Long.toString(source.step()));
     }
     for (Parameter p : prior.parameters()) {
-      tensors.put("model." + p.name(), entry(p.value()));
+      tensors.put("model." + p.name(), CheckpointFile.entry(p.value()));
     }
   }
 
-  private static Safetensors.Entry entry(Tensor t) {
-    return Safetensors.Entry.of(t.toFloatArray(), t.shape());
-  }
 
   /** Reads and checks the header of a prior checkpoint (format and model config). */
   public static PriorCheckpoint read(Path file) throws IOException {
@@ -121,7 +113,8 @@ public final class PriorCheckpoint {
     if (!m.containsKey("vqvae_sha256")) {
       return null;
     }
-    return new CodeDataset.Source(meta("vqvae_checkpoint"), m.get("vqvae_sha256"), parseLong("vqvae_step"));
+    return new CodeDataset.Source(fields.meta("vqvae_checkpoint"), m.get("vqvae_sha256"),
+        fields.parseLong("vqvae_step"));
   }
 
   /** A new prior on the device with this checkpoint's weights. */
@@ -129,7 +122,7 @@ public final class PriorCheckpoint {
     PixelCnnPrior prior = new PixelCnnPrior(config, device);
     try {
       for (Parameter p : prior.parameters()) {
-        p.value().copyFrom(floats("model." + p.name(), p.shape()));
+        p.value().copyFrom(fields.floats("model." + p.name(), p.shape()));
       }
     } catch (IOException | RuntimeException e) {
       prior.close();
@@ -140,14 +133,14 @@ public final class PriorCheckpoint {
 
   public PriorTrainConfig trainConfig() throws IOException {
     try {
-      return PriorTrainConfig.fromJson(meta("train_config"));
+      return PriorTrainConfig.fromJson(fields.meta("train_config"));
     } catch (IllegalArgumentException e) {
       throw new IOException(file + ": train_config: " + e.getMessage(), e);
     }
   }
 
   public long step() throws IOException {
-    return parseLong("step");
+    return fields.parseLong("step");
   }
 
   /** Puts the optimizer state, step and data order of this training checkpoint into a trainer of its model. */
@@ -156,56 +149,11 @@ public final class PriorCheckpoint {
       throw new IOException(file + ": holds the model only (no train_config, optimizer state or data order): not a"
           + " training checkpoint, so training cannot resume from it");
     }
-    Adam adam = trainer.optimizer();
-    for (Parameter p : adam.parameters()) {
-      adam.firstMoment(p).copyFrom(floats("adam.m." + p.name(), p.shape()));
-      adam.secondMoment(p).copyFrom(floats("adam.v." + p.name(), p.shape()));
-    }
-    long adamT = parseLong("adam_t");
-    if (adamT < 0 || adamT > Integer.MAX_VALUE) {
-      throw new IOException(file + ": metadata adam_t = " + adamT + " is out of range");
-    }
-    adam.restoreSteps((int) adamT);
+    fields.restoreAdam(trainer.optimizer());
     try {
-      trainer.restore(step(), meta("data_state"), datasetSize);
+      trainer.restore(step(), fields.meta("data_state"), datasetSize);
     } catch (IllegalArgumentException e) {
       throw new IOException(file + ": metadata data_state: " + e.getMessage(), e);
-    }
-  }
-
-  private float[] floats(String name, int[] shape) throws IOException {
-    if (!st.has(name)) {
-      throw new IOException(file + ": tensor '" + name + "' is missing");
-    }
-    if (!Arrays.equals(st.shape(name), shape)) {
-      throw new IOException(file + ": tensor '" + name + "' has shape " + Arrays.toString(st.shape(name))
-          + ", the model needs " + Arrays.toString(shape));
-    }
-    if (!"F32".equals(st.tensors().get(name).dtype())) {
-      throw new IOException(file + ": tensor '" + name + "' is " + st.tensors().get(name).dtype() + ", not F32");
-    }
-    float[] values = st.floats(name);
-    for (int i = 0; i < values.length; i++) {
-      if (!Float.isFinite(values[i])) {
-        throw new IOException(file + ": tensor '" + name + "' holds a non-finite value at element " + i);
-      }
-    }
-    return values;
-  }
-
-  private String meta(String key) throws IOException {
-    String v = st.metadata().get(key);
-    if (v == null) {
-      throw new IOException(file + ": metadata has no '" + key + "' (not a training checkpoint?)");
-    }
-    return v;
-  }
-
-  private long parseLong(String key) throws IOException {
-    try {
-      return Long.parseLong(meta(key));
-    } catch (NumberFormatException e) {
-      throw new IOException(file + ": metadata " + key + " = '" + meta(key) + "' is not an integer", e);
     }
   }
 }
