@@ -17,8 +17,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "runs/vqvae", description = "output folder (default: ${DEFAULT-VALUE})")
   Path out;
 
-  @Option(names = "--resume", description = "continue the run in --out from its checkpoint")
-  boolean resume;
+  @Mixin
+  RunOptions opts;
 
   @Option(names = "--preset", defaultValue = "sonnet", description = "sonnet or paper (default: ${DEFAULT-VALUE})")
   String preset;
@@ -63,26 +63,14 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-data-init", description = "random codebook instead of encoder outputs of the first batch")
   boolean noDataInit;
 
-  @Option(names = "--seed", defaultValue = "1", description = "default: ${DEFAULT-VALUE}")
-  long seed;
-
-  @Option(names = "--log-every", defaultValue = "50", description = "progress line every N steps (default: ${DEFAULT-VALUE})")
-  int logEvery;
-
-  @Option(names = "--checkpoint-every", defaultValue = "500", description = "default: ${DEFAULT-VALUE}")
-  int checkpointEvery;
-
   @Mixin
   DeviceOption device;
-
-  @Option(names = "--no-eval", description = "skip the test-set evaluation and report images at the end")
-  boolean noEval;
 
   @Override
   public Integer call() throws IOException {
     VqVaeRun run = new VqVaeRun(out, device.get(), System.out);
-    if (resume) {
-      run.resume(steps == null ? 0 : steps, !noEval);
+    if (opts.resume) {
+      run.resume(steps == null ? 0 : steps, !opts.noEval);
       return 0;
     }
     int channels = data.data.equals("cifar10") || data.data.equals("folder") ? 3 : 1;
@@ -104,17 +92,17 @@ final class TrainCommand implements Callable<Integer> {
     config.deadCodeThreshold = deadThreshold;
     config.restartDeadCodes = !noRestart;
     config.initCodebookFromData = !noDataInit;
-    config.seed = seed;
+    config.seed = opts.seed;
     TrainConfig train = new TrainConfig();
     train.dataset = data.data;
     train.dataDir = data.dataDir == null ? "" : data.dataDir.toString();
     train.steps = steps == null ? 3000 : steps;
     train.batchSize = batchSize;
     train.learningRate = lr != null ? lr : preset.equals("paper") ? 2e-4 : 3e-4;
-    train.seed = seed;
-    train.logEvery = logEvery;
-    train.checkpointEvery = checkpointEvery;
-    run.start(config, train, !noEval);
+    train.seed = opts.seed;
+    train.logEvery = opts.logEvery;
+    train.checkpointEvery = opts.checkpointEvery;
+    run.start(config, train, !opts.noEval);
     return 0;
   }
 }

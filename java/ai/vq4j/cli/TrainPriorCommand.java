@@ -21,8 +21,8 @@ final class TrainPriorCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "runs/prior", description = "output folder (default: ${DEFAULT-VALUE})")
   Path out;
 
-  @Option(names = "--resume", description = "continue the run in --out from its checkpoint")
-  boolean resume;
+  @Mixin
+  RunOptions opts;
 
   @Mixin
   DataOptions data;
@@ -54,26 +54,14 @@ final class TrainPriorCommand implements Callable<Integer> {
   @Option(names = "--output-hidden", defaultValue = "256", description = "width of the output head (default: ${DEFAULT-VALUE})")
   int outputHidden;
 
-  @Option(names = "--seed", defaultValue = "1", description = "default: ${DEFAULT-VALUE}")
-  long seed;
-
-  @Option(names = "--log-every", defaultValue = "50", description = "default: ${DEFAULT-VALUE}")
-  int logEvery;
-
-  @Option(names = "--checkpoint-every", defaultValue = "500", description = "default: ${DEFAULT-VALUE}")
-  int checkpointEvery;
-
   @Mixin
   DeviceOption device;
-
-  @Option(names = "--no-eval", description = "skip the test evaluation and samples at the end")
-  boolean noEval;
 
   @Override
   public Integer call() throws IOException {
     PriorRun run = new PriorRun(out, device.get(), System.out);
-    if (resume) {
-      run.resume(steps == null ? 0 : steps, !noEval);
+    if (opts.resume) {
+      run.resume(steps == null ? 0 : steps, !opts.noEval);
       return 0;
     }
     if (vqvae == null) {
@@ -85,7 +73,7 @@ final class TrainPriorCommand implements Callable<Integer> {
     config.kernelSize = kernel;
     config.firstKernelSize = firstKernel;
     config.outputHidden = outputHidden;
-    config.seed = seed;
+    config.seed = opts.seed;
     PriorTrainConfig train = new PriorTrainConfig();
     train.vqvae = vqvae.toString();
     train.dataset = data.data;
@@ -94,10 +82,10 @@ final class TrainPriorCommand implements Callable<Integer> {
     train.steps = steps == null ? 2000 : steps;
     train.batchSize = batchSize;
     train.learningRate = lr;
-    train.seed = seed;
-    train.logEvery = logEvery;
-    train.checkpointEvery = checkpointEvery;
-    run.start(config, train, !noEval);
+    train.seed = opts.seed;
+    train.logEvery = opts.logEvery;
+    train.checkpointEvery = opts.checkpointEvery;
+    run.start(config, train, !opts.noEval);
     return 0;
   }
 }

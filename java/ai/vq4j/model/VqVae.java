@@ -148,11 +148,7 @@ public final class VqVae implements AutoCloseable {
   }
 
   public long parameterCount() {
-    long n = 0;
-    for (Parameter p : parameters()) {
-      n += p.value().size();
-    }
-    return n;
+    return Parameter.count(parameters());
   }
 
   @Override

@@ -43,6 +43,15 @@ public final class Parameter implements AutoCloseable {
     return value.shape();
   }
 
+  /** How many values the parameters hold together. */
+  public static long count(java.util.List<Parameter> parameters) {
+    long n = 0;
+    for (Parameter p : parameters) {
+      n += p.value().size();
+    }
+    return n;
+  }
+
   /** Overwrites the value, checking the shape; used when loading weights. */
   public void load(float[] values, int[] shape) {
     if (!Arrays.equals(shape, value.shape())) {

@@ -72,7 +72,7 @@ public final class PriorRun {
     try (PixelCnnPrior prior = new PixelCnnPrior(config, device);
          PriorTrainer trainer = new PriorTrainer(prior, train.learningRate, train.weightDecay, train.seed)) {
       progress.printf("prior: %,d parameters, %d gated layers of %d channels, receptive field %d, K = %d on %dx%d"
-          + " grids%s, on %s%n", parameterCount(prior), config.layers, config.hidden, config.receptiveField(),
+          + " grids%s, on %s%n", prior.parameterCount(), config.layers, config.hidden, config.receptiveField(),
           config.numCodes, config.gridSize, config.gridSize,
           config.numClasses > 0 ? ", conditioned on " + config.numClasses + " classes" : "", device);
       try (MetricsLog log = MetricsLog.create(outDir.resolve(METRICS))) {
@@ -215,9 +215,5 @@ public final class PriorRun {
   private static Dataset images(PriorTrainConfig train, VqVaeConfig vc, boolean trainSplit) throws IOException {
     Path dir = train.dataDir == null || train.dataDir.isEmpty() ? null : Path.of(train.dataDir);
     return Datasets.forModel(train.dataset, dir, trainSplit, vc.imageSize, vc.imageChannels);
-  }
-
-  private static long parameterCount(PixelCnnPrior prior) {
-    return prior.parameters().stream().mapToLong(p -> p.value().size()).sum();
   }
 }
