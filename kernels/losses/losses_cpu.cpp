@@ -10,9 +10,10 @@ namespace {
 
 // Sums term(i) for i in [0, n) in double over fixed-size chunks whose partial sums are added in chunk
 // order, so the result is bitwise the same whatever the thread count. The partials live in scratch.
-template <class Term>
+// kChunk terms make one chunk: many cheap ones (MSE elements), or few costly ones (softmax rows, each a
+// pass over K logits), so that a batch still splits across threads.
+template <long long kChunk, class Term>
 int ordered_sum(vq4j_ctx* ctx, long long n, Term term, double* sum) {
-  constexpr long long kChunk = 16384;
   const long long chunks = (n + kChunk - 1) / kChunk;
   double* partial = static_cast<double*>(scratch(ctx, static_cast<size_t>(chunks) * sizeof(double)));
   if (partial == nullptr) return VQ4J_ERR_MEMORY;
@@ -43,7 +44,7 @@ inline double log_sum_exp(const float* x, int k) {
 // pred[count], target[count] -> loss[1]
 int mse_fwd_cpu(vq4j_ctx* ctx, const float* pred, const float* target, float* loss, long long count) {
   double sum = 0.0;
-  VQ4J_TRY(ordered_sum(
+  VQ4J_TRY(ordered_sum<16384>(
       ctx, count,
       [=](long long i) {
         const double diff = static_cast<double>(pred[i]) - target[i];
@@ -68,7 +69,7 @@ int softmax_xent_fwd_cpu(vq4j_ctx* ctx, const float* logits, const int* targets,
                          int rows, int k) {
   VQ4J_TRY(check_indices(ctx, "targets", targets, rows, k));
   double sum = 0.0;
-  VQ4J_TRY(ordered_sum(
+  VQ4J_TRY(ordered_sum<32>(
       ctx, rows,
       [=](long long r) {
         const float* x = logits + static_cast<size_t>(r) * k;
@@ -90,10 +91,18 @@ int softmax_xent_bwd_cpu(vq4j_ctx* ctx, const float* logits, const int* targets,
   for (int r = 0; r < rows; ++r) {
     const float* x = logits + static_cast<size_t>(r) * k;
     float* dx = dlogits + static_cast<size_t>(r) * k;
-    const double lse = log_sum_exp(x, k);
+    // One exp per logit: exp(x - max) is kept in dx, then scaled by the row's sum (the softmax).
+    float mx = x[0];
+    for (int j = 1; j < k; ++j) mx = x[j] > mx ? x[j] : mx;
+    double s = 0.0;
+    for (int j = 0; j < k; ++j) {
+      const double e = std::exp(static_cast<double>(x[j]) - mx);
+      dx[j] = static_cast<float>(e);
+      s += e;
+    }
+    const double scale_row = factor / s;
     const int t = targets[r];
-    for (int j = 0; j < k; ++j)
-      dx[j] = static_cast<float>(factor * (std::exp(static_cast<double>(x[j]) - lse) - (j == t ? 1.0 : 0.0)));
+    for (int j = 0; j < k; ++j) dx[j] = static_cast<float>(scale_row * dx[j] - (j == t ? factor : 0.0));
   }
   return VQ4J_OK;
 }
