@@ -12,7 +12,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "encode", mixinStandardHelpOptions = true,
-    description = {"Encodes images to code grids: a safetensors file with int32 codes [N, g, g] (and labels),",
+    description = {"Encodes images to code grids.",
+        "A safetensors file with int32 codes [N, g, g] (and labels),",
         "its metadata naming the VQ-VAE checkpoint and its SHA-256."})
 final class EncodeCommand implements Callable<Integer> {
   @Option(names = "--checkpoint", required = true, description = "a VQ-VAE checkpoint")

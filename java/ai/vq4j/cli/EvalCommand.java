@@ -14,7 +14,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
-    description = {"Evaluates a VQ-VAE on a whole test set: MSE, PSNR, perplexity, code usage and the",
+    description = {"Evaluates a VQ-VAE on a whole test set.",
+        "MSE, PSNR, perplexity, code usage and the",
         "uniform-prior bits/dim bound (discretised-Gaussian reconstruction NLL + N_latents ln K)."})
 final class EvalCommand implements Callable<Integer> {
   @Option(names = "--checkpoint", required = true, description = "a VQ-VAE checkpoint")

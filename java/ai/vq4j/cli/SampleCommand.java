@@ -19,8 +19,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "sample", mixinStandardHelpOptions = true,
-    description = {"Draws code grids from a PixelCNN prior (seeded, with a temperature and, when conditioned, a",
-        "class label) and writes the decoded images as a PNG grid; --codes-out also keeps the grids."})
+    description = {"Draws samples from a PixelCNN prior and decodes them.",
+        "Code grids are drawn seeded, with a temperature and, when conditioned, a",
+        "class label; the decoded images are written as a PNG grid; --codes-out also keeps the grids."})
 final class SampleCommand implements Callable<Integer> {
   @Option(names = "--prior", required = true, description = "a prior checkpoint (prior.safetensors)")
   Path priorFile;

@@ -11,7 +11,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = {"Trains a VQ-VAE, writing checkpoint.safetensors, metrics.jsonl, eval.txt, code_usage.csv,",
+    description = {"Trains a VQ-VAE.",
+        "Writes checkpoint.safetensors, metrics.jsonl, eval.txt, code_usage.csv, code_usage.png,",
         "loss.png and reconstructions.png into the output folder. --resume continues the folder's run."})
 final class TrainCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "runs/vqvae", description = "output folder (default: ${DEFAULT-VALUE})")

@@ -11,7 +11,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train-prior", mixinStandardHelpOptions = true,
-    description = {"Trains a Gated PixelCNN prior over a VQ-VAE's codes of the training set (cached in the output",
+    description = {"Trains a Gated PixelCNN prior over a VQ-VAE's codes.",
+        "The training set's codes are cached in the output",
         "folder), then reports the test NLL in bits per code, the bits/dim bound with the learned prior beside the",
         "uniform one, and writes prior.safetensors, metrics.jsonl, eval.txt, loss.png and samples.png."})
 final class TrainPriorCommand implements Callable<Integer> {
