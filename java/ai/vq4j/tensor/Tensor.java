@@ -16,6 +16,9 @@ import org.bytedeco.javacpp.Pointer;
  */
 public final class Tensor implements AutoCloseable {
   private static final Cleaner CLEANER = Cleaner.create();
+  private static final java.util.concurrent.atomic.AtomicLong LIVE = new java.util.concurrent.atomic.AtomicLong();
+  private static final java.util.concurrent.atomic.AtomicLong ALLOCATED = new java.util.concurrent.atomic.AtomicLong();
+  private static final java.util.concurrent.atomic.AtomicLong LIVE_BYTES = new java.util.concurrent.atomic.AtomicLong();
 
   private final int[] shape;
   private final long size;
@@ -39,17 +42,22 @@ public final class Tensor implements AutoCloseable {
       }
     }
     this.data = dtype == DType.FLOAT32 ? new FloatPointer(raw) : new IntPointer(raw);
-    this.cleanable = CLEANER.register(this, new Release(device, raw));
+    LIVE.incrementAndGet();
+    ALLOCATED.incrementAndGet();
+    LIVE_BYTES.addAndGet(bytes);
+    this.cleanable = CLEANER.register(this, new Release(device, raw, bytes));
   }
 
   /** Frees the memory of a tensor that was not closed; holds no reference to the tensor itself. */
   private static final class Release implements Runnable {
     private final Device device;
     private final Pointer raw;
+    private final long bytes;
 
-    Release(Device device, Pointer raw) {
+    Release(Device device, Pointer raw, long bytes) {
       this.device = device;
       this.raw = raw;
+      this.bytes = bytes;
     }
 
     @Override
@@ -57,6 +65,8 @@ public final class Tensor implements AutoCloseable {
       synchronized (device) {
         vq4j_free(device.ctx, raw);
       }
+      LIVE.decrementAndGet();
+      LIVE_BYTES.addAndGet(-bytes);
     }
   }
 
@@ -72,6 +82,21 @@ public final class Tensor implements AutoCloseable {
       size = Math.multiplyExact(size, d);
     }
     return size;
+  }
+
+  /** Tensors allocated and not yet freed, on every device: what a leak test watches. */
+  public static long liveCount() {
+    return LIVE.get();
+  }
+
+  /** Tensors allocated since the JVM started (never decreases): a steady training loop leaves it unchanged. */
+  public static long allocationCount() {
+    return ALLOCATED.get();
+  }
+
+  /** Bytes held by the live tensors. */
+  public static long liveBytes() {
+    return LIVE_BYTES.get();
   }
 
   /** A zero-filled tensor. */
