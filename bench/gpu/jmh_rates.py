@@ -7,7 +7,7 @@ table with, per entry, the time and
   - GB/s for the memory-bound ops, from the bytes each call must at least read and write once (an estimate
     of traffic, not a measurement: caches can make the real traffic smaller, extra passes larger);
   - images/s for TrainStepBench.
-The op shapes are OpsBench.java's (batch 32); keep the two in step.
+The op shapes are OpsBench.java's (batch 32), from bench/conv_layers.py.
 
 Usage: jmh_rates.py JMH.json [--peak 67]   (peak in TFLOP/s; 67 = H100 SXM / H200 FP32 non-tensor)
 Used by bench/gpu-check run on the GPU machine; works on any JMH JSON of these benchmarks (CPU runs too).
@@ -15,26 +15,11 @@ Used by bench/gpu-check run on the GPU machine; works on any JMH JSON of these b
 import argparse
 import json
 
-BATCH = 32
-# name: (kind, hw, ci, co, k, stride, pad), as OpsBench.Layer
-LAYERS = {
-    "enc_conv1": ("conv", 32, 1, 64, 4, 2, 1),
-    "enc_conv2": ("conv", 16, 64, 128, 4, 2, 1),
-    "enc_conv3": ("conv", 8, 128, 128, 3, 1, 1),
-    "res_conv3x3": ("conv", 8, 128, 32, 3, 1, 1),
-    "res_conv1x1": ("conv", 8, 32, 128, 1, 1, 0),
-    "pre_vq_conv1x1": ("conv", 8, 128, 64, 1, 1, 0),
-    "dec_convT1": ("convT", 8, 128, 64, 4, 2, 1),
-    "dec_convT2": ("convT", 16, 64, 1, 4, 2, 1),
-    "masked_b3x3": ("masked", 8, 64, 128, 3, 1, 1),
-}
+import os
+import sys
 
-
-def conv_flops(layer):
-    kind, hw, ci, co, k, s, p = LAYERS[layer]
-    out = (hw - 1) * s - 2 * p + k if kind == "convT" else (hw + 2 * p - k) // s + 1
-    pixels = BATCH * (hw * hw if kind == "convT" else out * out)
-    return 2.0 * pixels * co * ci * k * k
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from conv_layers import BATCH, LAYERS, conv_flops  # noqa: E402
 
 
 F = 4  # bytes per float32 / int32

@@ -31,18 +31,12 @@ public record Evaluation(int images, double mse, double psnr, double perplexity,
     Batcher batcher = Batcher.builder(test, batchSize).shuffle(false).dropLast(false).build();
     float[] recon = new float[Math.multiplyExact(n, dims)];
     long[] counts = new long[k];
-    double sqErr = 0;
     int done = 0;
     try (Tensor x = Tensor.zeros(model.device(), DType.FLOAT32, batchSize, s, s, c)) {
       while (done < n) {
         int count = batcher.next(x, null);
         float[] r = model.forward(x, false).toFloatArray();
-        float[] in = x.toFloatArray();
         int[] codes = model.quantizer().codes().toIntArray();
-        for (int i = 0; i < count * dims; i++) {
-          double e = r[i] - in[i];
-          sqErr += e * e;
-        }
         for (int i = 0; i < count * latents; i++) {
           counts[codes[i]]++;
         }
@@ -50,17 +44,24 @@ public record Evaluation(int images, double mse, double psnr, double perplexity,
         done += count;
       }
     }
-    double mse = sqErr / ((double) n * dims);
+    // Squared errors against the set's own images: over all for the MSE, over the first half for sigma.
     int half = n / 2;
+    double sqErr = 0;
     double fitErr = 0;
     float[] image = new float[dims];
-    for (int i = 0; i < half; i++) {
+    for (int i = 0; i < n; i++) {
       test.copyImage(i, image, 0);
+      double imageErr = 0;
       for (int j = 0; j < dims; j++) {
         double e = recon[i * dims + j] - image[j];
-        fitErr += e * e;
+        imageErr += e * e;
+      }
+      sqErr += imageErr;
+      if (i < half) {
+        fitErr += imageErr;
       }
     }
+    double mse = sqErr / ((double) n * dims);
     double sigma = Math.max(Math.sqrt(fitErr / ((double) half * dims)) * 255, 1e-3);
     double nll = 0;
     for (int i = half; i < n; i++) {

@@ -1,5 +1,6 @@
 package ai.vq4j.model;
 
+import static ai.vq4j.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.vq4j.io.Safetensors;
@@ -61,17 +62,6 @@ class PixelCnnGoldenTest {
       for (Parameter p : params) {
         assertClose("grad." + p.name(), g.floats("grad." + p.name()), p.grad().toFloatArray(), 1e-5, 1e-3);
         assertClose("after." + p.name(), g.floats("after." + p.name()), p.value().toFloatArray(), 2e-6, 0);
-      }
-    }
-  }
-
-  static void assertClose(String what, float[] expected, float[] actual, double atol, double rtol) {
-    assertEquals(expected.length, actual.length, what + ": length");
-    for (int i = 0; i < expected.length; i++) {
-      double err = Math.abs((double) expected[i] - actual[i]);
-      if (!(err <= atol + rtol * Math.abs(expected[i]))) {
-        throw new AssertionError(String.format("%s[%d]: expected %.7g, got %.7g (error %.3g)", what, i, expected[i],
-            actual[i], err));
       }
     }
   }

@@ -1,5 +1,6 @@
 package ai.vq4j.train;
 
+import static ai.vq4j.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -82,17 +83,6 @@ class VqVaeGoldenStepTest {
         List<Tensor> state = model.quantizer().stateTensors();
         assertClose("ema_count", g.floats("after.ema_count"), state.get(0).toFloatArray(), 1e-6, 1e-6);
         assertClose("ema_sum", g.floats("after.ema_sum"), state.get(1).toFloatArray(), 1e-6, 1e-5);
-      }
-    }
-  }
-
-  static void assertClose(String what, float[] expected, float[] actual, double atol, double rtol) {
-    assertEquals(expected.length, actual.length, what + ": length");
-    for (int i = 0; i < expected.length; i++) {
-      double err = Math.abs((double) expected[i] - actual[i]);
-      if (!(err <= atol + rtol * Math.abs(expected[i]))) {
-        throw new AssertionError(String.format("%s[%d]: expected %.7g, got %.7g (error %.3g)", what, i, expected[i],
-            actual[i], err));
       }
     }
   }
