@@ -31,6 +31,18 @@ __global__ void adam_kernel(float* __restrict__ param, const float* __restrict__
   }
 }
 
+// m[rows, width], v[rows, width], mask[rows]: one thread per element.
+__global__ void reset_rows_kernel(float* __restrict__ m, float* __restrict__ v, const int* __restrict__ mask,
+                                  long long count, int width) {
+  for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < count;
+       i += static_cast<long long>(gridDim.x) * blockDim.x) {
+    if (mask[i / width] != 0) {
+      m[i] = 0.0f;
+      v[i] = 0.0f;
+    }
+  }
+}
+
 }  // namespace
 
 int adam_step_cuda(vq4j_ctx* ctx, float* param, const float* grad, float* m, float* v, long long count,
@@ -51,6 +63,15 @@ int adam_step_cuda(vq4j_ctx* ctx, float* param, const float* grad, float* m, flo
   k.eps = static_cast<float>(eps);
   adam_kernel<<<grid_for(count), kBlockThreads, 0, stream_of(ctx)>>>(param, grad, m, v, count, k);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "adam_kernel");
+  return VQ4J_OK;
+}
+
+int adam_reset_rows_cuda(vq4j_ctx* ctx, float* m, float* v, const int* mask, int rows, int width) {
+  const long long count = static_cast<long long>(rows) * width;
+  if (count == 0) return VQ4J_OK;
+  VQ4J_TRY(use_device(ctx));
+  reset_rows_kernel<<<grid_for(count), kBlockThreads, 0, stream_of(ctx)>>>(m, v, mask, count, width);
+  VQ4J_CUDA_CHECK_LAUNCH(ctx, "reset_rows_kernel");
   return VQ4J_OK;
 }
 

@@ -14,6 +14,11 @@ int adam_step_cpu(vq4j_ctx* ctx, float* param, const float* grad, float* m, floa
 int adam_step_cuda(vq4j_ctx* ctx, float* param, const float* grad, float* m, float* v, long long count,
                    double lr, double beta1, double beta2, double eps, double weight_decay, int t);
 
+// Forgets the moments of the rows of a [rows, width] parameter whose mask is non-zero (m = v = 0 there), as
+// for a codebook row just restarted: its old moments belong to a vector that is gone. mask[rows].
+int adam_reset_rows_cpu(vq4j_ctx* ctx, float* m, float* v, const int* mask, int rows, int width);
+int adam_reset_rows_cuda(vq4j_ctx* ctx, float* m, float* v, const int* mask, int rows, int width);
+
 }  // namespace vq4j
 
 #endif

@@ -1,6 +1,7 @@
 // CPU Adam step, PyTorch's formulation (torch.optim.Adam, L2 weight decay folded into the gradient).
 #include "adam.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace vq4j {
@@ -28,6 +29,15 @@ int adam_step_cpu(vq4j_ctx*, float* param, const float* grad, float* m, float* v
     m[i] = mi;
     v[i] = vi;
     param[i] -= step_size * mi / (std::sqrt(vi) / bias_correction2_sqrt + epsf);
+  }
+  return VQ4J_OK;
+}
+
+int adam_reset_rows_cpu(vq4j_ctx*, float* m, float* v, const int* mask, int rows, int width) {
+  for (int r = 0; r < rows; ++r) {
+    if (mask[r] == 0) continue;
+    std::fill_n(m + static_cast<long long>(r) * width, width, 0.0f);
+    std::fill_n(v + static_cast<long long>(r) * width, width, 0.0f);
   }
   return VQ4J_OK;
 }

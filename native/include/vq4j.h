@@ -145,6 +145,17 @@ int vq4j_vq_stats(vq4j_ctx* ctx, const int* codes, float* counts, float* perplex
 int vq4j_vq_ema_update(vq4j_ctx* ctx, const float* z_e, const int* codes, float* ema_count,
                        float* ema_sum, float* codebook, float gamma, float eps, int rows, int d, int k);
 
+/* ---- vq_dead_codes: dead-code tracking and restart (Jukebox), on the device so that a step never waits
+ * for the host. usage[j] = decay usage[j] + (1 - decay) counts[j]; code j is dead when usage[j] < threshold;
+ * dead[0] = the number of dead codes. With restart != 0 each dead code j takes row
+ *   r_j = hash(key, j) in [0, rows) of z_e[rows, d] (the same integer hash on every backend):
+ * codebook[j] = z_e[r_j], usage[j] = 1, and, when given (EMA variant), ema_count[j] = 1, ema_sum[j] = z_e[r_j].
+ * restarted[j] = 1 for a restarted code, else 0 (for adam_reset_rows). counts[k], usage[k], codebook[k, d],
+ * ema_count[k] and ema_sum[k, d] (both NULL or both given), restarted[k], dead[1]. ---- */
+int vq4j_vq_dead_codes(vq4j_ctx* ctx, const float* counts, float* usage, const float* z_e, float* codebook,
+                       float* ema_count, float* ema_sum, int* restarted, float* dead, int rows, int d, int k,
+                       double decay, float threshold, int restart, unsigned long long key);
+
 /* ---- gated_activation: x[rows, 2c] -> y[rows, c] = tanh(x[:, :c]) * sigmoid(x[:, c:]) ---- */
 int vq4j_gated_activation_fwd(vq4j_ctx* ctx, const float* x, float* y, int rows, int c);
 int vq4j_gated_activation_bwd(vq4j_ctx* ctx, const float* x, const float* dy, float* dx, int rows, int c);
@@ -172,6 +183,8 @@ int vq4j_embedding_bwd(vq4j_ctx* ctx, const int* ids, const float* dy, float* dt
 /* ---- adam: one step of PyTorch's Adam (L2 weight decay added to the gradient), step t >= 1 ---- */
 int vq4j_adam_step(vq4j_ctx* ctx, float* param, const float* grad, float* m, float* v, long long count,
                    double lr, double beta1, double beta2, double eps, double weight_decay, int t);
+/* m = v = 0 in the rows r of the [rows, width] moments where mask[r] != 0 (a restarted codebook row). */
+int vq4j_adam_reset_rows(vq4j_ctx* ctx, float* m, float* v, const int* mask, int rows, int width);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@
 #include "masked_conv2d/masked_conv2d.h"
 #include "masked_conv2d_direct/masked_conv2d_direct.h"
 #include "vq_codebook_update/vq_codebook_update.h"
+#include "vq_dead_codes/vq_dead_codes.h"
 #include "vq_quantize/vq_quantize.h"
 
 namespace {
@@ -38,10 +39,6 @@ int run(vq4j_ctx* ctx, const char* op, Body body) {
     std::snprintf(ctx->error, sizeof ctx->error, "%.*s", static_cast<int>(sizeof ctx->error) - 1, message);
   }
   return status;
-}
-
-int no_cuda_kernel(vq4j_ctx* ctx) {
-  return VQ4J_FAIL(ctx, VQ4J_ERR_UNSUPPORTED, "no CUDA kernel for this op yet; use a CPU context");
 }
 
 int check_conv(vq4j_ctx* ctx, int n, int h, int wd, int ci, int co, int kh, int kw, int stride, int pad,
@@ -75,8 +72,6 @@ int check_masked(vq4j_ctx* ctx, int n, int h, int wd, int ci, int co, int k, int
 #else
 #define ON_BACKEND(op, ...) vq4j::op##_cpu(ctx, __VA_ARGS__)
 #endif
-// For ops whose CUDA kernel has not been written yet: a CUDA context gets a clear error, not a crash.
-#define ON_CPU(op, ...) (ctx->device < 0 ? vq4j::op##_cpu(ctx, __VA_ARGS__) : no_cuda_kernel(ctx))
 
 extern "C" {
 
@@ -319,6 +314,28 @@ int vq4j_adam_step(vq4j_ctx* ctx, float* param, const float* grad, float* m, flo
     VQ4J_REQUIRE(ctx, beta1 >= 0.0f && beta1 < 1.0f && beta2 >= 0.0f && beta2 < 1.0f,
                  "betas must be in [0, 1), got %g and %g", beta1, beta2);
     return ON_BACKEND(adam_step, param, grad, m, v, count, lr, beta1, beta2, eps, weight_decay, t);
+  });
+}
+
+int vq4j_adam_reset_rows(vq4j_ctx* ctx, float* m, float* v, const int* mask, int rows, int width) {
+  return run(ctx, "adam_reset_rows", [&] {
+    REQUIRE_PTRS(m && v && mask);
+    VQ4J_REQUIRE(ctx, rows > 0 && width > 0, "sizes must be positive: rows=%d width=%d", rows, width);
+    return ON_BACKEND(adam_reset_rows, m, v, mask, rows, width);
+  });
+}
+
+int vq4j_vq_dead_codes(vq4j_ctx* ctx, const float* counts, float* usage, const float* z_e, float* codebook,
+                       float* ema_count, float* ema_sum, int* restarted, float* dead, int rows, int d, int k,
+                       double decay, float threshold, int restart, unsigned long long key) {
+  return run(ctx, "vq_dead_codes", [&] {
+    REQUIRE_PTRS(counts && usage && z_e && codebook && restarted && dead);
+    VQ4J_REQUIRE(ctx, (ema_count == nullptr) == (ema_sum == nullptr),
+                 "ema_count and ema_sum must both be given (EMA codebook) or both be NULL");
+    VQ4J_REQUIRE(ctx, rows > 0 && d > 0 && k > 0, "sizes must be positive: rows=%d d=%d k=%d", rows, d, k);
+    VQ4J_REQUIRE(ctx, decay >= 0.0 && decay < 1.0, "decay must be in [0, 1), got %g", decay);
+    return ON_BACKEND(vq_dead_codes, counts, usage, z_e, codebook, ema_count, ema_sum, restarted, dead, rows, d,
+                      k, decay, threshold, restart, key);
   });
 }
 

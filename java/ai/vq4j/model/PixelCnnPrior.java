@@ -130,11 +130,6 @@ public final class PixelCnnPrior implements AutoCloseable {
    */
   public Tensor forward(Tensor codes, Tensor labels) {
     checkCodes("forward", codes);
-    for (int c : codes.toIntArray()) {
-      if (c < 0 || c >= config.numCodes) {
-        throw new IllegalArgumentException("forward: code " + c + " is outside [0, " + config.numCodes + ")");
-      }
-    }
     Tensor x = embedding.forward(codes);
     Tensor out = run(x, labels, "forward");
     fromCodes = true;
@@ -196,14 +191,15 @@ public final class PixelCnnPrior implements AutoCloseable {
   /**
    * Mean softmax cross-entropy (nats per code) of the last forward's logits against codes, and its gradient
    * through the whole network (every parameter gradient overwritten). codes must be those of the forward.
+   * The loss is one float32 on the device, valid until the next call: reading it waits for the device.
    */
-  public double lossAndBackward(Tensor codes) {
+  public Tensor lossAndBackward(Tensor codes) {
     loss = Buffers.ensure(loss, device, 1);
     Ops.softmaxXentForward(logits, codes, loss, null);
     dLogits = Buffers.ensure(dLogits, device, logits.shape());
     Ops.softmaxXentBackward(logits, codes, dLogits, 1f);
     backward(dLogits);
-    return loss.item();
+    return loss;
   }
 
   /**

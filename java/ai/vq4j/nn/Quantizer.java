@@ -26,7 +26,9 @@ public abstract class Quantizer implements AutoCloseable {
   protected final Device device;
   protected final Parameter codebook;
   private final float deadCodeThreshold;
-  private final float[] usage;
+  private final Tensor usage;
+  private final Tensor restarted;
+  private final Tensor dead;
   private Tensor zE;
   private Tensor codes;
   private Tensor zQ;
@@ -34,7 +36,6 @@ public abstract class Quantizer implements AutoCloseable {
   private final Tensor loss;
   private final Tensor counts;
   private final Tensor perplexity;
-  private int deadCodes;
 
   protected Quantizer(String name, Device device, Rng rng, int k, int d, float beta, float deadCodeThreshold,
       boolean trainable) {
@@ -51,8 +52,11 @@ public abstract class Quantizer implements AutoCloseable {
       init[i] = (float) ((rng.nextDouble() * 2 - 1) / k);
     }
     this.codebook = new Parameter(name + ".codebook", device, init, trainable, k, d);
-    this.usage = new float[k];
-    Arrays.fill(usage, 1f);
+    float[] ones = new float[k];
+    Arrays.fill(ones, 1f);
+    this.usage = Tensor.of(device, ones, k);
+    this.restarted = Tensor.zeros(device, DType.INT32, k);
+    this.dead = Tensor.zeros(device, DType.FLOAT32, 1);
     this.loss = Tensor.zeros(device, DType.FLOAT32, 1);
     this.counts = Tensor.zeros(device, DType.FLOAT32, k);
     this.perplexity = Tensor.zeros(device, DType.FLOAT32, 1);
@@ -127,61 +131,61 @@ public abstract class Quantizer implements AutoCloseable {
     return beta;
   }
 
-  /** Codes whose usage EMA was under the threshold at the last {@link #trackUsage} (before any restart). */
+  /**
+   * Codes whose usage EMA was under the threshold at the last {@link #trackUsage} (before any restart).
+   * Reads the device; a training loop reads {@link #deadCodeCount} with its other metrics instead.
+   */
   public int deadCodes() {
-    return deadCodes;
+    return Math.round(dead.item());
   }
 
-  /** The usage EMA of each code (a copy), for checkpoints. */
+  /** The dead-code count of the last {@link #trackUsage} as a one-element float32 tensor on the device. */
+  public Tensor deadCodeCount() {
+    return dead;
+  }
+
+  /** int32[K]: 1 for each code the last {@link #trackUsage} restarted, else 0 (on the device). */
+  public Tensor restartedMask() {
+    return restarted;
+  }
+
+  /** The usage EMA of each code (a copy, read from the device), for checkpoints. */
   public float[] usage() {
-    return usage.clone();
+    return usage.toFloatArray();
   }
 
   public void restoreUsage(float[] saved) {
     if (saved.length != k) {
       throw new IllegalArgumentException("usage: expected " + k + " values, got " + saved.length);
     }
-    System.arraycopy(saved, 0, usage, 0, k);
+    usage.copyFrom(saved);
   }
 
   /**
-   * Folds the last forward's code counts into the usage EMA and counts dead codes. With restart on,
-   * each dead code is reset to a random z_e row of the last forward (and its usage to 1); returns the
-   * restarted codes (empty when none), so the optimizer can reset their state.
+   * Folds the last forward's code counts into the usage EMA and counts dead codes, on the device. With
+   * restart on, each dead code is reset to a z_e row of the last forward drawn from key (and its usage to
+   * 1, its EMA statistics to the new row), and marked in {@link #restartedMask} so that the optimizer can
+   * reset its state. Nothing is read back: the step does not wait for the device.
    */
-  public int[] trackUsage(boolean restart, Rng rng) {
-    float[] n = counts.toFloatArray();
-    int dead = 0;
-    for (int j = 0; j < k; j++) {
-      usage[j] = (float) (USAGE_DECAY * usage[j] + (1 - USAGE_DECAY) * n[j]);
-      if (usage[j] < deadCodeThreshold) {
-        dead++;
-      }
+  public void trackUsage(boolean restart, long key) {
+    if (zE == null) {
+      throw new IllegalStateException("quantizer: trackUsage needs a forward first");
     }
-    deadCodes = dead;
-    if (!restart || dead == 0) {
-      return new int[0];
-    }
-    float[] z = zE.toFloatArray();
-    int rows = z.length / d;
-    float[] book = codebook.value().toFloatArray();
-    int[] restarted = new int[dead];
-    int r = 0;
-    for (int j = 0; j < k; j++) {
-      if (usage[j] < deadCodeThreshold) {
-        int row = rng.nextInt(rows);
-        System.arraycopy(z, row * d, book, j * d, d);
-        usage[j] = 1f;
-        restarted[r++] = j;
-      }
-    }
-    codebook.value().copyFrom(book);
-    onRestart(restarted, book);
-    return restarted;
+    Ops.vqDeadCodes(counts, usage, zE, codebook.value(), emaCount(), emaSum(), restarted, dead, USAGE_DECAY,
+        deadCodeThreshold, restart, key);
   }
 
-  /** Lets a variant reset its own state for restarted codes (the new rows are in book). */
-  protected void onRestart(int[] restarted, float[] book) {}
+  /** The EMA variant's statistics N[K] and m[K, D], reset with restarted codes; null for the others. */
+  protected Tensor emaCount() {
+    return null;
+  }
+
+  protected Tensor emaSum() {
+    return null;
+  }
+
+  /** Lets a variant restart its own statistics from the current codebook. */
+  protected void resetVariantStatistics() {}
 
   /**
    * Sets the codebook to k distinct random rows of z_e (which must hold at least k vectors), so that
@@ -212,12 +216,10 @@ public abstract class Quantizer implements AutoCloseable {
    * codebook (for the EMA variant N_i = 1, m_i = e_i). For a codebook set from outside, e.g. in tests.
    */
   public void resetCodeStatistics() {
-    Arrays.fill(usage, 1f);
-    int[] all = new int[k];
-    for (int j = 0; j < k; j++) {
-      all[j] = j;
-    }
-    onRestart(all, codebook.value().toFloatArray());
+    float[] ones = new float[k];
+    Arrays.fill(ones, 1f);
+    usage.copyFrom(ones);
+    resetVariantStatistics();
   }
 
   /** Named state besides the codebook (EMA statistics), for checkpoints. */
@@ -232,6 +234,6 @@ public abstract class Quantizer implements AutoCloseable {
   @Override
   public void close() {
     codebook.close();
-    Buffers.close(codes, zQ, dzE, loss, counts, perplexity);
+    Buffers.close(codes, zQ, dzE, loss, counts, perplexity, usage, restarted, dead);
   }
 }

@@ -48,15 +48,21 @@ public final class VectorQuantizerEma extends Quantizer {
   }
 
   @Override
-  protected void onRestart(int[] restarted, float[] book) {
-    float[] count = emaCount.toFloatArray();
-    float[] sum = emaSum.toFloatArray();
-    for (int j : restarted) {
-      count[j] = 1f;
-      System.arraycopy(book, j * d, sum, j * d, d);
-    }
-    emaCount.copyFrom(count);
-    emaSum.copyFrom(sum);
+  protected Tensor emaCount() {
+    return emaCount;
+  }
+
+  @Override
+  protected Tensor emaSum() {
+    return emaSum;
+  }
+
+  @Override
+  protected void resetVariantStatistics() {
+    float[] ones = new float[k];
+    Arrays.fill(ones, 1f);
+    emaCount.copyFrom(ones);
+    emaSum.copyFrom(codebook.value());
   }
 
   @Override

@@ -4,6 +4,7 @@ import static ai.vq4j.bridge.Vq4jNative.*;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Where a tensor's memory lives and where ops on it run: the CPU, or one CUDA device. Each device holds
@@ -18,6 +19,7 @@ public final class Device {
 
   private final int ordinal;
   final vq4j_ctx ctx;
+  private final AtomicLong hostSyncs = new AtomicLong();
 
   private Device(int ordinal, vq4j_ctx ctx) {
     this.ordinal = ordinal;
@@ -68,6 +70,20 @@ public final class Device {
   /** -1 for the CPU, the CUDA ordinal otherwise. */
   public int ordinal() {
     return ordinal;
+  }
+
+  /**
+   * How many times the host has waited for this device's results so far: reads of tensor contents into
+   * host memory and {@link Ops#sync} calls. Counted on the CPU too, where such a read costs nothing, so that
+   * a test on any machine can show that a training loop does not wait for the device between the points
+   * where it chooses to (the metrics drains).
+   */
+  public long hostSyncs() {
+    return hostSyncs.get();
+  }
+
+  void countHostSync() {
+    hostSyncs.incrementAndGet();
   }
 
   /** The native context's last error message. */

@@ -250,6 +250,46 @@ public final class Ops {
         codebook.floats(), gamma, eps, g.rows, g.d, g.k));
   }
 
+  /**
+   * Dead-code tracking and restart: folds counts[K] into usage[K] (EMA with the given decay), writes the
+   * number of codes under the threshold to dead[1] and, with restart on, resets each of them to a row of
+   * zE[..., D] drawn from key (codebook row, usage 1 and, when emaCount/emaSum are given, the EMA
+   * statistics), marking them in restarted[K] (int32).
+   */
+  public static void vqDeadCodes(Tensor counts, Tensor usage, Tensor zE, Tensor codebook, Tensor emaCount,
+      Tensor emaSum, Tensor restarted, Tensor dead, double decay, float threshold, boolean restart, long key) {
+    String op = "vqDeadCodes";
+    Vq g = Vq.of(op, zE, codebook);
+    for (Tensor t : new Tensor[] {counts, usage}) {
+      requireType(op, "counts/usage", t, DType.FLOAT32);
+      if (t.rank() != 1 || t.dim(0) != g.k) {
+        throw shapeError(op, "counts and usage must be [K] with K = " + g.k, t, codebook);
+      }
+    }
+    requireType(op, "restarted", restarted, DType.INT32);
+    if (restarted.rank() != 1 || restarted.dim(0) != g.k) {
+      throw shapeError(op, "restarted must be [K] with K = " + g.k, restarted, codebook);
+    }
+    scalar(op, "dead", dead);
+    if ((emaCount == null) != (emaSum == null)) {
+      throw new IllegalArgumentException(op + ": emaCount and emaSum must both be given or both be null");
+    }
+    if (emaSum != null) {
+      sameShape(op, codebook, emaSum);
+      requireType(op, "emaCount", emaCount, DType.FLOAT32);
+      if (emaCount.rank() != 1 || emaCount.dim(0) != g.k) {
+        throw shapeError(op, "emaCount must be [K] with K = " + g.k, emaCount, codebook);
+      }
+    }
+    if (!(decay >= 0 && decay < 1)) {
+      throw new IllegalArgumentException(op + ": decay must be in [0, 1), got " + decay);
+    }
+    Device d = device(op, counts, usage, zE, codebook, emaCount, emaSum, restarted, dead);
+    call(op, d, () -> vq4j_vq_dead_codes(d.ctx, counts.floats(), usage.floats(), zE.floats(), codebook.floats(),
+        opt(emaCount), opt(emaSum), restarted.ints(), dead.floats(), g.rows, g.d, g.k, decay, threshold,
+        restart ? 1 : 0, key));
+  }
+
   // ---------------------------------------------------------------- gated_activation
 
   /** y[..., C] = tanh(x[..., :C]) * sigmoid(x[..., C:]) for x[..., 2C]. */
@@ -352,6 +392,19 @@ public final class Ops {
         param.size(), lr, beta1, beta2, eps, weightDecay, t));
   }
 
+  /** m = v = 0 in the rows r of the [R, W] moments where mask[r] != 0 (mask int32[R]). */
+  public static void adamResetRows(Tensor m, Tensor v, Tensor mask) {
+    String op = "adamResetRows";
+    sameShape(op, m, v);
+    requireType(op, "m", m, DType.FLOAT32);
+    requireType(op, "mask", mask, DType.INT32);
+    if (m.rank() != 2 || mask.rank() != 1 || mask.dim(0) != m.dim(0)) {
+      throw shapeError(op, "moments must be [R, W] and mask [R]", m, mask);
+    }
+    Device d = device(op, m, v, mask);
+    call(op, d, () -> vq4j_adam_reset_rows(d.ctx, m.floats(), v.floats(), mask.ints(), m.dim(0), m.dim(1)));
+  }
+
   // ---------------------------------------------------------------- plumbing
 
   /** Runs a native call on the device's context; a non-zero status becomes a Vq4jException. */
@@ -366,6 +419,7 @@ public final class Ops {
 
   /** Waits until every op queued on the device has finished (a no-op on the CPU). */
   public static void sync(Device device) {
+    device.countHostSync();
     call("sync", device, () -> vq4j_sync(device.ctx));
   }
 

@@ -170,6 +170,7 @@ public final class Tensor implements AutoCloseable {
     } else if (src.device.isCpu()) {
       Ops.call("copyFrom", device, () -> vq4j_memcpy(device.ctx, dst, from, bytes, VQ4J_COPY_HOST_TO_DEVICE));
     } else if (device.isCpu()) {
+      src.device.countHostSync();
       Ops.call("copyFrom", src.device, () -> vq4j_memcpy(src.device.ctx, dst, from, bytes, VQ4J_COPY_DEVICE_TO_HOST));
     } else {
       try (Tensor staged = src.to(Device.CPU)) {
@@ -208,6 +209,7 @@ public final class Tensor implements AutoCloseable {
   public float[] toFloatArray() {
     requireType(DType.FLOAT32, "toFloatArray");
     float[] out = new float[Math.toIntExact(size)];
+    device.countHostSync();
     if (device.isCpu()) {
       floats().get(out);
       return out;
@@ -223,6 +225,7 @@ public final class Tensor implements AutoCloseable {
   public int[] toIntArray() {
     requireType(DType.INT32, "toIntArray");
     int[] out = new int[Math.toIntExact(size)];
+    device.countHostSync();
     if (device.isCpu()) {
       ints().get(out);
       return out;
@@ -240,6 +243,29 @@ public final class Tensor implements AutoCloseable {
       throw new IllegalArgumentException("item: " + describe() + " has " + size + " elements, not 1");
     }
     return toFloatArray()[0];
+  }
+
+  /**
+   * Copies count elements of src from srcOffset into this tensor at dstOffset: same device and type, queued
+   * like an op (no wait for the device). For gathering per-step scalars into one buffer read later at once.
+   */
+  public void copyElements(Tensor src, long srcOffset, long dstOffset, long count) {
+    if (src.device != device || src.dtype != dtype) {
+      throw new IllegalArgumentException("copyElements: " + describe() + " <- " + src.describe()
+          + ": needs the same device and type");
+    }
+    if (count < 0 || srcOffset < 0 || dstOffset < 0 || srcOffset + count > src.size || dstOffset + count > size) {
+      throw new IllegalArgumentException("copyElements: " + count + " elements from " + srcOffset + " of "
+          + src.describe() + " to " + dstOffset + " of " + describe() + " is out of range");
+    }
+    Pointer dst = at(pointer(), dstOffset);
+    Pointer from = at(src.pointer(), srcOffset);
+    long bytes = count * dtype.bytes();
+    Ops.call("copyElements", device, () -> vq4j_memcpy(device.ctx, dst, from, bytes, VQ4J_COPY_DEVICE_TO_DEVICE));
+  }
+
+  private static Pointer at(Pointer p, long offset) {
+    return p instanceof FloatPointer f ? f.getPointer(offset) : ((IntPointer) p).getPointer(offset);
   }
 
   /** Sets every element to zero. */

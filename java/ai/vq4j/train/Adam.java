@@ -55,20 +55,15 @@ public final class Adam implements AutoCloseable {
     }
   }
 
-  /** Zeroes the moments of rows [row * width, (row + 1) * width) of a parameter (restarted codes). */
-  public void resetRows(Parameter p, int[] rows, int width) {
+  /** Zeroes the moments of the rows of a [R, W] parameter where mask int32[R] is non-zero (restarted codes). */
+  public void resetRows(Parameter p, Tensor mask) {
     int i = params.indexOf(p);
-    if (i < 0 || rows.length == 0) {
+    if (i < 0) {
       return;
     }
-    for (Tensor moment : List.of(m.get(i), v.get(i))) {
-      float[] values = moment.toFloatArray();
-      for (int r : rows) {
-        java.util.Arrays.fill(values, r * width, (r + 1) * width, 0f);
-      }
-      moment.copyFrom(values);
-    }
+    Ops.adamResetRows(m.get(i), v.get(i), mask);
   }
+
 
   public int steps() {
     return t;

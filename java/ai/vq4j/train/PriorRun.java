@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.List;
 
 /**
@@ -110,23 +111,33 @@ public final class PriorRun {
     PriorStepMetrics last = null;
     long startStep = trainer.steps();
     long t0 = System.nanoTime();
+    // As in VqVaeRun: steps are queued, their losses read at the log and checkpoint steps.
+    ArrayDeque<Long> queuedAt = new ArrayDeque<>();
     while (trainer.steps() < train.steps) {
-      last = trainer.step(codes, train.batchSize);
-      if (!Double.isFinite(last.loss())) {
-        throw new IllegalStateException("prior training diverged at step " + last.step() + " (the last checkpoint, "
-            + ckpt + ", is intact; lower the learning rate)");
-      }
-      double elapsed = (System.nanoTime() - t0) / 1e9;
-      log.append(last, elapsed);
+      trainer.queueStep(codes, train.batchSize);
+      queuedAt.add(System.nanoTime());
       long s = trainer.steps();
-      if (s % train.logEvery == 0 || s == train.steps) {
-        log.flush();
+      boolean logNow = s % train.logEvery == 0 || s == train.steps;
+      boolean checkpointNow = s % train.checkpointEvery == 0 && s < train.steps;
+      if (!logNow && !checkpointNow) {
+        continue;
+      }
+      for (PriorStepMetrics m : trainer.drainMetrics()) {
+        if (!Double.isFinite(m.loss())) {
+          throw new IllegalStateException("prior training diverged at step " + m.step() + " (the last checkpoint, "
+              + ckpt + ", is intact; lower the learning rate)");
+        }
+        log.append(m, (queuedAt.remove() - t0) / 1e9);
+        last = m;
+      }
+      log.flush();
+      if (logNow) {
+        double elapsed = (System.nanoTime() - t0) / 1e9;
         double rate = (s - startStep) / Math.max(elapsed, 1e-9);
         progress.printf("step %6d/%d  %5.2f steps/s  loss %.4f nats  %.4f bits/code  ETA %s%n", s, train.steps, rate,
             last.loss(), last.bitsPerCode(), VqVaeRun.eta((train.steps - s) / Math.max(rate, 1e-9)));
       }
-      if (s % train.checkpointEvery == 0 && s < train.steps) {
-        log.flush();
+      if (checkpointNow) {
         PriorCheckpoint.save(ckpt, trainer, train, source);
       }
     }

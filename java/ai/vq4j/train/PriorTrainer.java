@@ -5,6 +5,8 @@ import ai.vq4j.nn.Buffers;
 import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Rng;
 import ai.vq4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Trains a {@link PixelCnnPrior} on code grids: forward, mean softmax cross-entropy over every position,
@@ -13,6 +15,9 @@ import ai.vq4j.tensor.Tensor;
  * trainer's RNG, batches are consecutive slices of it, and a final slice shorter than the batch is skipped.
  * The RNG state at the start of the epoch, the epoch and the position in it are the data-order state a
  * checkpoint stores, so a resumed run draws the same batches as the uninterrupted one.
+ *
+ * <p>As in {@link VqVaeTrainer}, the {@code queueStep} methods queue a step without waiting for the device
+ * and {@link #drainMetrics} reads the losses of every queued step at once; {@code step} does both.
  */
 public final class PriorTrainer implements AutoCloseable {
   private static final double LN2 = Math.log(2);
@@ -20,6 +25,7 @@ public final class PriorTrainer implements AutoCloseable {
   private final PixelCnnPrior prior;
   private final Adam adam;
   private final Rng rng;
+  private final StepLog log;
   private long step;
   private long epoch;
   private int cursor;
@@ -35,19 +41,46 @@ public final class PriorTrainer implements AutoCloseable {
     this.adam = new Adam(prior.parameters(), learningRate, 0.9, 0.999, 1e-8, weightDecay);
     this.rng = new Rng(seed ^ 0x2545F4914F6CDD1DL);
     this.epochRngState = rng.state();
+    this.log = new StepLog(prior.device(), 1, VqVaeTrainer.METRICS_CAPACITY);
   }
 
-  /** One step on codes int32[N, g, g] with labels int32[N] (null for an unconditioned prior). */
+  /** One step on codes int32[N, g, g] with labels int32[N] (null for an unconditioned prior), and its loss. */
   public PriorStepMetrics step(Tensor codes, Tensor labels) {
+    queueStep(codes, labels);
+    return last(drainMetrics());
+  }
+
+  /** Queues one step on codes int32[N, g, g] with labels int32[N] (or null); reads nothing back. */
+  public void queueStep(Tensor codes, Tensor labels) {
     prior.forward(codes, labels);
-    double loss = prior.lossAndBackward(codes);
+    Tensor loss = prior.lossAndBackward(codes);
     adam.step();
     step++;
-    return new PriorStepMetrics(step, loss, loss / LN2);
+    log.record(step, loss);
   }
 
-  /** One step on the next batch of the dataset in the trainer's shuffled order. */
+  /** The losses of every step queued since the last drain, oldest first: one wait for the device. */
+  public List<PriorStepMetrics> drainMetrics() {
+    List<PriorStepMetrics> out = new ArrayList<>();
+    for (StepLog.Row r : log.drain()) {
+      double loss = r.values()[0];
+      out.add(new PriorStepMetrics(r.step(), loss, loss / LN2));
+    }
+    return out;
+  }
+
+  private static PriorStepMetrics last(List<PriorStepMetrics> all) {
+    return all.get(all.size() - 1);
+  }
+
+  /** One step on the next batch of the dataset in the trainer's shuffled order, and its loss. */
   public PriorStepMetrics step(CodeDataset data, int batchSize) {
+    queueStep(data, batchSize);
+    return last(drainMetrics());
+  }
+
+  /** Queues one step on the next batch of the dataset in the trainer's shuffled order; reads nothing back. */
+  public void queueStep(CodeDataset data, int batchSize) {
     if (batchSize < 1 || batchSize > data.count()) {
       throw new IllegalArgumentException("batch size must be in [1, " + data.count() + "], got " + batchSize);
     }
@@ -81,7 +114,7 @@ public final class PriorTrainer implements AutoCloseable {
       labels = Buffers.ensure(labels, prior.device(), DType.INT32, batchSize);
       labels.copyFrom(batchLabels);
     }
-    return step(codes, withLabels ? labels : null);
+    queueStep(codes, withLabels ? labels : null);
   }
 
   /** The permutation of this epoch, drawn from the RNG (whose state before the draw is remembered). */
@@ -151,5 +184,6 @@ public final class PriorTrainer implements AutoCloseable {
   public void close() {
     adam.close();
     Buffers.close(codes, labels);
+    log.close();
   }
 }

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 
 /**
  * A whole VQ-VAE training run in an output folder: data, model, the loop with progress and the metrics log,
@@ -107,25 +108,36 @@ public final class VqVaeRun {
     long startStep = trainer.steps();
     long t0 = System.nanoTime();
     try (Tensor x = Tensor.zeros(device, DType.FLOAT32, train.batchSize, c.imageSize, c.imageSize, c.imageChannels)) {
+      // Steps are queued without reading anything back; their metrics are read at the log and checkpoint
+      // steps, so on a GPU the host runs ahead of the device in between.
+      ArrayDeque<Long> queuedAt = new ArrayDeque<>();
       while (trainer.steps() < train.steps) {
         batcher.next(x, null);
-        last = trainer.step(x);
-        if (!Double.isFinite(last.loss())) {
-          throw new IllegalStateException("training diverged at step " + last.step() + ": loss " + last.loss()
-              + " (the last checkpoint, " + ckpt + ", is intact; lower the learning rate)");
-        }
-        double elapsed = (System.nanoTime() - t0) / 1e9;
-        log.append(last, elapsed);
+        trainer.queueStep(x);
+        queuedAt.add(System.nanoTime());
         long s = trainer.steps();
-        if (s % train.logEvery == 0 || s == train.steps) {
-          log.flush();
+        boolean logNow = s % train.logEvery == 0 || s == train.steps;
+        boolean checkpointNow = s % train.checkpointEvery == 0 && s < train.steps;
+        if (!logNow && !checkpointNow) {
+          continue;
+        }
+        for (StepMetrics m : trainer.drainMetrics()) {
+          if (!Double.isFinite(m.loss())) {
+            throw new IllegalStateException("training diverged at step " + m.step() + ": loss " + m.loss()
+                + " (the last checkpoint, " + ckpt + ", is intact; lower the learning rate)");
+          }
+          log.append(m, (queuedAt.remove() - t0) / 1e9);
+          last = m;
+        }
+        log.flush();
+        if (logNow) {
+          double elapsed = (System.nanoTime() - t0) / 1e9;
           double rate = (s - startStep) / Math.max(elapsed, 1e-9);
           progress.printf("step %6d/%d  %5.2f steps/s  loss %.4f  mse %.5f  vq %.4f  perplexity %6.1f  dead %3d"
               + "  ETA %s%n", s, train.steps, rate, last.loss(), last.reconMse(), last.vqLoss(), last.perplexity(),
               last.deadCodes(), eta((train.steps - s) / Math.max(rate, 1e-9)));
         }
-        if (s % train.checkpointEvery == 0 && s < train.steps) {
-          log.flush();
+        if (checkpointNow) {
           Checkpoint.save(ckpt, trainer, train, batcher.state().encode());
         }
       }

@@ -7,12 +7,18 @@ import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Ops;
 import ai.vq4j.tensor.Rng;
 import ai.vq4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One VQ-VAE training step: forward, loss = MSE(x_hat, x) / variance + w * mean||z_e - z_q||^2 (w = 1 + beta
  * for the loss-trained codebook, beta for the EMA one), backward, Adam, then the quantizer's usage
  * tracking and dead-code restart. The trainer's own RNG (codebook init from data, restarts) is part of its
  * state, so a resumed run draws the same numbers.
+ *
+ * <p>{@link #queueStep} queues a step without waiting for the device: its metrics stay on the device until
+ * {@link #drainMetrics} reads every queued step's at once. On a GPU this lets the host run ahead of the
+ * device; {@link #step} is the convenience that queues one step and reads its metrics.
  */
 public final class VqVaeTrainer implements AutoCloseable {
   private final VqVae model;
@@ -20,6 +26,7 @@ public final class VqVaeTrainer implements AutoCloseable {
   private final float variance;
   private final Rng rng;
   private final Tensor mse;
+  private final StepLog log;
   private Tensor dRecon;
   private long step;
 
@@ -32,10 +39,25 @@ public final class VqVaeTrainer implements AutoCloseable {
     this.variance = (float) dataVariance;
     this.rng = new Rng(seed ^ 0x5DEECE66DL);
     this.mse = Tensor.zeros(model.device(), DType.FLOAT32, 1);
+    this.log = new StepLog(model.device(), 4, METRICS_CAPACITY);
   }
 
-  /** One step on the batch x[N, S, S, C] (on the model's device). */
+  /** Steps whose metrics the device holds before a full buffer is read back on its own. */
+  static final int METRICS_CAPACITY = 1024;
+
+  /** One step on the batch x[N, S, S, C] (on the model's device), and its metrics (a wait for the device). */
   public StepMetrics step(Tensor x) {
+    queueStep(x);
+    List<StepMetrics> all = drainMetrics();
+    return all.get(all.size() - 1);
+  }
+
+  /**
+   * Queues one step on the batch x[N, S, S, C] (on the model's device) and returns without reading anything
+   * back (apart from the first step's codebook initialisation from data); x may be overwritten as soon as
+   * this returns, since later device work is queued behind the step.
+   */
+  public void queueStep(Tensor x) {
     model.checkImages("train step", x);
     Quantizer q = model.quantizer();
     if (step == 0 && model.config().initCodebookFromData) {
@@ -47,13 +69,33 @@ public final class VqVaeTrainer implements AutoCloseable {
     Ops.mseBackward(recon, x, dRecon, 1f / variance);
     model.backward(dRecon);
     adam.step();
-    int[] restarted = q.trackUsage(model.config().restartDeadCodes, rng);
-    adam.resetRows(q.codebook(), restarted, q.dim());
+    boolean restart = model.config().restartDeadCodes;
+    q.trackUsage(restart, rng.nextLong());
+    if (restart) {
+      adam.resetRows(q.codebook(), q.restartedMask());
+    }
     step++;
-    double reconMse = mse.item();
-    double vq = q.rawLoss().item();
-    double loss = reconMse / variance + q.lossWeight() * vq;
-    return new StepMetrics(step, loss, reconMse, vq, q.perplexity().item(), q.deadCodes(), restarted.length);
+    log.record(step, mse, q.rawLoss(), q.perplexity(), q.deadCodeCount());
+  }
+
+  /** The metrics of every step queued since the last drain, oldest first: one wait for the device. */
+  public List<StepMetrics> drainMetrics() {
+    boolean restart = model.config().restartDeadCodes;
+    float w = model.quantizer().lossWeight();
+    List<StepMetrics> out = new ArrayList<>();
+    for (StepLog.Row r : log.drain()) {
+      double reconMse = r.values()[0];
+      double vq = r.values()[1];
+      int dead = Math.round(r.values()[3]);
+      out.add(new StepMetrics(r.step(), reconMse / variance + w * vq, reconMse, vq, r.values()[2], dead,
+          restart ? dead : 0));
+    }
+    return out;
+  }
+
+  /** Steps queued whose metrics have not been drained. */
+  public int pendingMetrics() {
+    return log.pending();
   }
 
   public VqVae model() {
@@ -90,5 +132,6 @@ public final class VqVaeTrainer implements AutoCloseable {
   public void close() {
     adam.close();
     Buffers.close(mse, dRecon);
+    log.close();
   }
 }

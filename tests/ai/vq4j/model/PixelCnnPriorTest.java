@@ -9,6 +9,7 @@ import ai.vq4j.nn.Parameter;
 import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Tensor;
+import ai.vq4j.tensor.Vq4jException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -129,7 +130,7 @@ class PixelCnnPriorTest {
         return (nll[0] + nll[1]) / (n * s * s);
       };
       prior.forward(codes, labels);
-      double l0 = prior.lossAndBackward(codes);
+      double l0 = prior.lossAndBackward(codes).item();
       assertEquals(loss.getAsDouble(), l0, 1e-6, "lossAndBackward's loss is the mean NLL");
       prior.forward(codes, labels);
       prior.lossAndBackward(codes);
@@ -201,7 +202,7 @@ class PixelCnnPriorTest {
     try (PixelCnnPrior prior = new PixelCnnPrior(c, CPU); Tensor codes = Tensor.ofInts(CPU, v, 3, 9, 9)) {
       double[] nll = prior.nll(codes, null);
       prior.forward(codes, null);
-      double mean = prior.lossAndBackward(codes);
+      double mean = prior.lossAndBackward(codes).item();
       assertEquals(mean, (nll[0] + nll[1] + nll[2]) / (3 * 81), 1e-6);
       // An untrained prior is close to uniform over K = 6 codes.
       assertEquals(Math.log(6), mean, 0.5);
@@ -223,8 +224,9 @@ class PixelCnnPriorTest {
       int[] big = new int[2 * 81];
       big[5] = 6;
       try (Tensor tooBig = Tensor.ofInts(CPU, big, 2, 9, 9)) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> plain.forward(tooBig, null));
-        assertTrue(e.getMessage().contains("code 6"), e.getMessage());
+        // Checked where the codes are used, by the embedding op (on a GPU at the next synchronisation).
+        Vq4jException e = assertThrows(Vq4jException.class, () -> plain.forward(tooBig, null));
+        assertTrue(e.getMessage().contains("ids[5] = 6 is outside [0, 6)"), e.getMessage());
       }
       cond.forward(codes, labels);
     }

@@ -88,20 +88,24 @@ class QuantizerTest {
         q.codebook().value().copyFrom(new float[] {0, 0, 50, 50, -50, 50, 50, -50});
         q.resetCodeStatistics();
         int steps = 0;
-        int[] restarted;
         do {
           q.forward(zE, false);
-          restarted = q.trackUsage(false, rng);
+          q.trackUsage(false, rng.nextLong());
           steps++;
         } while (q.deadCodes() == 0 && steps < 200);
         // Usage starts at 1 and decays by 0.99 a step: under 0.5 after 69 unused steps.
         assertEquals(69, steps, "steps until the unused codes count as dead");
         assertEquals(3, q.deadCodes());
-        assertEquals(0, restarted.length, "no restart when restarts are off");
+        assertArrayEquals(new int[4], q.restartedMask().toIntArray(), "no restart when restarts are off");
         q.forward(zE, false);
-        restarted = q.trackUsage(true, rng);
-        assertArrayEquals(new int[] {1, 2, 3}, restarted);
+        q.trackUsage(true, rng.nextLong());
+        assertArrayEquals(new int[] {0, 1, 1, 1}, q.restartedMask().toIntArray());
+        int[] restarted = {1, 2, 3};
         assertEquals(3, q.deadCodes(), "dead codes are counted before their restart");
+        float[] usage = q.usage();
+        for (int j : restarted) {
+          assertEquals(1f, usage[j], "usage of restarted code " + j);
+        }
         float[] book = q.codebook().value().toFloatArray();
         float[] z = zE.toFloatArray();
         for (int j : restarted) {

@@ -1,0 +1,160 @@
+package ai.vq4j.tensor;
+
+import static ai.vq4j.tensor.OpHarness.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** vq_dead_codes and adam_reset_rows against a plain Java statement of what they do, on every backend. */
+class VqDeadCodesOpTest {
+  static final int ROWS = 37;
+  static final int D = 5;
+  static final int K = 300;  // more codes than the CUDA kernel's 256 threads
+
+  /** The row the op documents for dead code j: SplitMix64's finaliser of key + (j + 1) * golden ratio. */
+  static int row(long key, int j, int rows) {
+    long z = key + (j + 1L) * 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    z ^= z >>> 31;
+    return (int) (((z >>> 32) * rows) >>> 32);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void tracksUsageAndRestartsDeadCodes(Backend backend) {
+    Random rng = new Random(11);
+    float[] counts = new float[K];
+    float[] usage = new float[K];
+    for (int j = 0; j < K; j++) {
+      counts[j] = j % 3 == 0 ? 0 : rng.nextInt(4);
+      usage[j] = j % 7 == 0 ? 1.004f : rng.nextFloat() * 2;  // 0.99 * 1.004 + 0 < 1: dead at threshold 1
+    }
+    float[] z = randn(rng, ROWS * D);
+    float[] book = randn(rng, K * D);
+    float[] sum = randn(rng, K * D);
+    float[] n = randn(rng, K);
+    long key = 0x8000_1234_5678_9ABCL;  // the top bit set: unsigned on both sides
+    for (boolean ema : new boolean[] {false, true}) {
+      for (boolean restart : new boolean[] {false, true}) {
+        try (Scope s = new Scope(backend.device())) {
+          Tensor tUsage = s.f(usage, K);
+          Tensor tBook = s.f(book, K, D);
+          Tensor tCount = ema ? s.f(n, K) : null;
+          Tensor tSum = ema ? s.f(sum, K, D) : null;
+          Tensor restarted = s.intZeros(K);
+          Tensor dead = s.zeros(1);
+          Ops.vqDeadCodes(s.f(counts, K), tUsage, s.f(z, ROWS, D), tBook, tCount, tSum, restarted, dead, 0.99, 1f,
+              restart, key);
+
+          float[] wantUsage = new float[K];
+          float[] wantBook = book.clone();
+          float[] wantSum = sum.clone();
+          float[] wantCount = n.clone();
+          int[] wantRestarted = new int[K];
+          int wantDead = 0;
+          for (int j = 0; j < K; j++) {
+            wantUsage[j] = (float) (0.99 * usage[j] + (1 - 0.99) * counts[j]);
+            if (wantUsage[j] >= 1f) {
+              continue;
+            }
+            wantDead++;
+            if (restart) {
+              int r = row(key, j, ROWS);
+              System.arraycopy(z, r * D, wantBook, j * D, D);
+              System.arraycopy(z, r * D, wantSum, j * D, D);
+              wantCount[j] = 1;
+              wantUsage[j] = 1;
+              wantRestarted[j] = 1;
+            }
+          }
+          String what = backend + (ema ? " ema" : " plain") + (restart ? " restart" : "");
+          assertTrue(wantDead > K / 4 && wantDead < K, what + ": the case has live and dead codes: " + wantDead);
+          assertEquals(wantDead, dead.item(), what + " dead count");
+          assertArrayEquals(wantUsage, tUsage.toFloatArray(), what + " usage");
+          assertArrayEquals(wantRestarted, restarted.toIntArray(), what + " restarted");
+          assertArrayEquals(wantBook, tBook.toFloatArray(), what + " codebook");
+          if (ema) {
+            assertArrayEquals(wantCount, tCount.toFloatArray(), what + " ema count");
+            assertArrayEquals(wantSum, tSum.toFloatArray(), what + " ema sum");
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void restartRowsSpreadOverTheBatch() {
+    int rows = 50;
+    int[] hits = new int[rows];
+    for (int j = 0; j < 5000; j++) {
+      int r = row(42, j, rows);
+      assertTrue(r >= 0 && r < rows);
+      hits[r]++;
+    }
+    for (int h : hits) {
+      assertTrue(h > 50 && h < 150, "100 expected per row, got " + h);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void adamResetRowsZeroesOnlyMaskedRows(Backend backend) {
+    Random rng = new Random(12);
+    float[] m = randn(rng, K * D);
+    float[] v = randn(rng, K * D);
+    int[] mask = new int[K];
+    for (int j = 0; j < K; j += 3) {
+      mask[j] = 1;
+    }
+    try (Scope s = new Scope(backend.device())) {
+      Tensor tm = s.f(m, K, D);
+      Tensor tv = s.f(v, K, D);
+      Ops.adamResetRows(tm, tv, s.i(mask, K));
+      for (int j = 0; j < K; j++) {
+        if (mask[j] != 0) {
+          java.util.Arrays.fill(m, j * D, (j + 1) * D, 0f);
+          java.util.Arrays.fill(v, j * D, (j + 1) * D, 0f);
+        }
+      }
+      assertArrayEquals(m, tm.toFloatArray(), backend + " m");
+      assertArrayEquals(v, tv.toFloatArray(), backend + " v");
+    }
+  }
+
+  @Test
+  void badArgumentsAreNamed() {
+    try (Scope s = new Scope()) {
+      Tensor counts = s.zeros(K);
+      Tensor usage = s.zeros(K);
+      Tensor z = s.zeros(ROWS, D);
+      Tensor book = s.zeros(K, D);
+      Tensor restarted = s.intZeros(K);
+      Tensor dead = s.zeros(1);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Ops.vqDeadCodes(s.zeros(K - 1),
+          usage, z, book, null, null, restarted, dead, 0.99, 1f, true, 1));
+      assertTrue(e.getMessage().contains("counts and usage must be [K] with K = 300"), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> Ops.vqDeadCodes(counts, usage, z, book, s.zeros(K), null,
+          restarted, dead, 0.99, 1f, true, 1));
+      assertTrue(e.getMessage().contains("emaCount and emaSum must both be given"), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> Ops.vqDeadCodes(counts, usage, s.zeros(ROWS, D + 1),
+          book, null, null, restarted, dead, 0.99, 1f, true, 1));
+      assertTrue(e.getMessage().contains("table must be [K, D]"), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> Ops.vqDeadCodes(counts, usage, z, book, null, null,
+          s.zeros(K), dead, 0.99, 1f, true, 1));
+      assertTrue(e.getMessage().contains("restarted"), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> Ops.vqDeadCodes(counts, usage, z, book, null, null,
+          restarted, dead, 1.0, 1f, true, 1));
+      assertTrue(e.getMessage().contains("decay must be in [0, 1)"), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> Ops.adamResetRows(s.zeros(K, D), s.zeros(K, D),
+          s.intZeros(K + 1)));
+      assertTrue(e.getMessage().contains("moments must be [R, W] and mask [R]"), e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package ai.vq4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.vq4j.model.PixelCnnConfig;
+import ai.vq4j.model.PixelCnnPrior;
+import ai.vq4j.model.VqVae;
+import ai.vq4j.model.VqVaeConfig;
+import ai.vq4j.tensor.DType;
+import ai.vq4j.tensor.Device;
+import ai.vq4j.tensor.Rng;
+import ai.vq4j.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The training loops make no host round trip per step: between two metric drains, queued steps (dead-code
+ * restarts included) read nothing back from the device, counted by {@link Device#hostSyncs}, which counts
+ * every read of tensor contents and every sync on any backend, so this runs on the CPU too. A drain is one
+ * read, and the queued path gives the same metrics as step-by-step reading.
+ */
+class HostSyncTest {
+  static final int STEPS = 30;
+
+  @Test
+  void vqVaeStepsQueueWithoutReadingBack() {
+    for (boolean ema : new boolean[] {false, true}) {
+      VqVaeConfig c = CheckpointTest.tiny(ema);
+      c.deadCodeThreshold = 2f;  // restarts every step
+      List<StepMetrics> eager = new ArrayList<>();
+      List<StepMetrics> queued = new ArrayList<>();
+      for (boolean queue : new boolean[] {false, true}) {
+        Rng rng = new Rng(3);
+        float[] v = new float[4 * 64];
+        try (VqVae model = new VqVae(c, Device.CPU);
+             VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-3, 0, 0.08, 1);
+             Tensor x = Tensor.zeros(Device.CPU, DType.FLOAT32, 4, 8, 8, 1)) {
+          NativeMemoryTest.fill(rng, v, x);
+          trainer.queueStep(x);  // the first step reads z_e once, to initialise the codebook from data
+          long before = Device.CPU.hostSyncs();
+          for (int i = 1; i < STEPS; i++) {
+            NativeMemoryTest.fill(rng, v, x);
+            if (queue) {
+              trainer.queueStep(x);
+              assertEquals(before, Device.CPU.hostSyncs(), "host syncs after queued step " + (i + 1));
+            } else {
+              eager.add(trainer.step(x));
+            }
+          }
+          assertEquals(queue ? STEPS : 0, trainer.pendingMetrics());
+          List<StepMetrics> drained = trainer.drainMetrics();
+          if (queue) {
+            assertEquals(before + 1, Device.CPU.hostSyncs(), "a drain is one read");
+            queued.addAll(drained.subList(1, drained.size()));
+          }
+          assertEquals(0, trainer.pendingMetrics());
+        }
+      }
+      assertEquals(eager, queued, (ema ? "EMA" : "plain") + ": queued metrics equal step-by-step ones");
+      assertTrue(queued.stream().allMatch(m -> m.restarted() > 0), "restarts ran in every step");
+    }
+  }
+
+  @Test
+  void priorStepsQueueWithoutReadingBack() {
+    PixelCnnConfig c = PixelCnnConfig.forCodes(16, 5, 3);
+    c.hidden = 8;
+    c.layers = 2;
+    c.outputHidden = 16;
+    List<PriorStepMetrics> eager = new ArrayList<>();
+    List<PriorStepMetrics> queued = new ArrayList<>();
+    for (boolean queue : new boolean[] {false, true}) {
+      Rng rng = new Rng(4);
+      int[] codes = new int[4 * 25];
+      try (PixelCnnPrior prior = new PixelCnnPrior(c, Device.CPU);
+           PriorTrainer trainer = new PriorTrainer(prior, 1e-3, 0, 1);
+           Tensor grid = Tensor.zeros(Device.CPU, DType.INT32, 4, 5, 5);
+           Tensor labels = Tensor.ofInts(Device.CPU, new int[] {0, 1, 2, 0}, 4)) {
+        long before = Device.CPU.hostSyncs();
+        for (int i = 0; i < STEPS; i++) {
+          NativeMemoryTest.next(rng, codes, grid);
+          if (queue) {
+            trainer.queueStep(grid, labels);
+            assertEquals(before, Device.CPU.hostSyncs(), "host syncs after queued prior step " + (i + 1));
+          } else {
+            eager.add(trainer.step(grid, labels));
+          }
+        }
+        if (queue) {
+          queued.addAll(trainer.drainMetrics());
+          assertEquals(before + 1, Device.CPU.hostSyncs(), "a drain is one read");
+        }
+      }
+    }
+    assertEquals(eager, queued, "queued prior losses equal step-by-step ones");
+  }
+
+  @Test
+  void aFullMetricsBufferIsReadOnItsOwn() {
+    try (StepLog log = new StepLog(Device.CPU, 2, 3);
+         Tensor a = Tensor.zeros(Device.CPU, DType.FLOAT32, 1);
+         Tensor b = Tensor.zeros(Device.CPU, DType.FLOAT32, 1)) {
+      long before = Device.CPU.hostSyncs();
+      for (int s = 1; s <= 7; s++) {
+        a.copyFrom(new float[] {s});
+        b.copyFrom(new float[] {-s});
+        log.record(s, a, b);
+      }
+      assertEquals(before + 2, Device.CPU.hostSyncs(), "two spills of three rows");
+      assertEquals(7, log.pending());
+      List<StepLog.Row> rows = log.drain();
+      assertEquals(7, rows.size());
+      for (int s = 1; s <= 7; s++) {
+        StepLog.Row r = rows.get(s - 1);
+        assertEquals(s, r.step());
+        assertEquals(s, r.values()[0]);
+        assertEquals(-s, r.values()[1]);
+      }
+      assertEquals(0, log.drain().size(), "drained rows are gone");
+    }
+  }
+}
