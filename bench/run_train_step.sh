@@ -18,7 +18,7 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
 fi
 echo "== $(date -u +%F) nproc $(nproc); $(lscpu | grep 'Model name' | sed 's/  */ /g')"
 # shellcheck disable=SC2086
-java --enable-native-access=ALL-UNNAMED -jar target/benchmarks.jar 'ai\.vq4j\.bench\.TrainStepBench\.' \
+java --enable-native-access=ALL-UNNAMED -jar target/benchmarks.jar 'ai\.vq4j\.bench\.TrainStepBench\.step$' \
   -rf json -rff "$OUT/jmh_train_step.json" ${JMH_ARGS:-} > "$OUT/jmh_train_step.txt"
 for ema in false true; do
   flag=$([[ $ema == true ]] && echo --ema || true)

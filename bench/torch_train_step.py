@@ -5,8 +5,9 @@ the same loss (MSE / variance + (1 + beta) or beta times mean||z_e - z_q||^2), A
 codebook, on the CPU with the same number of threads (bench/run_train_step.sh) or on a CUDA GPU
 (--device cuda, bench/gpu/train_step_gpu.sh). Prints the mean ms per step and images/s as one JSON line.
 
-On CUDA the clock is read only after torch.cuda.synchronize(), so queued kernels are counted; every step also
-reads its loss and perplexity back to the host, as vq4j's step does. cuDNN picks its fastest algorithms
+On CUDA the clock is read only after torch.cuda.synchronize(), so queued kernels are counted. The loss and
+perplexity are read back to the host every --read-every steps: 1 (the default) as vq4j's VqVaeTrainer.step
+does, 16 as its queued steps in TrainStepBench.queued do (the training loop's way). cuDNN picks its fastest algorithms
 (torch.backends.cudnn.benchmark, settled during the warm-up steps) and is kept off TF32 unless --tf32
 (PyTorch allows TF32 convolutions by default; vq4j's kernels are FP32). --channels-last stores activations and
 weights NHWC, like vq4j.
@@ -14,7 +15,7 @@ weights NHWC, like vq4j.
 Only for the comparison: the project itself never needs Python.
 
 Usage: torch_train_step.py [--device cpu|cuda] [--channels-last] [--tf32] [--threads 2] [--batch 32] [--ema]
-                           [--steps 60] [--warmup 10] [--json out.json]
+                           [--steps 60] [--warmup 10] [--read-every 1] [--json out.json]
 """
 import argparse
 import json
@@ -85,6 +86,7 @@ def main():
     ap.add_argument("--ema", action="store_true")
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--read-every", type=int, default=1, help="read the metrics back every N steps")
     ap.add_argument("--json")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -106,23 +108,31 @@ def main():
         if cuda:
             torch.cuda.synchronize(dev)
 
+    pending = []
+
     def step():
         opt.zero_grad(set_to_none=True)
         loss, ppl = model(x)
         loss.backward()
         opt.step()
-        return loss.item(), ppl.item()  # vq4j reads its metrics back every step too
+        pending.append(torch.stack([loss.detach(), ppl.detach()]))
+        if len(pending) == a.read_every:
+            torch.stack(pending).tolist()  # one copy to the host for the queued steps
+            pending.clear()
 
     for _ in range(a.warmup):
         step()
     sync()
+    pending.clear()
     t0 = time.perf_counter()
     for _ in range(a.steps):
         step()
+    if pending:
+        torch.stack(pending).tolist()
     sync()
     ms = (time.perf_counter() - t0) / a.steps * 1e3
     res = {"torch": torch.__version__, "device": str(dev), "threads": a.threads, "batch": a.batch, "ema": a.ema,
-           "ms_per_step": ms, "images_per_s": a.batch / ms * 1e3}
+           "read_every": a.read_every, "ms_per_step": ms, "images_per_s": a.batch / ms * 1e3}
     if cuda:
         res.update({"gpu": torch.cuda.get_device_name(dev), "cuda": torch.version.cuda,
                     "cudnn": torch.backends.cudnn.version(), "channels_last": a.channels_last, "tf32": a.tf32})

@@ -2,7 +2,8 @@
 # bench/gpu/train_step_gpu.sh: a VQ-VAE training step on one GPU, vq4j's CUDA kernels against PyTorch.
 #
 # What it measures: images/s of one training step of the "sonnet" VQ-VAE (forward, loss, backward, Adam,
-# metrics read back to the host; plain and EMA codebook) at each batch size in BATCHES, on the same GPU:
+# metrics read back to the host every step, and every 16 steps as the training loop queues them; plain and
+# EMA codebook) at each batch size in BATCHES, on the same GPU:
 #   vq4j:    the JMH benchmark TrainStepBench with -p device=cuda (bench/java/ai/vq4j/bench), run by the
 #            Java runtime and jars that `bench/gpu-check pack` put in carry/ (the GPU machine has no Java);
 #   PyTorch: bench/torch_train_step.py --device cuda, FP32 (TF32 off: vq4j's kernels are FP32), cuDNN
@@ -64,13 +65,15 @@ echo "== PyTorch: bench/torch_train_step.py --device $TORCH_DEVICE"
 for batch in $BATCHES; do
   for ema in false true; do
     for layout in nchw nhwc; do
-      flags=()
-      [[ $ema == true ]] && flags+=(--ema)
-      [[ $layout == nhwc ]] && flags+=(--channels-last)
-      "$PYTHON" bench/torch_train_step.py --device "$TORCH_DEVICE" --threads "$(nproc)" --batch "$batch" \
-        --steps "${TORCH_STEPS:-200}" --warmup "${TORCH_WARMUP:-30}" "${flags[@]}" \
-        --json "$OUTDIR/torch_${batch}_${ema}_${layout}.json" 2>&1 | tee -a "$OUTDIR/torch.txt" ||
-        echo "train_step_gpu.sh: torch_train_step.py failed (batch $batch, ema $ema, $layout)" >&2
+      for read in 1 16; do
+        flags=()
+        [[ $ema == true ]] && flags+=(--ema)
+        [[ $layout == nhwc ]] && flags+=(--channels-last)
+        "$PYTHON" bench/torch_train_step.py --device "$TORCH_DEVICE" --threads "$(nproc)" --batch "$batch" \
+          --steps "${TORCH_STEPS:-200}" --warmup "${TORCH_WARMUP:-30}" --read-every "$read" "${flags[@]}" \
+          --json "$OUTDIR/torch_${batch}_${ema}_${layout}_r${read}.json" 2>&1 | tee -a "$OUTDIR/torch.txt" ||
+          echo "train_step_gpu.sh: torch_train_step.py failed (batch $batch, ema $ema, $layout, read $read)" >&2
+      done
     done
   done
 done
@@ -82,35 +85,38 @@ jmh = {}
 results = json.load(open(f"{out}/jmh_train_step.json")) if os.path.exists(f"{out}/jmh_train_step.json") else []
 for r in results:
     p = r["params"]
-    jmh[(p["batch"], p["ema"])] = r["primaryMetric"]
-print(f"| batch | quantizer | vq4j ({device}) ms/step | vq4j images/s | PyTorch NCHW images/s | "
+    jmh[(p["batch"], p["ema"], r["benchmark"].rsplit(".", 1)[1])] = r["primaryMetric"]
+# step: metrics read back every step; queued: 16 steps queued, then one read (TrainStepBench.QUEUED).
+modes = (("step", 1, "every step"), ("queued", 16, "every 16 steps"))
+print(f"| batch | quantizer | metrics read | vq4j ({device}) ms/step | vq4j images/s | PyTorch NCHW images/s | "
       "PyTorch NHWC images/s | vq4j / best PyTorch |")
-print("|---|---|---|---|---|---|---|")
+print("|---|---|---|---|---|---|---|---|")
 t = None
 for b in batches:
     for ema in ("false", "true"):
-        m = jmh.get((b, ema))
-        row = [b, "EMA" if ema == "true" else "plain"]
-        if m is None or m["scoreUnit"] != "ms/op":
-            row += ["(failed: see jmh_train_step.txt)", ""]
-            vq = None
-        else:
-            vq = int(b) / m["score"] * 1e3
-            err = float(m["scoreError"]) if m["scoreError"] != "NaN" else float("nan")
-            row += [f"{m['score']:.2f} ± {err:.2f}", f"{vq:.0f}"]
-        best = None
-        for layout in ("nchw", "nhwc"):
-            f = f"{out}/torch_{b}_{ema}_{layout}.json"
-            if os.path.exists(f):
-                t = json.load(open(f))
-                row.append(f"{t['images_per_s']:.0f}")
-                best = max(best or 0, t["images_per_s"])
+        for method, read, label in modes:
+            m = jmh.get((b, ema, method))
+            row = [b, "EMA" if ema == "true" else "plain", label]
+            if m is None or m["scoreUnit"] != "ms/op":
+                row += ["(failed: see jmh_train_step.txt)", ""]
+                vq = None
             else:
-                row.append("(failed)")
-        row.append(f"{vq / best:.2f}" if vq and best else "")
-        print("| " + " | ".join(row) + " |")
+                vq = int(b) / m["score"] * 1e3
+                err = float(m["scoreError"]) if m["scoreError"] != "NaN" else float("nan")
+                row += [f"{m['score']:.2f} ± {err:.2f}", f"{vq:.0f}"]
+            best = None
+            for layout in ("nchw", "nhwc"):
+                f = f"{out}/torch_{b}_{ema}_{layout}_r{read}.json"
+                if os.path.exists(f):
+                    t = json.load(open(f))
+                    row.append(f"{t['images_per_s']:.0f}")
+                    best = max(best or 0, t["images_per_s"])
+                else:
+                    row.append("(failed)")
+            row.append(f"{vq / best:.2f}" if vq and best else "")
+            print("| " + " | ".join(row) + " |")
 if t:
     print(f"\nPyTorch {t['torch']} on {t.get('gpu', t['device'])} (CUDA {t.get('cuda')}, cuDNN {t.get('cudnn')}), "
           f"FP32 (TF32 off), cudnn.benchmark; vq4j: JMH TrainStepBench, FP32. images/s = batch / time per step; "
-          "both sides read the step's metrics back to the host every step.")
+          "both sides read the metrics back to the host as the row says.")
 PY

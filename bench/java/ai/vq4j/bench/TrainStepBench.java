@@ -7,12 +7,14 @@ import ai.vq4j.tensor.Rng;
 import ai.vq4j.tensor.Tensor;
 import ai.vq4j.train.StepMetrics;
 import ai.vq4j.train.VqVaeTrainer;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
@@ -30,8 +32,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>{@code device}: {@code cpu} (the default, so CPU runs are unchanged) or {@code cuda} / {@code cuda:N}
  * ({@code -p device=cuda}; bench/gpu/train_step_gpu.sh runs it against PyTorch on the same GPU). Selecting
- * CUDA without a GPU fails the trial's setup with a clear message (see {@link BenchDevice}). A step reads its
- * metrics back to the host, which already waits for the GPU; each invocation also ends with a sync.
+ * CUDA without a GPU fails the trial's setup with a clear message (see {@link BenchDevice}).
+ *
+ * <p>Two ways to step: {@code step} reads each step's metrics back (the host waits for the device every step,
+ * as {@code VqVaeTrainer.step} does), {@code queued} queues {@value #QUEUED} steps and reads their metrics
+ * once, as the training loop does between log steps; on a GPU the difference is what the host round trips
+ * cost. Both report time per step.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -72,9 +78,22 @@ public class TrainStepBench {
     x = Tensor.of(dev, v, batch, 32, 32, 1);
   }
 
+  static final int QUEUED = 16;
+
   @Benchmark
   public StepMetrics step() {
     StepMetrics m = trainer.step(x);
+    BenchDevice.finish(dev);
+    return m;
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(QUEUED)
+  public List<StepMetrics> queued() {
+    for (int i = 0; i < QUEUED; i++) {
+      trainer.queueStep(x);
+    }
+    List<StepMetrics> m = trainer.drainMetrics();
     BenchDevice.finish(dev);
     return m;
   }
