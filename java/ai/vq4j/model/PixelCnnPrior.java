@@ -96,6 +96,14 @@ public final class PixelCnnPrior implements AutoCloseable {
    * checks that labels are given exactly when the prior is conditioned, and their range.
    */
   Tensor classIds(String op, Tensor labels, int n) {
+    if (labels != null && (labels.rank() != 1 || labels.dim(0) != n || labels.dtype() != DType.INT32)) {
+      throw new IllegalArgumentException(op + ": labels must be int32[" + n + "], got " + labels.describe());
+    }
+    return classIds(op, labels == null ? null : labels.toIntArray(), n);
+  }
+
+  /** As {@link #classIds(String, Tensor, int)} for labels in host memory: uploaded, nothing read back. */
+  Tensor classIds(String op, int[] labels, int n) {
     if (!conditioned()) {
       if (labels != null) {
         throw new IllegalArgumentException(op + ": this prior is unconditioned (numClasses = 0) but labels were given");
@@ -106,18 +114,17 @@ public final class PixelCnnPrior implements AutoCloseable {
       throw new IllegalArgumentException(op + ": this prior is conditioned on " + config.numClasses
           + " classes: labels int32[N] are required");
     }
-    if (labels.rank() != 1 || labels.dim(0) != n || labels.dtype() != DType.INT32) {
-      throw new IllegalArgumentException(op + ": labels must be int32[" + n + "], got " + labels.describe());
+    if (labels.length != n) {
+      throw new IllegalArgumentException(op + ": " + labels.length + " labels for " + n + " examples");
     }
-    int[] l = labels.toIntArray();
     int s = config.gridSize;
     int[] ids = new int[n * s * s];
     for (int i = 0; i < n; i++) {
-      if (l[i] < 0 || l[i] >= config.numClasses) {
-        throw new IllegalArgumentException(op + ": label " + l[i] + " of example " + i + " is outside [0, "
+      if (labels[i] < 0 || labels[i] >= config.numClasses) {
+        throw new IllegalArgumentException(op + ": label " + labels[i] + " of example " + i + " is outside [0, "
             + config.numClasses + ")");
       }
-      java.util.Arrays.fill(ids, i * s * s, (i + 1) * s * s, l[i]);
+      java.util.Arrays.fill(ids, i * s * s, (i + 1) * s * s, labels[i]);
     }
     classIds = Buffers.ensure(classIds, device, DType.INT32, n, s, s);
     classIds.copyFrom(ids);
@@ -130,8 +137,21 @@ public final class PixelCnnPrior implements AutoCloseable {
    */
   public Tensor forward(Tensor codes, Tensor labels) {
     checkCodes("forward", codes);
+    return fromCodes(codes, classIds("forward", labels, codes.dim(0)));
+  }
+
+  /**
+   * As {@link #forward(Tensor, Tensor)} with the labels in host memory (null when unconditioned): the
+   * labels go to the device, nothing comes back, so a training step does not wait for the device.
+   */
+  public Tensor forwardWithHostLabels(Tensor codes, int[] labels) {
+    checkCodes("forward", codes);
+    return fromCodes(codes, classIds("forward", labels, codes.dim(0)));
+  }
+
+  private Tensor fromCodes(Tensor codes, Tensor ids) {
     Tensor x = embedding.forward(codes);
-    Tensor out = run(x, labels, "forward");
+    Tensor out = run(x, ids);
     fromCodes = true;
     return out;
   }
@@ -146,13 +166,12 @@ public final class PixelCnnPrior implements AutoCloseable {
       throw new IllegalArgumentException("forwardEmbedded: x must be float32[N, " + s + ", " + s + ", "
           + config.hidden + "], got " + x.describe());
     }
-    Tensor out = run(x, labels, "forwardEmbedded");
+    Tensor out = run(x, classIds("forwardEmbedded", labels, x.dim(0)));
     fromCodes = false;
     return out;
   }
 
-  private Tensor run(Tensor x, Tensor labels, String op) {
-    Tensor ids = classIds(op, labels, x.dim(0));
+  private Tensor run(Tensor x, Tensor ids) {
     Tensor v = x;
     Tensor h = x;
     for (GatedPixelCnnLayer layer : layers) {

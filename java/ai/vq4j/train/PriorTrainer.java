@@ -32,7 +32,6 @@ public final class PriorTrainer implements AutoCloseable {
   private long epochRngState;
   private int[] order;
   private Tensor codes;
-  private Tensor labels;
   private int[] batchCodes;
   private int[] batchLabels;
 
@@ -50,9 +49,17 @@ public final class PriorTrainer implements AutoCloseable {
     return last(drainMetrics());
   }
 
-  /** Queues one step on codes int32[N, g, g] with labels int32[N] (or null); reads nothing back. */
+  /**
+   * Queues one step on codes int32[N, g, g] with labels int32[N] (or null). A conditioned prior reads the
+   * labels back to expand them per position (one wait); {@link #queueStep(CodeDataset, int)} keeps them on
+   * the host and reads nothing back.
+   */
   public void queueStep(Tensor codes, Tensor labels) {
     prior.forward(codes, labels);
+    finishStep(codes);
+  }
+
+  private void finishStep(Tensor codes) {
     Tensor loss = prior.lossAndBackward(codes);
     adam.step();
     step++;
@@ -110,11 +117,9 @@ public final class PriorTrainer implements AutoCloseable {
     cursor += batchSize;
     codes = Buffers.ensure(codes, prior.device(), DType.INT32, batchSize, g, g);
     codes.copyFrom(batchCodes);
-    if (withLabels) {
-      labels = Buffers.ensure(labels, prior.device(), DType.INT32, batchSize);
-      labels.copyFrom(batchLabels);
-    }
-    queueStep(codes, withLabels ? labels : null);
+    // The labels stay in host memory: the prior uploads them, and nothing is read back.
+    prior.forwardWithHostLabels(codes, withLabels ? batchLabels : null);
+    finishStep(codes);
   }
 
   /** The permutation of this epoch, drawn from the RNG (whose state before the draw is remembered). */
@@ -183,7 +188,7 @@ public final class PriorTrainer implements AutoCloseable {
   @Override
   public void close() {
     adam.close();
-    Buffers.close(codes, labels);
+    Buffers.close(codes);
     log.close();
   }
 }

@@ -69,23 +69,29 @@ class HostSyncTest {
     c.hidden = 8;
     c.layers = 2;
     c.outputHidden = 16;
+    Rng data = new Rng(4);
+    int count = 40;
+    int[] codes = new int[count * 25];
+    int[] labels = new int[count];
+    for (int i = 0; i < codes.length; i++) {
+      codes[i] = data.nextInt(16);
+    }
+    for (int i = 0; i < count; i++) {
+      labels[i] = data.nextInt(3);
+    }
+    CodeDataset dataset = new CodeDataset(codes, labels, count, 5, 16, null);
     List<PriorStepMetrics> eager = new ArrayList<>();
     List<PriorStepMetrics> queued = new ArrayList<>();
     for (boolean queue : new boolean[] {false, true}) {
-      Rng rng = new Rng(4);
-      int[] codes = new int[4 * 25];
       try (PixelCnnPrior prior = new PixelCnnPrior(c, Device.CPU);
-           PriorTrainer trainer = new PriorTrainer(prior, 1e-3, 0, 1);
-           Tensor grid = Tensor.zeros(Device.CPU, DType.INT32, 4, 5, 5);
-           Tensor labels = Tensor.ofInts(Device.CPU, new int[] {0, 1, 2, 0}, 4)) {
+           PriorTrainer trainer = new PriorTrainer(prior, 1e-3, 0, 1)) {
         long before = Device.CPU.hostSyncs();
         for (int i = 0; i < STEPS; i++) {
-          NativeMemoryTest.next(rng, codes, grid);
           if (queue) {
-            trainer.queueStep(grid, labels);
+            trainer.queueStep(dataset, 4);
             assertEquals(before, Device.CPU.hostSyncs(), "host syncs after queued prior step " + (i + 1));
           } else {
-            eager.add(trainer.step(grid, labels));
+            eager.add(trainer.step(dataset, 4));
           }
         }
         if (queue) {
