@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "index_check.h"
+#include "vec_math_cpu.h"
 
 namespace vq4j {
 namespace {
@@ -30,12 +31,19 @@ int ordered_sum(vq4j_ctx* ctx, long long n, Term term, double* sum) {
   return VQ4J_OK;
 }
 
-// ln sum_j exp(x[j]), shifted by the maximum so that no exp overflows.
+// ln sum_j exp(x[j]), shifted by the maximum so that no exp overflows. The exps are taken a block at a time
+// into a buffer (a loop that vectorises) and summed in double in index order (a sum GCC must not reorder).
 inline double log_sum_exp(const float* x, int k) {
+  constexpr int kBlock = 256;
   float mx = x[0];
   for (int j = 1; j < k; ++j) mx = x[j] > mx ? x[j] : mx;
+  float e[kBlock];
   double s = 0.0;
-  for (int j = 0; j < k; ++j) s += std::exp(static_cast<double>(x[j]) - mx);
+  for (int j0 = 0; j0 < k; j0 += kBlock) {
+    const int n = k - j0 < kBlock ? k - j0 : kBlock;
+    for (int j = 0; j < n; ++j) e[j] = vexp(x[j0 + j] - mx);
+    for (int j = 0; j < n; ++j) s += e[j];
+  }
   return mx + std::log(s);
 }
 
@@ -94,12 +102,9 @@ int softmax_xent_bwd_cpu(vq4j_ctx* ctx, const float* logits, const int* targets,
     // One exp per logit: exp(x - max) is kept in dx, then scaled by the row's sum (the softmax).
     float mx = x[0];
     for (int j = 1; j < k; ++j) mx = x[j] > mx ? x[j] : mx;
+    for (int j = 0; j < k; ++j) dx[j] = vexp(x[j] - mx);
     double s = 0.0;
-    for (int j = 0; j < k; ++j) {
-      const double e = std::exp(static_cast<double>(x[j]) - mx);
-      dx[j] = static_cast<float>(e);
-      s += e;
-    }
+    for (int j = 0; j < k; ++j) s += dx[j];
     const double scale_row = factor / s;
     const int t = targets[r];
     for (int j = 0; j < k; ++j) dx[j] = static_cast<float>(scale_row * dx[j] - (j == t ? factor : 0.0));
