@@ -169,9 +169,12 @@ inline cudaError_t cudaGetLastError() { cudaError_t e = emu::last_error; emu::la
 inline cudaError_t cudaSetDevice(int) { return cudaSuccess; }
 inline cudaError_t cudaMemsetAsync(void* p, int v, size_t n, cudaStream_t = nullptr) { emu::drain(); std::memset(p, v, n); return cudaSuccess; }
 inline cudaError_t cudaMemcpyAsync(void* d, const void* s, size_t n, cudaMemcpyKind k, cudaStream_t = nullptr) {
-  emu::drain();
-  if (k == cudaMemcpyHostToDevice && emu::is_pinned(s)) emu::pending.push_back({++emu::copies_queued, d, s, n});
-  else std::memcpy(d, s, n);
+  if (k == cudaMemcpyHostToDevice && emu::is_pinned(s)) {
+    emu::pending.push_back({++emu::copies_queued, d, s, n});
+  } else {
+    emu::drain();
+    std::memcpy(d, s, n);
+  }
   return cudaSuccess;
 }
 inline cudaError_t cudaStreamSynchronize(cudaStream_t) { emu::drain(); return cudaSuccess; }

@@ -337,7 +337,7 @@ int main() {
   // is reused at once; more uploads than slots, sizes that grow the slots, and one past the staging cap
   {
     const size_t sizes[] = {4, 1, 100, 65536, 65537, 4, 3 << 20, 12, 200000, 7, (64u << 20) + 4, 8, 1 << 20,
-                            65536, 5, 131072, 3, 2 << 20, 16, 64u << 20, 9};
+                            65536, 5, 131072, 3, 2 << 20, 16, 64u << 20, 9, 10, 11, 12, 13, 14, 15, 16};
     std::vector<std::vector<unsigned char>> want;
     std::vector<void*> dev;
     for (size_t n : sizes) dev.push_back(vq4j_malloc(emu, n));
