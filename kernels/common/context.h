@@ -7,6 +7,32 @@
 
 #include "vq4j.h"
 
+namespace vq4j {
+
+// Index checks a CUDA context may queue between two synchronisations (index_check_cuda.h); the one after
+// that synchronises at the call instead.
+constexpr int kIndexChecks = 1024;
+
+// What a queued index check needs to word its error once its device slot comes back.
+struct IndexCheck {
+  const char* op;    // the C API op without the vq4j_ prefix, a string literal
+  const char* name;  // the checked array, a string literal
+  int rows;
+  int k;
+};
+
+// Pinned buffers that host-to-device copies go through (cuda_runtime.cu), so the copy can stay queued
+// after vq4j_memcpy returns. A slot is reused only after its event says its previous copy is done.
+constexpr int kStagingSlots = 4;
+
+struct StagingSlot {
+  void* host = nullptr;  // cudaHostAlloc'd, grow-only
+  size_t bytes = 0;
+  void* done = nullptr;  // cudaEvent_t recorded after the slot's last copy
+};
+
+}  // namespace vq4j
+
 struct vq4j_ctx {
   int device = -1;          // < 0: CPU; >= 0: CUDA ordinal
   int status = VQ4J_OK;     // non-zero when the context could not be opened
@@ -15,6 +41,13 @@ struct vq4j_ctx {
   size_t scratch_bytes = 0;
   bool inject_failure = false;
   char error[1024] = {0};
+  // Deferred index checks of a CUDA context: check i of the current window writes index_slots[i]
+  // (device memory, kIndexChecks slots, zero when clean); index_checks[i] words its error.
+  unsigned long long* index_slots = nullptr;
+  vq4j::IndexCheck index_checks[vq4j::kIndexChecks] = {};
+  int index_checks_used = 0;
+  vq4j::StagingSlot staging[vq4j::kStagingSlots];
+  int staging_next = 0;
 };
 
 namespace vq4j {

@@ -1,4 +1,4 @@
-// Index range check on the device: one flag, one read-back, the CPU reference's message.
+// Deferred index range checks on the device: one slot per check, read back at the next synchronisation.
 #include "index_check_cuda.h"
 
 #include "cuda_check.cuh"
@@ -7,31 +7,72 @@
 namespace vq4j {
 namespace {
 
-// flag = max over bad rows r of (rows - r), i.e. rows - (first bad row); 0 when every index is in range.
-__global__ void find_bad_index(const int* __restrict__ index, int rows, int k, int* __restrict__ flag) {
+// slot = max over bad rows r of ((rows - r) << 32 | value): the maximum is the lowest bad row, whatever
+// the order of the atomics, and its value travels with it; 0 when every index is in range.
+__global__ void find_bad_index(const int* __restrict__ index, int rows, int k,
+                               unsigned long long* __restrict__ slot) {
   for (long long r = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; r < rows;
        r += static_cast<long long>(gridDim.x) * blockDim.x) {
     const int v = index[r];
-    if (v < 0 || v >= k) atomicMax(flag, rows - static_cast<int>(r));
+    if (v < 0 || v >= k)
+      atomicMax(slot, (static_cast<unsigned long long>(rows - r) << 32) | static_cast<unsigned>(v));
   }
 }
 
 }  // namespace
 
-int check_indices_cuda(vq4j_ctx* ctx, const char* name, const int* index, int rows, int k, int* flag) {
-  const cudaStream_t stream = stream_of(ctx);
-  VQ4J_CUDA_CHECK(ctx, cudaMemsetAsync(flag, 0, sizeof(int), stream));
-  find_bad_index<<<grid_for(rows), kBlockThreads, 0, stream>>>(index, rows, k, flag);
+int open_index_checks(vq4j_ctx* ctx) {
+  void* slots = nullptr;
+  VQ4J_CUDA_CHECK(ctx, cudaMalloc(&slots, sizeof(unsigned long long) * kIndexChecks));
+  ctx->index_slots = static_cast<unsigned long long*>(slots);
+  VQ4J_CUDA_CHECK(ctx, cudaMemsetAsync(slots, 0, sizeof(unsigned long long) * kIndexChecks, stream_of(ctx)));
+  return VQ4J_OK;
+}
+
+void close_index_checks(vq4j_ctx* ctx) {
+  cudaFree(ctx->index_slots);
+  ctx->index_slots = nullptr;
+  ctx->index_checks_used = 0;
+}
+
+int check_indices_cuda(vq4j_ctx* ctx, const char* op, const char* name, const int* index, int rows, int k,
+                       const unsigned long long** verdict) {
+  if (ctx->index_checks_used == kIndexChecks) VQ4J_TRY(sync_and_report_indices(ctx));
+  const int i = ctx->index_checks_used;
+  unsigned long long* slot = ctx->index_slots + i;
+  find_bad_index<<<grid_for(rows), kBlockThreads, 0, stream_of(ctx)>>>(index, rows, k, slot);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "find_bad_index");
-  int found = 0;
-  VQ4J_CUDA_CHECK(ctx, cudaMemcpyAsync(&found, flag, sizeof(int), cudaMemcpyDeviceToHost, stream));
+  ctx->index_checks[i] = IndexCheck{op, name, rows, k};
+  ctx->index_checks_used = i + 1;
+  if (verdict != nullptr) *verdict = slot;
+  return VQ4J_OK;
+}
+
+int sync_and_report_indices(vq4j_ctx* ctx) {
+  const cudaStream_t stream = stream_of(ctx);
+  const int used = ctx->index_checks_used;
+  // The window closes even if a CUDA call below fails: its descriptors must not word a later error.
+  ctx->index_checks_used = 0;
+  if (used == 0) {
+    VQ4J_CUDA_CHECK(ctx, cudaStreamSynchronize(stream));
+    return VQ4J_OK;
+  }
+  unsigned long long found[kIndexChecks];
+  const size_t bytes = sizeof(unsigned long long) * static_cast<size_t>(used);
+  VQ4J_CUDA_CHECK(ctx, cudaMemcpyAsync(found, ctx->index_slots, bytes, cudaMemcpyDeviceToHost, stream));
+  VQ4J_CUDA_CHECK(ctx, cudaMemsetAsync(ctx->index_slots, 0, bytes, stream));
   VQ4J_CUDA_CHECK(ctx, cudaStreamSynchronize(stream));
-  if (found == 0) return VQ4J_OK;
-  const int r = rows - found;
-  int value = 0;
-  VQ4J_CUDA_CHECK(ctx, cudaMemcpyAsync(&value, index + r, sizeof(int), cudaMemcpyDeviceToHost, stream));
-  VQ4J_CUDA_CHECK(ctx, cudaStreamSynchronize(stream));
-  return VQ4J_FAIL(ctx, VQ4J_ERR_ARGUMENT, "%s[%d] = %d is outside [0, %d)", name, r, value, k);
+  for (int i = 0; i < used; ++i) {
+    if (found[i] == 0) continue;
+    const IndexCheck& c = ctx->index_checks[i];
+    const int row = c.rows - static_cast<int>(found[i] >> 32);
+    const int value = static_cast<int>(static_cast<unsigned>(found[i]));
+    return VQ4J_FAIL(ctx, VQ4J_ERR_ARGUMENT,
+                     "vq4j_%s: %s[%d] = %d is outside [0, %d) (found on the device, reported at this "
+                     "synchronisation)",
+                     c.op, c.name, row, value, c.k);
+  }
+  return VQ4J_OK;
 }
 
 }  // namespace vq4j

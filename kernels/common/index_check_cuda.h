@@ -1,5 +1,24 @@
-// The CUDA side of index_check.h: ids, codes and targets in device memory checked against [0, k) before
-// an op reads or writes through them, with the CPU reference's message.
+// The CUDA side of index_check.h: ids, codes and targets in device memory checked against [0, k), with the
+// CPU reference's message, but without a host round trip per call.
+//
+// A checked call queues one small kernel that records its first bad row in a device slot of the context
+// and returns at once; the op's own kernels run anyway. The slots come back to the host at the next
+// synchronisation of the context (vq4j_sync, or a device-to-host vq4j_memcpy, which wait for the stream
+// anyway), in one copy for all the checks queued since the last one, and the first failed check in call
+// order becomes that call's VQ4J_ERR_ARGUMENT:
+//   "vq4j_<op>: <name>[<row>] = <value> is outside [0, <k>) (found on the device, reported at this
+//   synchronisation)"
+// whose middle is the CPU's message word for word. Later failures of the same window are dropped, and the
+// slots are clean again for the next window whether or not one failed.
+//
+// Because the op runs before anyone knows, its kernels must never read or write through a bad index:
+// each guards the index where it addresses memory and gives the offending row zeros (embedding rows,
+// cross-entropy terms and gradient rows) or leaves the row out (code counts, per-code sums); the EMA
+// update, whose state persists, reads the check's verdict and changes nothing, as on the CPU.
+//
+// After kIndexChecks checks without a synchronisation the next check synchronises at the call (and may
+// report an earlier op's failure there): a rare round trip, taken instead of growing the slot array under
+// kernels that may still be writing it.
 #ifndef VQ4J_COMMON_INDEX_CHECK_CUDA_H
 #define VQ4J_COMMON_INDEX_CHECK_CUDA_H
 
@@ -7,15 +26,17 @@
 
 namespace vq4j {
 
-// index[rows] (device memory) must lie in [0, k); flag is one int of device scratch the caller owns.
-// A kernel records the first bad row (integer atomicMax of rows - r: the result does not depend on the
-// order of the atomics), then one 4-byte device-to-host copy and a stream synchronisation bring it back;
-// on failure a second 4-byte copy fetches the bad value for the message, which is the CPU's:
-// "<name>[<row>] = <value> is outside [0, <k>)". Cost: one tiny launch and one host round trip per checked
-// call (the synchronisation waits for the work queued before it), which is why the EMA, embedding,
-// cross-entropy and codebook-gradient ops are not free of host stalls; nothing is written to the op's
-// outputs before the check passes, as on the CPU.
-int check_indices_cuda(vq4j_ctx* ctx, const char* name, const int* index, int rows, int k, int* flag);
+// Queues the check of index[rows] (device memory) against [0, k) for op (the C API name without vq4j_).
+// verdict, when given, receives the check's device slot: zero once the check has run and found nothing.
+int check_indices_cuda(vq4j_ctx* ctx, const char* op, const char* name, const int* index, int rows, int k,
+                       const unsigned long long** verdict = nullptr);
+
+// Synchronises the context's stream and reports the first failed check queued since the last report.
+int sync_and_report_indices(vq4j_ctx* ctx);
+
+// The slot array, allocated once when a CUDA context opens and freed when it closes.
+int open_index_checks(vq4j_ctx* ctx);
+void close_index_checks(vq4j_ctx* ctx);
 
 }  // namespace vq4j
 

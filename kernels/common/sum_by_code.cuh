@@ -33,7 +33,8 @@ constexpr int kSumTile = 1024;       // codes staged in shared memory per pass
 //   __device__ Acc add(Acc acc, long long r, int c);  acc plus row r's term at dimension c
 //   __device__ void store(int j, int c, Acc sum);     once per (j, c) with j < k, c < d
 //   __device__ void store_count(int j, int n);        once per j < k: the number of rows with code j
-// codes[rows] must already be checked to lie in [0, k).
+// A code outside [0, k) matches no j: its row is left out, and nothing is read or written through it (the
+// device-side check of index_check_cuda.h reports it later).
 template <class Op>
 __global__ void __launch_bounds__(kSumLanes * kSumCodes)
     sum_rows_by_code(const int* __restrict__ codes, int rows, int d, int k, Op op) {

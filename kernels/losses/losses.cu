@@ -37,7 +37,8 @@ __global__ void mse_bwd_kernel(const float* pred, const float* target, float* dp
     dpred[i] = factor * (pred[i] - target[i]);
 }
 
-// logits[rows, k], targets[rows] -> terms[rows] (double), nll[rows] (optional); one warp per row.
+// logits[rows, k], targets[rows] -> terms[rows] (double), nll[rows] (optional); one warp per row. A target
+// outside [0, k) (reported at the next synchronisation) gives the row a term of 0.
 __global__ void xent_rows_kernel(const float* __restrict__ logits, const int* __restrict__ targets,
                                  double* __restrict__ terms, float* __restrict__ nll, int rows, int k) {
   const int lane = threadIdx.x % kWarp;
@@ -48,14 +49,16 @@ __global__ void xent_rows_kernel(const float* __restrict__ logits, const int* __
     const float* x = logits + r * k;
     const double lse = warp_log_sum_exp(x, k, lane);
     if (lane == 0) {
-      const double term = lse - x[targets[r]];
+      const int t = targets[r];
+      const double term = t >= 0 && t < k ? lse - x[t] : 0.0;
       terms[r] = term;
       if (nll != nullptr) nll[r] = static_cast<float>(term);
     }
   }
 }
 
-// logits[rows, k], targets[rows] -> dlogits[rows, k] = factor (softmax - onehot); one warp per row.
+// logits[rows, k], targets[rows] -> dlogits[rows, k] = factor (softmax - onehot); one warp per row. A target
+// outside [0, k) gives the row zeros.
 __global__ void xent_bwd_kernel(const float* __restrict__ logits, const int* __restrict__ targets,
                                 float* __restrict__ dlogits, double factor, int rows, int k) {
   const int lane = threadIdx.x % kWarp;
@@ -66,8 +69,10 @@ __global__ void xent_bwd_kernel(const float* __restrict__ logits, const int* __r
     float* dx = dlogits + r * k;
     const double lse = warp_log_sum_exp(x, k, lane);
     const int t = targets[r];
+    const bool valid = t >= 0 && t < k;
     for (int j = lane; j < k; j += kWarp)
-      dx[j] = static_cast<float>(factor * (exp(static_cast<double>(x[j]) - lse) - (j == t ? 1.0 : 0.0)));
+      dx[j] = valid ? static_cast<float>(factor * (exp(static_cast<double>(x[j]) - lse) - (j == t ? 1.0 : 0.0)))
+                    : 0.0f;
   }
 }
 
@@ -98,12 +103,11 @@ int softmax_xent_fwd_cuda(vq4j_ctx* ctx, const float* logits, const int* targets
                           int rows, int k) {
   VQ4J_TRY(use_device(ctx));
   Carve carve;
-  const size_t at_flag = carve.add(sizeof(int));
   const size_t at_terms = carve.add(sizeof(double) * static_cast<size_t>(rows));
   const size_t at_partial = carve.add(sizeof(double) * static_cast<size_t>(reduce_blocks(rows)));
   char* base = static_cast<char*>(scratch(ctx, carve.bytes));
   if (base == nullptr) return VQ4J_ERR_MEMORY;
-  VQ4J_TRY(check_indices_cuda(ctx, "targets", targets, rows, k, reinterpret_cast<int*>(base + at_flag)));
+  VQ4J_TRY(check_indices_cuda(ctx, "softmax_xent_fwd", "targets", targets, rows, k));
   double* terms = reinterpret_cast<double*>(base + at_terms);
   xent_rows_kernel<<<grid_for(static_cast<long long>(rows) * kWarp), kBlockThreads, 0, stream_of(ctx)>>>(
       logits, targets, terms, nll, rows, k);
@@ -115,9 +119,7 @@ int softmax_xent_fwd_cuda(vq4j_ctx* ctx, const float* logits, const int* targets
 int softmax_xent_bwd_cuda(vq4j_ctx* ctx, const float* logits, const int* targets, float* dlogits,
                           float scale, int rows, int k) {
   VQ4J_TRY(use_device(ctx));
-  int* flag = static_cast<int*>(scratch(ctx, sizeof(int)));
-  if (flag == nullptr) return VQ4J_ERR_MEMORY;
-  VQ4J_TRY(check_indices_cuda(ctx, "targets", targets, rows, k, flag));
+  VQ4J_TRY(check_indices_cuda(ctx, "softmax_xent_bwd", "targets", targets, rows, k));
   const double factor = static_cast<double>(scale) / rows;
   xent_bwd_kernel<<<grid_for(static_cast<long long>(rows) * kWarp), kBlockThreads, 0, stream_of(ctx)>>>(
       logits, targets, dlogits, factor, rows, k);

@@ -1,5 +1,7 @@
 // CUDA EMA codebook update (Sonnet VectorQuantizerEMA without zero-debiasing, Laplace-smoothed counts),
-// in three launches after the device-side check of the codes:
+// in three launches after the device-side check of the codes. The check is reported only at the next
+// synchronisation (index_check_cuda.h), so the launches that write the state read its verdict and change
+// nothing when a code was bad: the state stays as it was, as on the CPU.
 //   1. the per-code row scan of sum_by_code.cuh sums each code's rows in double, in row order, and blends
 //      the batch sums and counts into ema_sum and ema_count at once (the thread that owns (j, c) is the
 //      only one that touches ema_sum[j, c]; the one that owns (j, 0) also owns ema_count[j]);
@@ -17,12 +19,13 @@ namespace vq4j {
 namespace {
 
 // ema_sum[j, c] = keep ema_sum[j, c] + blend (sum of z_e[r, c] over rows with code j), and
-// ema_count[j] = keep ema_count[j] + blend n_j.
+// ema_count[j] = keep ema_count[j] + blend n_j; neither when *verdict (the codes' check) is non-zero.
 struct EmaBlend {
   using Acc = double;
   const float* z_e;
   float* ema_sum;
   float* ema_count;
+  const unsigned long long* verdict;
   double keep;
   double blend;
   int d;
@@ -30,10 +33,12 @@ struct EmaBlend {
     return __dadd_rn(acc, static_cast<double>(z_e[r * d + c]));
   }
   __device__ void store(int j, int c, double sum) const {
+    if (*verdict != 0) return;
     float* es = ema_sum + static_cast<long long>(j) * d + c;
     *es = static_cast<float>(__dadd_rn(__dmul_rn(keep, static_cast<double>(*es)), __dmul_rn(blend, sum)));
   }
   __device__ void store_count(int j, int n) const {
+    if (*verdict != 0) return;
     ema_count[j] = static_cast<float>(
         __dadd_rn(__dmul_rn(keep, static_cast<double>(ema_count[j])), __dmul_rn(blend, static_cast<double>(n))));
   }
@@ -59,10 +64,12 @@ __global__ void __launch_bounds__(kBlockThreads)
     norm[0] = __ddiv_rn(total, __dadd_rn(total, __dmul_rn(static_cast<double>(k), static_cast<double>(eps))));
 }
 
-// codebook[j, c] = ema_sum[j, c] / ((ema_count[j] + eps) norm), one thread per element e = j * d + c.
+// codebook[j, c] = ema_sum[j, c] / ((ema_count[j] + eps) norm), one thread per element e = j * d + c;
+// nothing when *verdict is non-zero.
 __global__ void ema_codebook(const float* __restrict__ ema_count, const float* __restrict__ ema_sum,
-                             const double* __restrict__ norm, float* __restrict__ codebook, float eps,
-                             long long count, int d) {
+                             const double* __restrict__ norm, const unsigned long long* __restrict__ verdict,
+                             float* __restrict__ codebook, float eps, long long count, int d) {
+  if (*verdict != 0) return;
   const double n = norm[0];
   for (long long e = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; e < count;
        e += static_cast<long long>(gridDim.x) * blockDim.x) {
@@ -78,22 +85,20 @@ __global__ void ema_codebook(const float* __restrict__ ema_count, const float* _
 int vq_ema_update_cuda(vq4j_ctx* ctx, const float* z_e, const int* codes, float* ema_count, float* ema_sum,
                        float* codebook, float gamma, float eps, int rows, int d, int k) {
   VQ4J_TRY(use_device(ctx));
-  Carve carve;
-  const size_t at_flag = carve.add(sizeof(int));
-  const size_t at_norm = carve.add(sizeof(double));
-  char* base = static_cast<char*>(scratch(ctx, carve.bytes));
-  if (base == nullptr) return VQ4J_ERR_MEMORY;
-  // Checked before anything is updated: a bad code leaves the EMA state as it was, as on the CPU.
-  VQ4J_TRY(check_indices_cuda(ctx, "codes", codes, rows, k, reinterpret_cast<int*>(base + at_flag)));
+  double* norm = static_cast<double*>(scratch(ctx, sizeof(double)));
+  if (norm == nullptr) return VQ4J_ERR_MEMORY;
+  const unsigned long long* verdict = nullptr;
+  VQ4J_TRY(check_indices_cuda(ctx, "vq_ema_update", "codes", codes, rows, k, &verdict));
   const double keep = gamma;
   const double blend = 1.0 - keep;
-  VQ4J_TRY(launch_sum_rows_by_code(ctx, codes, rows, d, k, EmaBlend{z_e, ema_sum, ema_count, keep, blend, d}));
-  double* norm = reinterpret_cast<double*>(base + at_norm);
+  VQ4J_TRY(launch_sum_rows_by_code(ctx, codes, rows, d, k,
+                                   EmaBlend{z_e, ema_sum, ema_count, verdict, keep, blend, d}));
   const cudaStream_t stream = stream_of(ctx);
   ema_norm<<<1, kBlockThreads, 0, stream>>>(ema_count, k, eps, norm);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "ema_norm");
   const long long count = static_cast<long long>(k) * d;
-  ema_codebook<<<grid_for(count), kBlockThreads, 0, stream>>>(ema_count, ema_sum, norm, codebook, eps, count, d);
+  ema_codebook<<<grid_for(count), kBlockThreads, 0, stream>>>(ema_count, ema_sum, norm, verdict, codebook,
+                                                              eps, count, d);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "ema_codebook");
   return VQ4J_OK;
 }

@@ -175,24 +175,29 @@ constexpr int kSharedBins = 8192;
 constexpr int kHistogramBlocks = 64;
 
 // codes[rows] -> tally[k] += uses (tally zeroed before). Integer atomics: the counts do not depend on
-// their order. Each block tallies its rows in shared memory, then adds its non-zero bins once.
+// their order. Each block tallies its rows in shared memory, then adds its non-zero bins once. A code
+// outside [0, k) (reported at the next synchronisation) is not counted.
 __global__ void code_histogram_shared(const int* __restrict__ codes, int rows, int k, int* __restrict__ tally) {
   extern __shared__ int bins[];
   for (int j = threadIdx.x; j < k; j += blockDim.x) bins[j] = 0;
   __syncthreads();
   for (long long r = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; r < rows;
-       r += static_cast<long long>(gridDim.x) * blockDim.x)
-    atomicAdd(&bins[codes[r]], 1);
+       r += static_cast<long long>(gridDim.x) * blockDim.x) {
+    const int j = codes[r];
+    if (j >= 0 && j < k) atomicAdd(&bins[j], 1);
+  }
   __syncthreads();
   for (int j = threadIdx.x; j < k; j += blockDim.x)
     if (bins[j] != 0) atomicAdd(&tally[j], bins[j]);
 }
 
 // The same for a k too large for shared memory: straight to global memory.
-__global__ void code_histogram_global(const int* __restrict__ codes, int rows, int* __restrict__ tally) {
+__global__ void code_histogram_global(const int* __restrict__ codes, int rows, int k, int* __restrict__ tally) {
   for (long long r = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; r < rows;
-       r += static_cast<long long>(gridDim.x) * blockDim.x)
-    atomicAdd(&tally[codes[r]], 1);
+       r += static_cast<long long>(gridDim.x) * blockDim.x) {
+    const int j = codes[r];
+    if (j >= 0 && j < k) atomicAdd(&tally[j], 1);
+  }
 }
 
 // tally[k] -> counts[k] (float), perplexity[0] = exp(-sum_j p_j ln p_j), p_j = tally[j] / rows. One block;
@@ -245,9 +250,7 @@ int vq_quantize_bwd_cuda(vq4j_ctx* ctx, const float* z_e, const float* z_q, cons
   const long long count = static_cast<long long>(rows) * d;
   const double inv_count = 1.0 / static_cast<double>(count);
   if (dcodebook != nullptr) {  // k is meaningful only with a codebook gradient, as on the CPU
-    int* flag = static_cast<int*>(scratch(ctx, sizeof(int)));
-    if (flag == nullptr) return VQ4J_ERR_MEMORY;
-    VQ4J_TRY(check_indices_cuda(ctx, "codes", codes, rows, k, flag));
+    VQ4J_TRY(check_indices_cuda(ctx, "vq_quantize_bwd", "codes", codes, rows, k));
     const float scale = static_cast<float>(2.0 * codebook_weight * inv_count);
     VQ4J_TRY(launch_sum_rows_by_code(ctx, codes, rows, d, k, CodebookGrad{z_q, z_e, dcodebook, scale, d}));
   }
@@ -260,14 +263,10 @@ int vq_quantize_bwd_cuda(vq4j_ctx* ctx, const float* z_e, const float* z_q, cons
 // codes[rows] -> counts[k], perplexity[1], both in device memory
 int vq_stats_cuda(vq4j_ctx* ctx, const int* codes, float* counts, float* perplexity, int rows, int k) {
   VQ4J_TRY(use_device(ctx));
-  Carve carve;
-  const size_t at_flag = carve.add(sizeof(int));
-  const size_t at_tally = carve.add(sizeof(int) * static_cast<size_t>(k));
-  char* base = static_cast<char*>(scratch(ctx, carve.bytes));
-  if (base == nullptr) return VQ4J_ERR_MEMORY;
-  VQ4J_TRY(check_indices_cuda(ctx, "codes", codes, rows, k, reinterpret_cast<int*>(base + at_flag)));
+  int* tally = static_cast<int*>(scratch(ctx, sizeof(int) * static_cast<size_t>(k)));
+  if (tally == nullptr) return VQ4J_ERR_MEMORY;
+  VQ4J_TRY(check_indices_cuda(ctx, "vq_stats", "codes", codes, rows, k));
   // Integer tallies, as on the CPU: a float count stops being exact past 2^24 rows.
-  int* tally = reinterpret_cast<int*>(base + at_tally);
   const cudaStream_t stream = stream_of(ctx);
   VQ4J_CUDA_CHECK(ctx, cudaMemsetAsync(tally, 0, sizeof(int) * static_cast<size_t>(k), stream));
   const int blocks = grid_for(rows, kBlockThreads, kHistogramBlocks);
@@ -276,7 +275,7 @@ int vq_stats_cuda(vq4j_ctx* ctx, const int* codes, float* counts, float* perplex
                                                                                                   k, tally);
     VQ4J_CUDA_CHECK_LAUNCH(ctx, "code_histogram_shared");
   } else {
-    code_histogram_global<<<blocks, kBlockThreads, 0, stream>>>(codes, rows, tally);
+    code_histogram_global<<<blocks, kBlockThreads, 0, stream>>>(codes, rows, k, tally);
     VQ4J_CUDA_CHECK_LAUNCH(ctx, "code_histogram_global");
   }
   stats_finish<<<1, kBlockThreads, 0, stream>>>(tally, counts, perplexity, rows, k);

@@ -68,9 +68,19 @@ void vq4j_ctx_inject_failure(vq4j_ctx* ctx);
 /* 64-byte aligned host memory for a CPU context, device memory for a CUDA context; NULL on failure. */
 void* vq4j_malloc(vq4j_ctx* ctx, size_t bytes);
 int vq4j_free(vq4j_ctx* ctx, void* ptr);
-/* kind: VQ4J_COPY_*; host pointers are ordinary host memory. Device-to-host copies are synchronous. */
+/* kind: VQ4J_COPY_*; host pointers are ordinary host memory. Device-to-host copies are synchronous. On a
+ * CUDA context a host-to-device copy returns as soon as src may be reused (the bytes are staged in pinned
+ * memory, copies above 64 MiB excepted), and the device copy stays queued in stream order.
+ * A device-to-host copy on a CUDA context is a synchronisation: see vq4j_sync. */
 int vq4j_memcpy(vq4j_ctx* ctx, void* dst, const void* src, size_t bytes, int kind);
 int vq4j_memset_zero(vq4j_ctx* ctx, void* ptr, size_t bytes);
+/* Waits for the context's queued work. On a CUDA context the ops that take ids, codes or targets check
+ * them on the device without waiting, so an index outside [0, k) is reported here (or by the next
+ * device-to-host vq4j_memcpy), not by the op: VQ4J_ERR_ARGUMENT with the CPU's message, the op's name in
+ * front ("vq4j_embedding_fwd: ids[500] = -1 is outside [0, 7) (found on the device, reported at this
+ * synchronisation)"), for the first failed op since the last synchronisation. The failed op ran: the rows
+ * with a bad index got zeros (or were left out of counts and sums), and vq4j_vq_ema_update changed nothing.
+ * A CPU context reports at the op, before writing anything. */
 int vq4j_sync(vq4j_ctx* ctx);
 
 /* ---- conv2d: y[n, oh, ow, co] = b[co] + sum x[n, oh*s - p + i, ow*s - p + j, ci] * w[co, i, j, ci]
@@ -131,7 +141,9 @@ int vq4j_vq_loss(vq4j_ctx* ctx, const float* z_e, const float* z_q, float* loss,
 /* Gradients of recon(dec(z_q)) + codebook_weight * mean||sg[z_e] - e||^2 + beta * mean||z_e - sg[e]||^2:
  *   dz_e = dz_q (straight-through) + beta * 2 (z_e - z_q) / (rows*d);
  *   dcodebook[j] = codebook_weight * sum over rows r with codes[r] = j of 2 (z_q[r] - z_e[r]) / (rows*d).
- * dcodebook may be NULL (the EMA variant trains no codebook by gradient). Deterministic. */
+ * dcodebook may be NULL (the EMA variant trains no codebook by gradient). Deterministic.
+ * Here and in every later op that takes codes, ids or targets, they must lie in [0, k) (codes only with a
+ * dcodebook here); on a CUDA context a violation is reported at the next synchronisation (see vq4j_sync). */
 int vq4j_vq_quantize_bwd(vq4j_ctx* ctx, const float* z_e, const float* z_q, const int* codes,
                          const float* dz_q, float* dz_e, float* dcodebook, float beta,
                          float codebook_weight, int rows, int d, int k);

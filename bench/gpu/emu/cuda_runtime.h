@@ -1,17 +1,25 @@
-// bench/gpu/emu: a CPU emulation of the slice of CUDA the vq4j kernels use, standing in for the real
-// cuda_runtime.h. Every CUDA thread of a block is an OS thread (a pool of blockDim threads walks the blocks
-// one after another); __syncthreads is a std::barrier; warp shuffles go through a per-warp exchange buffer
-// and barrier; __shared__ is a function static (safe because one block runs at a time); dynamic shared
-// memory is poisoned with 0xA5. For checking index math and synchronisation logic, not numerics: the math
-// functions are glibc's, and the intrinsics __fadd_rn & co. are plain operations (built with
-// -ffp-contract=off).
+// bench/gpu/emu: a CPU emulation of the slice of CUDA the vq4j kernels and native/src/cuda_runtime.cu use,
+// standing in for the real cuda_runtime.h. Every CUDA thread of a block is an OS thread (a pool of blockDim
+// threads walks the blocks one after another); __syncthreads is a std::barrier; warp shuffles go through a
+// per-warp exchange buffer and barrier; __shared__ is a function static (safe because one block runs at a
+// time); dynamic shared memory is poisoned with 0xA5. For checking index math and synchronisation logic,
+// not numerics: the math functions are glibc's, and the intrinsics __fadd_rn & co. are plain operations
+// (built with -ffp-contract=off).
+//
+// The runtime: one device, "device memory" is host memory, launches run at once, in call order. A
+// host-to-device copy from pinned memory (cudaHostAlloc) is the one operation left queued, as a real one
+// is: it runs at the next launch, copy or memset, at cudaStreamSynchronize, or at a cudaEventSynchronize of
+// an event recorded after it. So a pinned buffer refilled before its copy has run hands the device the new
+// bytes instead of the old, as it would on a GPU.
 #pragma once
 #include <atomic>
 #include <barrier>
 #include <cmath>
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -23,7 +31,8 @@ struct dim3 {
 };
 struct uint3 { unsigned x, y, z; };
 typedef void* cudaStream_t;
-enum cudaError_t { cudaSuccess = 0, cudaErrorInvalidConfiguration = 9 };
+typedef struct emu_event* cudaEvent_t;
+enum cudaError_t { cudaSuccess = 0, cudaErrorInvalidValue = 1, cudaErrorInvalidConfiguration = 9 };
 enum cudaMemcpyKind { cudaMemcpyHostToDevice = 1, cudaMemcpyDeviceToHost = 2, cudaMemcpyDeviceToDevice = 3 };
 
 namespace emu {
@@ -37,6 +46,30 @@ inline thread_local unsigned char* dyn_shared = nullptr;
 inline cudaError_t last_error = cudaSuccess;
 inline long long launches = 0;
 
+// Host-to-device copies from pinned memory, not yet run, in stream order; seq numbers them.
+struct PendingCopy {
+  long long seq;
+  void* dst;
+  const void* src;
+  size_t n;
+};
+inline std::deque<PendingCopy> pending;
+inline long long copies_queued = 0;
+inline std::vector<std::pair<const char*, size_t>> pinned;  // live cudaHostAlloc blocks
+
+inline bool is_pinned(const void* p) {
+  for (auto& [base, n] : pinned)
+    if (static_cast<const char*>(p) >= base && static_cast<const char*>(p) < base + n) return true;
+  return false;
+}
+// Runs the queued copies up to seq (all of them by default).
+inline void drain(long long upto = -1) {
+  while (!pending.empty() && (upto < 0 || pending.front().seq <= upto)) {
+    std::memcpy(pending.front().dst, pending.front().src, pending.front().n);
+    pending.pop_front();
+  }
+}
+
 struct Config {
   dim3 grid, block;
   size_t shm;
@@ -46,6 +79,7 @@ struct Config {
 template <class T> T* dynamic_shared() { return reinterpret_cast<T*>(dyn_shared); }
 
 inline void launch(const Config& c, const std::function<void()>& body) {
+  drain();
   ++launches;
   const unsigned nthreads = c.block.x * c.block.y * c.block.z;
   if (c.grid.x == 0 || c.grid.y == 0 || c.grid.z == 0 || nthreads == 0 || nthreads > 1024 ||
@@ -128,9 +162,50 @@ inline double __dmul_rn(double a, double b) { return a * b; }
 inline double __ddiv_rn(double a, double b) { return a / b; }
 #include <math.h>
 
-inline const char* cudaGetErrorString(cudaError_t e) { return e == cudaSuccess ? "no error" : "invalid configuration"; }
+inline const char* cudaGetErrorString(cudaError_t e) {
+  return e == cudaSuccess ? "no error" : e == cudaErrorInvalidValue ? "invalid argument" : "invalid configuration";
+}
 inline cudaError_t cudaGetLastError() { cudaError_t e = emu::last_error; emu::last_error = cudaSuccess; return e; }
 inline cudaError_t cudaSetDevice(int) { return cudaSuccess; }
-inline cudaError_t cudaMemsetAsync(void* p, int v, size_t n, cudaStream_t = nullptr) { std::memset(p, v, n); return cudaSuccess; }
-inline cudaError_t cudaMemcpyAsync(void* d, const void* s, size_t n, cudaMemcpyKind, cudaStream_t = nullptr) { std::memcpy(d, s, n); return cudaSuccess; }
-inline cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaSuccess; }
+inline cudaError_t cudaMemsetAsync(void* p, int v, size_t n, cudaStream_t = nullptr) { emu::drain(); std::memset(p, v, n); return cudaSuccess; }
+inline cudaError_t cudaMemcpyAsync(void* d, const void* s, size_t n, cudaMemcpyKind k, cudaStream_t = nullptr) {
+  if (k == cudaMemcpyHostToDevice && emu::is_pinned(s)) {
+    emu::pending.push_back({++emu::copies_queued, d, s, n});
+  } else {
+    emu::drain();
+    std::memcpy(d, s, n);
+  }
+  return cudaSuccess;
+}
+inline cudaError_t cudaStreamSynchronize(cudaStream_t) { emu::drain(); return cudaSuccess; }
+
+enum { cudaStreamNonBlocking = 1, cudaEventDisableTiming = 2, cudaHostAllocDefault = 0 };
+inline cudaError_t cudaGetDeviceCount(int* n) { *n = 1; return cudaSuccess; }
+inline cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned) { *s = new char; return cudaSuccess; }
+inline cudaError_t cudaStreamDestroy(cudaStream_t s) { emu::drain(); delete static_cast<char*>(s); return cudaSuccess; }
+inline cudaError_t cudaMalloc(void** p, size_t n) { *p = std::malloc(n); return *p ? cudaSuccess : cudaErrorInvalidValue; }
+inline cudaError_t cudaFree(void* p) { emu::drain(); std::free(p); return cudaSuccess; }
+inline cudaError_t cudaHostAlloc(void** p, size_t n, unsigned) {
+  *p = std::malloc(n);
+  if (*p == nullptr) return cudaErrorInvalidValue;
+  emu::pinned.push_back({static_cast<const char*>(*p), n});
+  return cudaSuccess;
+}
+inline cudaError_t cudaFreeHost(void* p) {
+  emu::drain();
+  std::erase_if(emu::pinned, [p](auto& b) { return b.first == p; });
+  std::free(p);
+  return cudaSuccess;
+}
+struct emu_event { long long seq = 0; };  // the last copy queued before the record
+inline cudaError_t cudaEventCreateWithFlags(cudaEvent_t* e, unsigned) { *e = new emu_event; return cudaSuccess; }
+inline cudaError_t cudaEventDestroy(cudaEvent_t e) { delete e; return cudaSuccess; }
+inline cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t = nullptr) { e->seq = emu::copies_queued; return cudaSuccess; }
+inline cudaError_t cudaEventSynchronize(cudaEvent_t e) { emu::drain(e->seq); return cudaSuccess; }
+
+inline unsigned long long atomicMax(unsigned long long* p, unsigned long long v) {
+  std::atomic_ref<unsigned long long> a(*p);
+  unsigned long long old = a.load();
+  while (old < v && !a.compare_exchange_weak(old, v)) {}
+  return old;
+}

@@ -1,7 +1,11 @@
 // bench/gpu/emu/run.sh's test: every non-conv CUDA launcher, run under the CPU emulation of this folder's
 // cuda_runtime.h, against the CPU reference, on the shapes of CudaOpsParityTest: index math, grid-stride
 // loops (a count beyond the 8192-block cap), barriers and shuffles, the row-ordered sums (bit-identical to
-// the CPU's), ties in the argmin, and the index-error messages. Prints "N passed, M failed".
+// the CPU's), ties in the argmin, the deferred index errors (reported at the next synchronisation with the
+// CPU's message) and the staged uploads of native/src/cuda_runtime.cu. Prints "N passed, M failed".
+#include <cuda_runtime.h>  // the emulated runtime of this folder, for its pinned-memory bookkeeping
+
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -59,7 +63,8 @@ static std::string body(const char* e) {
 
 int main() {
   vq4j_ctx* cpu = vq4j_ctx_create(-1);
-  vq4j_ctx* emu = vq4j_ctx_create(-1);  // a host context, but the _cuda launchers run on it (emulated)
+  vq4j_ctx* emu = vq4j_ctx_create(0);  // device 0 of the emulated runtime: the _cuda launchers run on the CPU
+  check(vq4j_ctx_status(emu) == VQ4J_OK, std::string("emulated CUDA context: ") + vq4j_last_error(emu));
   const int ROWS[] = {1, 1000, 2048}, KS[] = {1, 7, 513}, DS[] = {1, 3, 64};
   const long long COUNTS[] = {1, 7, 513, 131077, 2100000};
 
@@ -208,38 +213,155 @@ int main() {
     vq4j::vq_quantize_fwd_cuda(emu, v.data(), cb2.data(), c2.data(), q2.data(), 1, 8, 200);
     check(c2[0] == 3, "ties: duplicates at 3, 19, 70, 199 -> 3, got " + std::to_string(c2[0]));
   }
-  // index errors: same message as the CPU
+  // index errors: the CUDA op returns at once, the next synchronisation reports the first failure since the
+  // last one, with the CPU's message and the op's name; the bad rows never address memory
   {
-    int rows = 1000, k = 7, d = 3;
+    check(vq4j_sync(emu) == VQ4J_OK, "clean window before the index errors");
+    const int rows = 1000, k = 7, d = 3;
     I bad(rows, 0);
     bad[rows / 2] = -1;
     bad[rows - 1] = k;
-    V a((size_t)rows * k), b((size_t)rows * k), t((size_t)k * d, 3.f), t2 = t;
-    float l;
-    auto same_error = [&](int rc1, int rc2, const char* what) {
-      check(rc1 == VQ4J_ERR_ARGUMENT && rc2 == VQ4J_ERR_ARGUMENT, std::string(what) + " status");
-      check(body(vq4j_last_error(cpu)) == body(vq4j_last_error(emu)),
-            std::string(what) + " message: cpu '" + vq4j_last_error(cpu) + "' emu '" + vq4j_last_error(emu) + "'");
+    // The table sits between NaN guard rows: a gather through -1 or k would bring NaN into y.
+    V guarded((size_t)(k + 2) * d, NAN);
+    for (size_t i = d; i < (size_t)(k + 1) * d; ++i) guarded[i] = (float)i;
+    const float* table = guarded.data() + d;
+    V a((size_t)rows * k), b((size_t)rows * k, NAN), y((size_t)rows * d, NAN), dy = randn((size_t)rows * d);
+    V t((size_t)k * d, 3.f), t2 = t, nll(rows, NAN);
+    float l = NAN, pp = NAN;
+    auto expect_report = [&](const std::string& op, const std::string& cpu_body, int rc) {
+      const std::string want = "vq4j_" + op + ": " + cpu_body + " (found on the device";
+      const std::string got = vq4j_last_error(emu);
+      check(rc == VQ4J_ERR_ARGUMENT, op + " reported as an argument error, got " + std::to_string(rc));
+      check(got.rfind(want, 0) == 0, op + " message: want '" + want + "...' got '" + got + "'");
     };
-    same_error(vq4j::embedding_fwd_cpu(cpu, t.data(), bad.data(), a.data(), rows, d, k),
-               vq4j::embedding_fwd_cuda(emu, t.data(), bad.data(), a.data(), rows, d, k), "embedding fwd");
-    same_error(vq4j::embedding_bwd_cpu(cpu, bad.data(), a.data(), t.data(), rows, d, k),
-               vq4j::embedding_bwd_cuda(emu, bad.data(), a.data(), t.data(), rows, d, k), "embedding bwd");
-    same_error(vq4j::softmax_xent_fwd_cpu(cpu, a.data(), bad.data(), &l, nullptr, rows, k),
-               vq4j::softmax_xent_fwd_cuda(emu, a.data(), bad.data(), &l, nullptr, rows, k), "xent fwd");
-    same_error(vq4j::softmax_xent_bwd_cpu(cpu, a.data(), bad.data(), b.data(), 1, rows, k),
-               vq4j::softmax_xent_bwd_cuda(emu, a.data(), bad.data(), b.data(), 1, rows, k), "xent bwd");
-    same_error(vq4j::vq_stats_cpu(cpu, bad.data(), a.data(), &l, rows, k),
-               vq4j::vq_stats_cuda(emu, bad.data(), a.data(), &l, rows, k), "vq stats");
-    same_error(vq4j::vq_quantize_bwd_cpu(cpu, a.data(), a.data(), bad.data(), a.data(), b.data(), t.data(), 1, 1, rows, d, k),
-               vq4j::vq_quantize_bwd_cuda(emu, a.data(), a.data(), bad.data(), a.data(), b.data(), t.data(), 1, 1, rows, d, k),
-               "vq bwd");
-    V ec(k, 1.f), es(t), cbk(t);
-    same_error(vq4j::vq_ema_update_cpu(cpu, a.data(), bad.data(), ec.data(), es.data(), cbk.data(), .99f, 1e-5f, rows, d, k),
-               vq4j::vq_ema_update_cuda(emu, a.data(), bad.data(), ec.data(), es.data(), cbk.data(), .99f, 1e-5f, rows, d, k),
-               "ema");
-    same(t2, es, "ema state untouched after the error");
+    // cpu_call fails at the call; emu_call succeeds and its failure arrives at vq4j_sync, once.
+    auto deferred = [&](const std::string& op, auto cpu_call, auto emu_call) {
+      check(cpu_call() == VQ4J_ERR_ARGUMENT, op + " on the CPU fails at the call");
+      const std::string cpu_body = body(vq4j_last_error(cpu));
+      check(emu_call() == VQ4J_OK, op + " on the device returns at once");
+      expect_report(op, cpu_body, vq4j_sync(emu));
+      check(vq4j_sync(emu) == VQ4J_OK, op + ": the slots are clean after the report");
+    };
+    deferred("embedding_fwd", [&] { return vq4j::embedding_fwd_cpu(cpu, table, bad.data(), a.data(), rows, d, k); },
+             [&] { return vq4j::embedding_fwd_cuda(emu, table, bad.data(), y.data(), rows, d, k); });
+    bool gathered = true;
+    for (int r = 0; r < rows; ++r)
+      for (int c = 0; c < d; ++c)
+        gathered &= y[(size_t)r * d + c] == (r == rows / 2 || r == rows - 1 ? 0.f : table[c]);
+    check(gathered, "embedding fwd: zeros for the bad rows, the table row for the others");
+    deferred("embedding_bwd", [&] { return vq4j::embedding_bwd_cpu(cpu, bad.data(), dy.data(), t2.data(), rows, d, k); },
+             [&] { return vq4j::embedding_bwd_cuda(emu, bad.data(), dy.data(), t.data(), rows, d, k); });
+    V want_dt((size_t)k * d, 0.f);  // the CPU's row-order sums without the bad rows
+    for (int r = 0; r < rows; ++r)
+      if (bad[r] >= 0 && bad[r] < k)
+        for (int c = 0; c < d; ++c) want_dt[(size_t)bad[r] * d + c] += dy[(size_t)r * d + c];
+    same(want_dt, t, "embedding bwd: the bad rows left out");
+    deferred("softmax_xent_fwd",
+             [&] { return vq4j::softmax_xent_fwd_cpu(cpu, a.data(), bad.data(), &l, nullptr, rows, k); },
+             [&] { return vq4j::softmax_xent_fwd_cuda(emu, a.data(), bad.data(), &l, nll.data(), rows, k); });
+    check(nll[rows / 2] == 0 && nll[rows - 1] == 0 && std::fabs(nll[0] - std::log(7.f)) < 1e-6 && std::isfinite(l),
+          "xent fwd: a term of 0 for the bad rows");
+    deferred("softmax_xent_bwd",
+             [&] { return vq4j::softmax_xent_bwd_cpu(cpu, a.data(), bad.data(), a.data(), 1, rows, k); },
+             [&] { return vq4j::softmax_xent_bwd_cuda(emu, a.data(), bad.data(), b.data(), 1, rows, k); });
+    bool zero_rows = true;
+    for (int r : {rows / 2, rows - 1})
+      for (int j = 0; j < k; ++j) zero_rows &= b[(size_t)r * k + j] == 0.f;
+    check(zero_rows && std::isfinite(b[0]) && b[0] < 0, "xent bwd: zeros for the bad rows");
+    V counts(k, NAN);
+    deferred("vq_stats", [&] { return vq4j::vq_stats_cpu(cpu, bad.data(), a.data(), &l, rows, k); },
+             [&] { return vq4j::vq_stats_cuda(emu, bad.data(), counts.data(), &pp, rows, k); });
+    V want_counts(k, 0.f);
+    want_counts[0] = rows - 2;
+    same(want_counts, counts, "vq stats: the bad rows not counted");
+    V ze = randn((size_t)rows * d), zq = randn((size_t)rows * d), dze((size_t)rows * d), dcb((size_t)k * d, NAN);
+    deferred("vq_quantize_bwd",
+             [&] { return vq4j::vq_quantize_bwd_cpu(cpu, ze.data(), zq.data(), bad.data(), dy.data(), dze.data(),
+                                                     t2.data(), 1, 1, rows, d, k); },
+             [&] { return vq4j::vq_quantize_bwd_cuda(emu, ze.data(), zq.data(), bad.data(), dy.data(), dze.data(),
+                                                      dcb.data(), 1, 1, rows, d, k); });
+    bool finite = true;
+    for (float v : dcb) finite &= std::isfinite(v);
+    check(finite, "vq bwd: every dcodebook value written");
+    V ec(k, 1.f), es(t), cbk(t), ec0 = ec, es0 = es, cbk0 = cbk;
+    deferred("vq_ema_update",
+             [&] { return vq4j::vq_ema_update_cpu(cpu, ze.data(), bad.data(), ec.data(), es.data(), cbk.data(), .99f,
+                                                   1e-5f, rows, d, k); },
+             [&] { return vq4j::vq_ema_update_cuda(emu, ze.data(), bad.data(), ec.data(), es.data(), cbk.data(), .99f,
+                                                    1e-5f, rows, d, k); });
+    same(ec0, ec, "ema count untouched after the error");
+    same(es0, es, "ema sum untouched after the error");
+    same(cbk0, cbk, "ema codebook untouched after the error");
     std::printf("sample message: %s\n", vq4j_last_error(emu));
+
+    vq4j::embedding_fwd_cpu(cpu, table, bad.data(), a.data(), rows, d, k);
+    const std::string embedding_body = body(vq4j_last_error(cpu));
+    // A device-to-host copy is a synchronisation too, and its bytes still arrive.
+    V back(y.size(), NAN);
+    check(vq4j::embedding_fwd_cuda(emu, table, bad.data(), y.data(), rows, d, k) == VQ4J_OK, "fwd before a copy");
+    expect_report("embedding_fwd", embedding_body,
+                  vq4j_memcpy(emu, back.data(), y.data(), 4 * y.size(), VQ4J_COPY_DEVICE_TO_HOST));
+    same(y, back, "the reporting copy still copies");
+    check(vq4j_memcpy(emu, back.data(), y.data(), 4 * y.size(), VQ4J_COPY_DEVICE_TO_HOST) == VQ4J_OK,
+          "the next copy is clean");
+    // A device-to-device copy and a host-to-device copy are not synchronisations: the report waits.
+    check(vq4j::embedding_fwd_cuda(emu, table, bad.data(), y.data(), rows, d, k) == VQ4J_OK, "fwd before copies");
+    check(vq4j_memcpy(emu, back.data(), y.data(), 4 * y.size(), VQ4J_COPY_DEVICE_TO_DEVICE) == VQ4J_OK &&
+              vq4j_memcpy(emu, back.data(), y.data(), 4 * y.size(), VQ4J_COPY_HOST_TO_DEVICE) == VQ4J_OK,
+          "device-to-device and host-to-device copies do not report");
+    expect_report("embedding_fwd", embedding_body, vq4j_sync(emu));
+    // The first failure of a window is the one reported: a later one does not hide it, a clean call before
+    // it does not count.
+    I bad2(rows, 0);
+    bad2[3] = 99;
+    vq4j::vq_stats_cpu(cpu, bad2.data(), a.data(), &l, rows, k);
+    const std::string stats_body = body(vq4j_last_error(cpu));
+    I good(rows, 1);
+    check(vq4j::embedding_fwd_cuda(emu, table, good.data(), y.data(), rows, d, k) == VQ4J_OK &&
+              vq4j::vq_stats_cuda(emu, bad2.data(), counts.data(), &pp, rows, k) == VQ4J_OK &&
+              vq4j::embedding_fwd_cuda(emu, table, bad.data(), y.data(), rows, d, k) == VQ4J_OK,
+          "three calls in one window");
+    expect_report("vq_stats", stats_body, vq4j_sync(emu));
+    check(vq4j_sync(emu) == VQ4J_OK, "the later failure of the window was dropped with the window");
+    // kIndexChecks checks without a synchronisation: the next one synchronises at the call and reports.
+    check(vq4j::vq_stats_cuda(emu, bad2.data(), counts.data(), &pp, rows, k) == VQ4J_OK, "window opener");
+    bool quiet = true;
+    for (int i = 1; i < vq4j::kIndexChecks; ++i)
+      quiet &= vq4j::embedding_fwd_cuda(emu, table, good.data(), y.data(), 1, d, k) == VQ4J_OK;
+    check(quiet && emu->index_checks_used == vq4j::kIndexChecks, "a full window of checks, no report yet");
+    expect_report("vq_stats", stats_body, vq4j::embedding_fwd_cuda(emu, table, good.data(), y.data(), 1, d, k));
+    check(emu->index_checks_used == 0 && vq4j_sync(emu) == VQ4J_OK, "the full window was reported and emptied");
+  }
+  // uploads: host-to-device copies go through the context's pinned staging slots and stay queued (the
+  // emulated runtime runs a copy from pinned memory only when something waits for it), the caller's memory
+  // is reused at once; more uploads than slots, sizes that grow the slots, and one past the staging cap
+  {
+    const size_t sizes[] = {4, 1, 100, 65536, 65537, 4, 3 << 20, 12, 200000, 7, (64u << 20) + 4, 8, 1 << 20,
+                            65536, 5, 131072, 3, 2 << 20, 16, 64u << 20, 9, 10, 11, 12, 13, 14, 15, 16};
+    std::vector<std::vector<unsigned char>> want;
+    std::vector<void*> dev;
+    for (size_t n : sizes) dev.push_back(vq4j_malloc(emu, n));
+    std::vector<unsigned char> src;
+    bool ok = true;
+    for (size_t i = 0; i < std::size(sizes); ++i) {
+      src.resize(sizes[i]);
+      for (size_t j = 0; j < sizes[i]; ++j) src[j] = (unsigned char)(j * 31 + i * 7 + 1);
+      want.push_back(src);
+      ok &= vq4j_memcpy(emu, dev[i], src.data(), sizes[i], VQ4J_COPY_HOST_TO_DEVICE) == VQ4J_OK;
+      std::memset(src.data(), 0xEE, src.size());  // the caller's buffer is its own again
+    }
+    check(ok, "uploads return OK");
+    check(emu::pinned.size() <= vq4j::kStagingSlots, "no more pinned buffers than slots: " +
+                                                         std::to_string(emu::pinned.size()));
+    size_t largest = 0;
+    for (const auto& slot : emu->staging) largest = std::max(largest, slot.bytes);
+    check(largest >= (2u << 20) && largest <= (64u << 20), "the slots grew, not past the cap: " + std::to_string(largest));
+    for (size_t i = 0; i < std::size(sizes); ++i) {
+      std::vector<unsigned char> back(sizes[i]);
+      check(vq4j_memcpy(emu, back.data(), dev[i], sizes[i], VQ4J_COPY_DEVICE_TO_HOST) == VQ4J_OK && back == want[i],
+            "upload " + std::to_string(i) + " of " + std::to_string(sizes[i]) + " bytes landed");
+      vq4j_free(emu, dev[i]);
+    }
   }
   std::printf("%d passed, %d failed\n", passed, failed);
   vq4j_ctx_destroy(cpu);

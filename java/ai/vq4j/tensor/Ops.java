@@ -417,7 +417,11 @@ public final class Ops {
     }
   }
 
-  /** Waits until every op queued on the device has finished (a no-op on the CPU). */
+  /**
+   * Waits until every op queued on the device has finished (a no-op on the CPU). On a CUDA device the ops
+   * that take ids, codes or targets check them without waiting, so an index out of range is thrown here, or
+   * by the next read of a tensor to the host, as a Vq4jException whose message names the op that failed.
+   */
   public static void sync(Device device) {
     device.countHostSync();
     call("sync", device, () -> vq4j_sync(device.ctx));

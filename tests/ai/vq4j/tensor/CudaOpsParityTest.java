@@ -452,12 +452,20 @@ class CudaOpsParityTest {
 
   // ------------------------------------------------------------------ index errors
 
-  /** The native message without its "(file:line)" suffix, which names a different file per backend. */
-  private static String body(Vq4jException e) {
-    return e.getMessage().replaceAll("\\s*\\([^()]*:\\d+\\)$", "");
+  /**
+   * The native message of a CPU failure: without the Java prefix ("op failed (status n): ") and without its
+   * "(file:line)" suffix, i.e. "vq4j_op: array[row] = value is outside [0, k)".
+   */
+  private static String nativeBody(Vq4jException e) {
+    String m = e.getMessage();
+    return m.substring(m.indexOf("): ") + 3).replaceAll("\\s*\\([^()]*:\\d+\\)$", "");
   }
 
-  /** The op fails on both backends with the same message, naming the op; the GPU context stays usable. */
+  /**
+   * The op fails on the CPU at the call; on CUDA the call returns, and the next synchronisation (here
+   * {@link Ops#sync}) throws with the CPU's native message, which names the op, as its start. The report
+   * clears the device: the next synchronisation and the next op work.
+   */
   private void failsAlike(String op, Consumer<Scope> call) {
     Vq4jException onCpu;
     Vq4jException onGpu;
@@ -465,13 +473,17 @@ class CudaOpsParityTest {
       onCpu = assertThrows(Vq4jException.class, () -> call.accept(s), op + " on the CPU");
     }
     try (Scope s = new Scope(gpu)) {
-      onGpu = assertThrows(Vq4jException.class, () -> call.accept(s), op + " on CUDA");
+      call.accept(s);
+      onGpu = assertThrows(Vq4jException.class, () -> Ops.sync(gpu), op + " on CUDA, at the sync");
     }
-    assertEquals(op, onGpu.op());
+    assertEquals(op, onCpu.op());
+    assertEquals("sync", onGpu.op());
     assertEquals(onCpu.status(), onGpu.status(), op + " status");
-    assertEquals(body(onCpu), body(onGpu), op + ": CUDA's message must be the CPU's");
+    String expected = nativeBody(onCpu) + " (found on the device, reported at this synchronisation)";
+    assertTrue(onGpu.getMessage().contains(expected),
+        op + ": CUDA's message must carry the CPU's: expected '" + expected + "' in '" + onGpu.getMessage() + "'");
     assertTrue(onGpu.getMessage().contains("is outside [0, "), onGpu.getMessage());
-    // The context recovers: the next op on the GPU works.
+    Ops.sync(gpu);
     try (Scope s = new Scope(gpu)) {
       Tensor x = s.f(new float[] {-1, 2}, 2);
       Ops.reluForward(x, x);
@@ -493,12 +505,35 @@ class CudaOpsParityTest {
       failsAlike("embeddingForward", s -> Ops.embeddingForward(s.zeros(k, d), s.i(bad, rows), s.zeros(rows, d)));
       failsAlike("embeddingBackward", s -> Ops.embeddingBackward(s.i(bad, rows), s.zeros(rows, d), s.zeros(k, d)));
       failsAlike("softmaxXentForward", s -> Ops.softmaxXentForward(s.zeros(rows, k), s.i(bad, rows), s.zeros(1), null));
-      failsAlike("softmaxXentBackward", s -> Ops.softmaxXentBackward(s.zeros(rows, k), s.i(bad, rows), s.zeros(rows, k), 1f));
+      failsAlike("softmaxXentBackward",
+          s -> Ops.softmaxXentBackward(s.zeros(rows, k), s.i(bad, rows), s.zeros(rows, k), 1f));
       failsAlike("vqQuantizeBackward", s -> Ops.vqQuantizeBackward(s.zeros(rows, d), s.zeros(rows, d),
           s.i(bad, rows), s.zeros(rows, d), s.zeros(rows, d), s.zeros(k, d), 0.25f, 1f));
       failsAlike("vqStats", s -> Ops.vqStats(s.i(bad, rows), s.zeros(k), s.zeros(1)));
       failsAlike("vqEmaUpdate", s -> Ops.vqEmaUpdate(s.zeros(rows, d), s.i(bad, rows), s.zeros(k), s.zeros(k, d),
           s.zeros(k, d), 0.99f, 1e-5f));
+    }
+  }
+
+  @Test
+  void aDeviceIndexErrorSurfacesAtTheNextReadAndTheFirstOneWins() {
+    int rows = 64;
+    int k = 7;
+    int d = 3;
+    int[] bad = new int[rows];
+    bad[5] = -3;
+    int[] alsoBad = new int[rows];
+    alsoBad[0] = k;
+    try (Scope s = new Scope(gpu)) {
+      Tensor y = s.zeros(rows, d);
+      Ops.embeddingForward(s.f(randn(new Random(114), k * d), k, d), s.i(bad, rows), y);
+      Ops.vqStats(s.i(alsoBad, rows), s.zeros(k), s.zeros(1));
+      Vq4jException e = assertThrows(Vq4jException.class, y::toFloatArray, "the read reports");
+      assertEquals("copyTo", e.op());
+      assertTrue(e.getMessage().contains("vq4j_embedding_fwd: ids[5] = -3 is outside [0, 7)"), e.getMessage());
+      float[] row5 = Arrays.copyOfRange(y.toFloatArray(), 5 * d, 6 * d);
+      assertClose("the bad row's output is zeros", new float[d], row5, 0, 0);
+      Ops.sync(gpu);
     }
   }
 
@@ -517,8 +552,9 @@ class CudaOpsParityTest {
       Tensor emaCount = s.f(count0, k);
       Tensor emaSum = s.f(sum0, k, d);
       Tensor codebook = s.f(codebook0, k, d);
-      assertThrows(Vq4jException.class, () -> Ops.vqEmaUpdate(s.f(randn(rng, rows * d), rows, d),
-          s.i(codes, rows), emaCount, emaSum, codebook, 0.99f, 1e-5f));
+      Ops.vqEmaUpdate(s.f(randn(rng, rows * d), rows, d), s.i(codes, rows), emaCount, emaSum, codebook,
+          0.99f, 1e-5f);
+      assertThrows(Vq4jException.class, () -> Ops.sync(gpu));
       assertClose("ema_count untouched", count0, emaCount.toFloatArray(), 0, 0);
       assertClose("ema_sum untouched", sum0, emaSum.toFloatArray(), 0, 0);
       assertClose("codebook untouched", codebook0, codebook.toFloatArray(), 0, 0);
