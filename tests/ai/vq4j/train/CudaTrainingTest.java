@@ -14,7 +14,6 @@ import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.nn.Parameter;
 import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Device;
-import ai.vq4j.tensor.Rng;
 import ai.vq4j.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -142,17 +141,7 @@ class CudaTrainingTest {
     c.hidden = 8;
     c.layers = 2;
     c.outputHidden = 16;
-    Rng data = new Rng(4);
-    int count = 40;
-    int[] codes = new int[count * 25];
-    int[] labels = new int[count];
-    for (int i = 0; i < codes.length; i++) {
-      codes[i] = data.nextInt(16);
-    }
-    for (int i = 0; i < count; i++) {
-      labels[i] = data.nextInt(3);
-    }
-    CodeDataset dataset = new CodeDataset(codes, classes > 0 ? labels : null, count, 5, 16, null);
+    CodeDataset dataset = HostSyncTest.randomCodes(classes);
     double[][] losses = new double[2][];
     Device[] devices = {Device.CPU, gpu};
     for (int d = 0; d < 2; d++) {

@@ -69,17 +69,7 @@ class HostSyncTest {
     c.hidden = 8;
     c.layers = 2;
     c.outputHidden = 16;
-    Rng data = new Rng(4);
-    int count = 40;
-    int[] codes = new int[count * 25];
-    int[] labels = new int[count];
-    for (int i = 0; i < codes.length; i++) {
-      codes[i] = data.nextInt(16);
-    }
-    for (int i = 0; i < count; i++) {
-      labels[i] = data.nextInt(3);
-    }
-    CodeDataset dataset = new CodeDataset(codes, labels, count, 5, 16, null);
+    CodeDataset dataset = randomCodes(3);
     List<PriorStepMetrics> eager = new ArrayList<>();
     List<PriorStepMetrics> queued = new ArrayList<>();
     for (boolean queue : new boolean[] {false, true}) {
@@ -101,6 +91,21 @@ class HostSyncTest {
       }
     }
     assertEquals(eager, queued, "queued prior losses equal step-by-step ones");
+  }
+
+  /** 40 random 5x5 grids of 16 codes, with labels in [0, classes) (none for 0 classes). */
+  static CodeDataset randomCodes(int classes) {
+    Rng data = new Rng(4);
+    int count = 40;
+    int[] codes = new int[count * 25];
+    int[] labels = new int[count];
+    for (int i = 0; i < codes.length; i++) {
+      codes[i] = data.nextInt(16);
+    }
+    for (int i = 0; i < count; i++) {
+      labels[i] = data.nextInt(3);
+    }
+    return new CodeDataset(codes, classes > 0 ? labels : null, count, 5, 16, null);
   }
 
   @Test
