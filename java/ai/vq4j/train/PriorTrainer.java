@@ -43,7 +43,10 @@ public final class PriorTrainer implements AutoCloseable {
     this.log = new StepLog(prior.device(), 1, VqVaeTrainer.METRICS_CAPACITY);
   }
 
-  /** One step on codes int32[N, g, g] with labels int32[N] (null for an unconditioned prior), and its loss. */
+  /**
+   * One step on codes int32[N, g, g] with labels int32[N] (null for an unconditioned prior), and its loss;
+   * losses of steps queued before it and not yet drained are drained with it and not returned.
+   */
   public PriorStepMetrics step(Tensor codes, Tensor labels) {
     queueStep(codes, labels);
     return last(drainMetrics());

@@ -45,7 +45,10 @@ public final class VqVaeTrainer implements AutoCloseable {
   /** Steps whose metrics the device holds before a full buffer is read back on its own. */
   static final int METRICS_CAPACITY = 1024;
 
-  /** One step on the batch x[N, S, S, C] (on the model's device), and its metrics (a wait for the device). */
+  /**
+   * One step on the batch x[N, S, S, C] (on the model's device), and its metrics (a wait for the device).
+   * Metrics of steps queued before it and not yet drained are drained with it and not returned.
+   */
   public StepMetrics step(Tensor x) {
     queueStep(x);
     List<StepMetrics> all = drainMetrics();
