@@ -12,12 +12,17 @@
 # body exists only in the device pass; the emulated device reports compute capability 7.0, so
 # VQ4J_CONV_TF32=1 runs FP32). Timings mean nothing. The GPU check (bench/gpu-check) is the real test.
 #
-#   bash bench/gpu/emu/java.sh                     (the default classes below)
-#   bash bench/gpu/emu/java.sh 'CudaOpsParityTest'  (a surefire -Dtest selection instead)
+#   bash bench/gpu/emu/java.sh                      (the 18 classes holding every test that a machine
+#                                                      without a GPU skips: 137 of their 222 tests)
+#   bash bench/gpu/emu/java.sh 'CudaOpsParityTest'   (a surefire -Dtest selection instead)
+#   VQ4J_EMU_ASAN=1 bash bench/gpu/emu/java.sh       (the library under AddressSanitizer: catches a kernel
+#                                                      or launcher that reads or writes through a bad index)
 #
 # Needs g++ >= 11, libopenblas-dev, and a built tree (mvn -B -o -DskipTests package): the JNI glue and the
-# test classes come from target/. About 3 minutes to build the library on 2 cores, then the tests: see
-# the times at the end of this header, measured on 2 cores.
+# test classes come from target/. Times on 2 cores: the library builds in about 10 s; CudaConvParityTest
+# takes about 7 minutes (its N = 32 shapes: 1024 blocks of 256 threads per GEMM), CudaOpsParityTest
+# about 2, CudaTrainingTest 40 s, the rest seconds: about 10 minutes in all. Under ASan everything but
+# CudaConvParityTest takes about 5 minutes.
 #
 # How: the kernels/ tree is copied to a temp folder and transformed as in run.sh; every source CMake puts
 # into libvq4j.so with CUDA on is compiled against the stand-in headers of this folder and linked into
@@ -41,6 +46,22 @@ cp "$here/cuda_runtime.h" "$here/math_constants.h" "$here/mma.h" "$work/fake/"
 python3 "$here/transform.py" $(find "$work/kernels" -name '*.cu' -o -name '*.cuh')
 flags=(-std=c++20 -O2 -march=x86-64-v2 -ffp-contract=off -fopenmp -fPIC -DVQ4J_VERSION='"emu"' -DVQ4J_WITH_CUDA -w
   -I"$work/fake" -I"$work/kernels/common" -I"$work/kernels" -I"$root/native/include")
+link=()
+jvm=()
+if [[ ${VQ4J_EMU_ASAN:-0} == 1 ]]; then
+  flags+=(-fsanitize=address -fno-omit-frame-pointer -g)
+  link+=(-fsanitize=address)
+  # The JVM is not instrumented: the ASan runtime is preloaded into the forked test JVM alone, through a
+  # java wrapper named by surefire's jvm parameter. The JVM keeps its own SIGSEGV handling (its implicit
+  # null checks rely on it), and leak checking would report the JVM's own allocations.
+  mkdir -p "$work/asan/bin"
+  printf '#!/bin/sh\nLD_PRELOAD=%s ASAN_OPTIONS=detect_leaks=0:handle_segv=0:allow_user_segv_handler=1 exec %s "$@"\n' \
+    "$(g++ -print-file-name=libasan.so)" "$(readlink -f "$(command -v java)")" > "$work/asan/bin/java"
+  chmod +x "$work/asan/bin/java"
+  jvm=(-Djvm="$work/asan/bin/java")
+  # ASan's quarantine keeps up to 256 MB of freed memory resident, which is what this CPU test bounds.
+  [[ $# == 0 ]] && tests+=',!TensorTest#closedTensorsGiveTheirMemoryBack'
+fi
 start=$SECONDS
 jobs=()
 for f in $(find "$work/kernels" -name '*.cu' -o -name '*_cpu.cpp') "$root"/native/src/*.cpp "$root"/native/src/*.cu; do
@@ -53,7 +74,7 @@ for f in $(find "$work/kernels" -name '*.cu' -o -name '*_cpu.cpp') "$root"/nativ
   if (( ${#jobs[@]} >= $(nproc) )); then wait "${jobs[0]}"; jobs=("${jobs[@]:1}"); fi
 done
 for j in "${jobs[@]}"; do wait "$j"; done
-g++ -shared -fopenmp -Wl,-soname,libvq4j.so -Wl,--no-undefined "$work"/obj/*.o -o "$work/lib/libvq4j.so" \
+g++ "${link[@]}" -shared -fopenmp -Wl,-soname,libvq4j.so -Wl,--no-undefined "$work"/obj/*.o -o "$work/lib/libvq4j.so" \
   -lopenblas -pthread
 echo "java.sh: built $work/lib/libvq4j.so in $((SECONDS - start)) s"
 
@@ -63,7 +84,7 @@ argline+=" -Dorg.bytedeco.javacpp.pathsFirst=true -Djava.library.path=$work/lib 
 start=$SECONDS
 set +e
 # JavaCPP's debug log (stderr) names every library it loads; the rest of it is dropped.
-(cd "$root" && mvn -B -o -Dstyle.color=never surefire:test -Dtest="$tests" -Dsurefire.failIfNoSpecifiedTests=false \
+(cd "$root" && mvn -B -o -Dstyle.color=never surefire:test "${jvm[@]}" -Dtest="$tests" -Dsurefire.failIfNoSpecifiedTests=false \
   -DargLine="$argline" 2>&1) | tee "$work/mvn.log" | grep -v 'Debug: '
 status=${PIPESTATUS[0]}
 set -e
