@@ -21,8 +21,8 @@
 # Needs g++ >= 11, libopenblas-dev, and a built tree (mvn -B -o -DskipTests package): the JNI glue and the
 # test classes come from target/. Times on 2 cores: the library builds in about 10 s; CudaConvParityTest
 # takes about 7 minutes (its N = 32 shapes: 1024 blocks of 256 threads per GEMM), CudaOpsParityTest
-# about 2, CudaTrainingTest 40 s, the rest seconds: about 10 minutes in all. Under ASan everything but
-# CudaConvParityTest takes about 5 minutes.
+# about 2, CudaTrainingTest 40 s, the rest seconds: about 10 minutes in all. Under ASan, about 14:
+# CudaConvParityTest 8 1/2, CudaOpsParityTest 2 1/2, CudaTrainingTest 2 1/2.
 #
 # How: the kernels/ tree is copied to a temp folder and transformed as in run.sh; every source CMake puts
 # into libvq4j.so with CUDA on is compiled against the stand-in headers of this folder and linked into
