@@ -141,6 +141,7 @@ template <class T> T shfl_xor(T v, int offset) {
 #define __host__
 #define __forceinline__ inline
 #define __launch_bounds__(...)
+#define __align__(n) alignas(n)
 #define __shared__ static
 inline void __syncthreads() { emu::block_barrier->arrive_and_wait(); }
 template <class T> T __shfl_xor_sync(unsigned, T v, int offset) { return emu::shfl_xor(v, offset); }
@@ -181,6 +182,11 @@ inline cudaError_t cudaStreamSynchronize(cudaStream_t) { emu::drain(); return cu
 
 enum { cudaStreamNonBlocking = 1, cudaEventDisableTiming = 2, cudaHostAllocDefault = 0 };
 inline cudaError_t cudaGetDeviceCount(int* n) { *n = 1; return cudaSuccess; }
+enum cudaDeviceAttr { cudaDevAttrComputeCapabilityMajor = 75 };
+// Compute capability 7.0: no TF32 tensor cores, so conv_gemm.cu's VQ4J_CONV_TF32=1 falls back to FP32 as it
+// does on such a GPU. The TF32 kernel's body exists only in the device pass (__CUDA_ARCH__ >= 800), which
+// the emulation never compiles: reporting 8.0 would launch an empty kernel.
+inline cudaError_t cudaDeviceGetAttribute(int* v, cudaDeviceAttr, int) { *v = 7; return cudaSuccess; }
 inline cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned) { *s = new char; return cudaSuccess; }
 inline cudaError_t cudaStreamDestroy(cudaStream_t s) { emu::drain(); delete static_cast<char*>(s); return cudaSuccess; }
 inline cudaError_t cudaMalloc(void** p, size_t n) { *p = std::malloc(n); return *p ? cudaSuccess : cudaErrorInvalidValue; }
