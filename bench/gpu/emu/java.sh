@@ -40,17 +40,12 @@ if [[ ! -f $root/target/classes/ai/vq4j/bridge/linux-x86_64/libjniVq4jNative.so 
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/vq4j-emu-java.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-cp -r "$root/kernels" "$work/kernels"
-mkdir -p "$work/fake" "$work/obj" "$work/lib"
-cp "$here/cuda_runtime.h" "$here/math_constants.h" "$here/mma.h" "$work/fake/"
-python3 "$here/transform.py" $(find "$work/kernels" -name '*.cu' -o -name '*.cuh')
-flags=(-std=c++20 -O2 -march=x86-64-v2 -ffp-contract=off -fopenmp -fPIC -DVQ4J_VERSION='"emu"' -DVQ4J_WITH_CUDA -w
-  -I"$work/fake" -I"$work/kernels/common" -I"$work/kernels" -I"$root/native/include")
-link=()
+source "$here/build.sh"
+emu_prepare "$work"
+mkdir -p "$work/lib"
+flags+=(-fPIC)
 jvm=()
 if [[ ${VQ4J_EMU_ASAN:-0} == 1 ]]; then
-  flags+=(-fsanitize=address -fno-omit-frame-pointer -g)
-  link+=(-fsanitize=address)
   # The JVM is not instrumented: the ASan runtime is preloaded into the forked test JVM alone, through a
   # java wrapper named by surefire's jvm parameter. The JVM keeps its own SIGSEGV handling (its implicit
   # null checks rely on it), and leak checking would report the JVM's own allocations.
@@ -63,17 +58,7 @@ if [[ ${VQ4J_EMU_ASAN:-0} == 1 ]]; then
   [[ $# == 0 ]] && tests+=',!TensorTest#closedTensorsGiveTheirMemoryBack'
 fi
 start=$SECONDS
-jobs=()
-for f in $(find "$work/kernels" -name '*.cu' -o -name '*_cpu.cpp') "$root"/native/src/*.cpp "$root"/native/src/*.cu; do
-  o="$work/obj/$(echo "$f" | tr '/' '_').o"
-  case $f in
-    *.cu) g++ "${flags[@]}" -x c++ -c "$f" -o "$o" & ;;
-    *) g++ "${flags[@]}" -c "$f" -o "$o" & ;;
-  esac
-  jobs+=($!)
-  if (( ${#jobs[@]} >= $(nproc) )); then wait "${jobs[0]}"; jobs=("${jobs[@]:1}"); fi
-done
-for j in "${jobs[@]}"; do wait "$j"; done
+emu_compile $(find "$work/kernels" -name '*.cu' -o -name '*_cpu.cpp') "$root"/native/src/*.cpp "$root"/native/src/*.cu
 g++ "${link[@]}" -shared -fopenmp -Wl,-soname,libvq4j.so -Wl,--no-undefined "$work"/obj/*.o -o "$work/lib/libvq4j.so" \
   -lopenblas -pthread
 echo "java.sh: built $work/lib/libvq4j.so in $((SECONDS - start)) s"

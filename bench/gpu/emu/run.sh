@@ -11,37 +11,18 @@
 #
 # How: the kernels/ tree is copied to a temp folder, every `kernel<<<cfg>>>(args)` is rewritten by
 # transform.py to `emu::launch(emu::Config(cfg), [=] { kernel(args); })`, and the .cu files are compiled as
-# C++ against the stand-in cuda_runtime.h of this folder. The conv engine (conv_gemm.cu, whose tensor-core
-# path needs mma.h, and the conv ops over it) is left out: kernels/common/conv_gemm_emutest.cpp emulates it.
+# C++ against the stand-in cuda_runtime.h of this folder (build.sh, shared with java.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/vq4j-emu.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-cp -r "$root/kernels" "$work/kernels"
-mkdir -p "$work/fake" "$work/obj"
-cp "$here/cuda_runtime.h" "$here/math_constants.h" "$work/fake/"
-python3 "$here/transform.py" $(find "$work/kernels" -name '*.cu' -o -name '*.cuh')
-flags=(-std=c++20 -O2 -march=x86-64-v2 -ffp-contract=off -fopenmp -DVQ4J_VERSION='"emu"' -DVQ4J_WITH_CUDA -w
-  -I"$work/fake" -I"$work/kernels/common" -I"$work/kernels" -I"$root/native/include")
-link=()
-if [[ ${VQ4J_EMU_ASAN:-0} == 1 ]]; then
-  flags+=(-fsanitize=address -fno-omit-frame-pointer -g)
-  link+=(-fsanitize=address)
-fi
-jobs=()
-sources=$(find "$work/kernels" -name '*.cu' ! -name conv_gemm.cu -exec grep -L conv_gemm.cuh {} + ;
-  find "$work/kernels" -name '*_cpu.cpp')
-for f in $sources "$root/native/src/context.cpp" "$root/native/src/memory.cpp" "$root/native/src/cuda_runtime.cu" \
-  "$here/emu_test.cpp"; do
-  o="$work/obj/$(echo "$f" | tr '/' '_').o"
-  case $f in
-    *.cu) g++ "${flags[@]}" -x c++ -c "$f" -o "$o" & ;;
-    *) g++ "${flags[@]}" -c "$f" -o "$o" & ;;
-  esac
-  jobs+=($!)
-  if (( ${#jobs[@]} >= $(nproc) )); then wait "${jobs[0]}"; jobs=("${jobs[@]:1}"); fi
-done
-for j in "${jobs[@]}"; do wait "$j"; done
+source "$here/build.sh"
+emu_prepare "$work"
+# The conv engine and the conv ops over it are not needed here: java.sh and
+# kernels/common/conv_gemm_emutest.cpp cover them.
+emu_compile $(find "$work/kernels" -name '*.cu' ! -name conv_gemm.cu -exec grep -L conv_gemm.cuh {} + ;
+  find "$work/kernels" -name '*_cpu.cpp') "$root/native/src/context.cpp" "$root/native/src/memory.cpp" \
+  "$root/native/src/cuda_runtime.cu" "$here/emu_test.cpp"
 g++ "${link[@]}" -fopenmp "$work"/obj/*.o -o "$work/emu_test" -lopenblas -pthread
 "$work/emu_test"
