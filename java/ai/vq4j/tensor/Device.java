@@ -5,6 +5,8 @@ import static ai.vq4j.bridge.Vq4jNative.*;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.bytedeco.javacpp.BytePointer;
 
 /**
  * Where a tensor's memory lives and where ops on it run: the CPU, or one CUDA device. Each device holds
@@ -20,6 +22,7 @@ public final class Device {
   private final int ordinal;
   final vq4j_ctx ctx;
   private final AtomicLong hostSyncs = new AtomicLong();
+  private BytePointer hostBuffer;
 
   private Device(int ordinal, vq4j_ctx ctx) {
     this.ordinal = ordinal;
@@ -84,6 +87,21 @@ public final class Device {
 
   void countHostSync() {
     hostSyncs.incrementAndGet();
+  }
+
+  /**
+   * Runs use with this device's host buffer of at least bytes, through which arrays are copied to and from
+   * its tensors: grown when a larger copy comes, never shrunk, so that a training loop's batch uploads and
+   * metric reads allocate no native memory. The buffer is shared, so use runs under the device's lock.
+   */
+  synchronized void withHostBuffer(long bytes, Consumer<BytePointer> use) {
+    if (hostBuffer == null || hostBuffer.capacity() < bytes) {
+      if (hostBuffer != null) {
+        hostBuffer.close();
+      }
+      hostBuffer = new BytePointer(Math.max(bytes, 1));
+    }
+    use.accept(hostBuffer);
   }
 
   /** The native context's last error message. */

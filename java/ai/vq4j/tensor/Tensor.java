@@ -187,9 +187,10 @@ public final class Tensor implements AutoCloseable {
       floats().put(values);
       return;
     }
-    try (FloatPointer host = new FloatPointer(values)) {
+    device.withHostBuffer(size * 4, host -> {
+      new FloatPointer(host).put(values);
       copyHost(host, true);
-    }
+    });
   }
 
   /** Overwrites this int32 tensor with values (length must equal size()). */
@@ -200,9 +201,10 @@ public final class Tensor implements AutoCloseable {
       ints().put(values);
       return;
     }
-    try (IntPointer host = new IntPointer(values)) {
+    device.withHostBuffer(size * 4, host -> {
+      new IntPointer(host).put(values);
       copyHost(host, true);
-    }
+    });
   }
 
   /** The values of this float32 tensor, copied to the Java heap. */
@@ -214,10 +216,10 @@ public final class Tensor implements AutoCloseable {
       floats().get(out);
       return out;
     }
-    try (FloatPointer host = new FloatPointer(size)) {
+    device.withHostBuffer(size * 4, host -> {
       copyHost(host, false);
-      host.get(out);
-    }
+      new FloatPointer(host).get(out);
+    });
     return out;
   }
 
@@ -230,10 +232,10 @@ public final class Tensor implements AutoCloseable {
       ints().get(out);
       return out;
     }
-    try (IntPointer host = new IntPointer(size)) {
+    device.withHostBuffer(size * 4, host -> {
       copyHost(host, false);
-      host.get(out);
-    }
+      new IntPointer(host).get(out);
+    });
     return out;
   }
 
