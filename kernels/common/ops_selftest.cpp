@@ -17,7 +17,7 @@
 #include "embedding/embedding.h"
 #include "gated_activation/gated_activation.h"
 #include "losses/losses.h"
-#include "vq_codebook_update/vq_codebook_update.h"
+#include "vq_ema_update/vq_ema_update.h"
 #include "vq_quantize/vq_quantize.h"
 
 namespace {

@@ -150,7 +150,7 @@ int vq4j_vq_quantize_bwd(vq4j_ctx* ctx, const float* z_e, const float* z_q, cons
 /* counts[j] = number of rows with codes[r] = j; perplexity[0] = exp(-sum p_j ln p_j), p_j = counts/rows. */
 int vq4j_vq_stats(vq4j_ctx* ctx, const int* codes, float* counts, float* perplexity, int rows, int k);
 
-/* ---- vq_codebook_update: EMA codebook (Sonnet VectorQuantizerEMA, no zero-debiasing):
+/* ---- vq_ema_update: EMA codebook (Sonnet VectorQuantizerEMA, no zero-debiasing):
  *   ema_count[j] = gamma ema_count[j] + (1 - gamma) n_j;  ema_sum[j] = gamma ema_sum[j] + (1 - gamma) sum z
  *   codebook[j] = ema_sum[j] / ((ema_count[j] + eps) / (total + k eps) * total), total = sum ema_count.
  * ema_count keeps the unsmoothed counts. Deterministic. ---- */

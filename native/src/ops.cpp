@@ -13,7 +13,7 @@
 #include "losses/losses.h"
 #include "masked_conv2d/masked_conv2d.h"
 #include "masked_conv2d_direct/masked_conv2d_direct.h"
-#include "vq_codebook_update/vq_codebook_update.h"
+#include "vq_ema_update/vq_ema_update.h"
 #include "vq_dead_codes/vq_dead_codes.h"
 #include "vq_quantize/vq_quantize.h"
 

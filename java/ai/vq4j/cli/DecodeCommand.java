@@ -30,7 +30,7 @@ final class DecodeCommand implements Callable<Integer> {
   @Option(names = "--columns", defaultValue = "8", description = "default: ${DEFAULT-VALUE}")
   int columns;
 
-  @Option(names = "--out", defaultValue = "decoded.png", description = "default: ${DEFAULT-VALUE}")
+  @Option(names = "--out", defaultValue = "decoded/decoded.png", description = "default: ${DEFAULT-VALUE}")
   Path out;
 
   @Mixin

@@ -9,8 +9,8 @@ import ai.vq4j.nn.Quantizer;
 import ai.vq4j.nn.Relu;
 import ai.vq4j.nn.ResidualStack;
 import ai.vq4j.nn.Sequential;
-import ai.vq4j.nn.VectorQuantizer;
-import ai.vq4j.nn.VectorQuantizerEma;
+import ai.vq4j.nn.GradientCodebookQuantizer;
+import ai.vq4j.nn.EmaCodebookQuantizer;
 import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Ops;
@@ -60,9 +60,9 @@ public final class VqVae implements AutoCloseable {
     this.encoder = new Sequential(enc);
     encoder.setInputGradNeeded(false);
     this.quantizer = config.ema
-        ? new VectorQuantizerEma("quantizer", device, rng, config.numEmbeddings, config.embeddingDim, config.beta,
+        ? new EmaCodebookQuantizer("quantizer", device, rng, config.numEmbeddings, config.embeddingDim, config.beta,
             config.emaDecay, config.emaEpsilon, config.deadCodeThreshold)
-        : new VectorQuantizer("quantizer", device, rng, config.numEmbeddings, config.embeddingDim, config.beta,
+        : new GradientCodebookQuantizer("quantizer", device, rng, config.numEmbeddings, config.embeddingDim, config.beta,
             config.deadCodeThreshold);
     if (config.stem) {
       dec.add(new Conv2d("decoder.conv1", device, rng, config.embeddingDim, h, 3, 1, 1));

@@ -11,8 +11,8 @@ import java.util.List;
 /**
  * The vector quantizer (paper section 3.1): each D-vector of z_e[N, H, W, D] is replaced by its nearest
  * codebook row (L2, ties to the lowest index), with the straight-through gradient to z_e. The two variants
- * differ in how the codebook learns: {@link VectorQuantizer} by the codebook loss, {@link
- * VectorQuantizerEma} by exponential moving averages. Both track, every training step, the perplexity of
+ * differ in how the codebook learns: {@link GradientCodebookQuantizer} by the codebook loss, {@link
+ * EmaCodebookQuantizer} by exponential moving averages. Both track, every training step, the perplexity of
  * code use and an EMA of each code's use, and can restart dead codes (Jukebox): a code whose usage EMA
  * falls under a threshold takes a random encoder output of the current batch.
  */

@@ -229,7 +229,7 @@ public final class Ops {
         counts.dim(0)));
   }
 
-  // ---------------------------------------------------------------- vq_codebook_update
+  // ---------------------------------------------------------------- vq_ema_update
 
   /**
    * EMA codebook update (gamma decay, Laplace smoothing eps): updates emaCount[K], emaSum[K, D] and

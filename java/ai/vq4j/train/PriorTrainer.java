@@ -25,7 +25,7 @@ public final class PriorTrainer implements AutoCloseable {
   private final PixelCnnPrior prior;
   private final Adam adam;
   private final Rng rng;
-  private final StepLog log;
+  private final DeviceMetricsQueue log;
   private long step;
   private long epoch;
   private int cursor;
@@ -40,7 +40,7 @@ public final class PriorTrainer implements AutoCloseable {
     this.adam = new Adam(prior.parameters(), learningRate, 0.9, 0.999, 1e-8, weightDecay);
     this.rng = new Rng(seed ^ 0x2545F4914F6CDD1DL);
     this.epochRngState = rng.state();
-    this.log = new StepLog(prior.device(), 1, VqVaeTrainer.METRICS_CAPACITY);
+    this.log = new DeviceMetricsQueue(prior.device(), 1, VqVaeTrainer.METRICS_CAPACITY);
   }
 
   /**
@@ -72,7 +72,7 @@ public final class PriorTrainer implements AutoCloseable {
   /** The losses of every step queued since the last drain, oldest first: one wait for the device. */
   public List<PriorStepMetrics> drainMetrics() {
     List<PriorStepMetrics> out = new ArrayList<>();
-    for (StepLog.Row r : log.drain()) {
+    for (DeviceMetricsQueue.Row r : log.drain()) {
       double loss = r.values()[0];
       out.add(new PriorStepMetrics(r.step(), loss, loss / LN2));
     }

@@ -26,7 +26,7 @@ public final class VqVaeTrainer implements AutoCloseable {
   private final float variance;
   private final Rng rng;
   private final Tensor mse;
-  private final StepLog log;
+  private final DeviceMetricsQueue log;
   private Tensor dRecon;
   private long step;
 
@@ -39,7 +39,7 @@ public final class VqVaeTrainer implements AutoCloseable {
     this.variance = (float) dataVariance;
     this.rng = new Rng(seed ^ 0x5DEECE66DL);
     this.mse = Tensor.zeros(model.device(), DType.FLOAT32, 1);
-    this.log = new StepLog(model.device(), 4, METRICS_CAPACITY);
+    this.log = new DeviceMetricsQueue(model.device(), 4, METRICS_CAPACITY);
   }
 
   /** Steps whose metrics the device holds before a full buffer is read back on its own. */
@@ -86,7 +86,7 @@ public final class VqVaeTrainer implements AutoCloseable {
     boolean restart = model.config().restartDeadCodes;
     float w = model.quantizer().lossWeight();
     List<StepMetrics> out = new ArrayList<>();
-    for (StepLog.Row r : log.drain()) {
+    for (DeviceMetricsQueue.Row r : log.drain()) {
       double reconMse = r.values()[0];
       double vq = r.values()[1];
       int dead = Math.round(r.values()[3]);

@@ -22,7 +22,7 @@ class QuantizerTest {
   @Test
   void straightThroughAndCommitmentGradient() {
     Rng rng = new Rng(3);
-    try (VectorQuantizer q = new VectorQuantizer("q", CPU, rng, 7, 3, 0.25f, 0.1f);
+    try (GradientCodebookQuantizer q = new GradientCodebookQuantizer("q", CPU, rng, 7, 3, 0.25f, 0.1f);
          Tensor zE = Tensor.of(CPU, LayerGradientTest.randn(rng, 2 * 3 * 3 * 3), 2, 3, 3, 3)) {
       q.codebook().value().copyFrom(LayerGradientTest.randn(rng, 21));
       float[] g = LayerGradientTest.randn(rng, 54);
@@ -63,7 +63,7 @@ class QuantizerTest {
   @Test
   void emaVariantTrainsNoCodebookByGradient() {
     Rng rng = new Rng(4);
-    try (VectorQuantizerEma q = new VectorQuantizerEma("q", CPU, rng, 5, 2, 0.25f, 0.99f, 1e-5f, 0.1f);
+    try (EmaCodebookQuantizer q = new EmaCodebookQuantizer("q", CPU, rng, 5, 2, 0.25f, 0.99f, 1e-5f, 0.1f);
          Tensor zE = Tensor.of(CPU, LayerGradientTest.randn(rng, 16), 2, 2, 2, 2);
          Tensor dzQ = Tensor.zeros(CPU, DType.FLOAT32, 2, 2, 2, 2)) {
       assertTrue(!q.codebook().trainable());
@@ -81,8 +81,8 @@ class QuantizerTest {
   void deadCodesAreCountedAndRestartedFromTheBatch() {
     Rng rng = new Rng(5);
     for (boolean ema : new boolean[] {false, true}) {
-      try (Quantizer q = ema ? new VectorQuantizerEma("q", CPU, rng, 4, 2, 0.25f, 0.99f, 1e-5f, 0.5f)
-               : new VectorQuantizer("q", CPU, rng, 4, 2, 0.25f, 0.5f);
+      try (Quantizer q = ema ? new EmaCodebookQuantizer("q", CPU, rng, 4, 2, 0.25f, 0.99f, 1e-5f, 0.5f)
+               : new GradientCodebookQuantizer("q", CPU, rng, 4, 2, 0.25f, 0.5f);
            Tensor zE = Tensor.of(CPU, new float[] {0, 0, 0.1f, 0, 0, 0.1f, 0.05f, 0.05f}, 1, 2, 2, 2)) {
         // Codes 1..3 sit far away: every vector goes to code 0.
         q.codebook().value().copyFrom(new float[] {0, 0, 50, 50, -50, 50, 50, -50});
@@ -130,7 +130,7 @@ class QuantizerTest {
   @Test
   void initFromDataTakesDistinctBatchVectors() {
     Rng rng = new Rng(6);
-    try (VectorQuantizer q = new VectorQuantizer("q", CPU, rng, 4, 1, 0.25f, 0.1f);
+    try (GradientCodebookQuantizer q = new GradientCodebookQuantizer("q", CPU, rng, 4, 1, 0.25f, 0.1f);
          Tensor zE = Tensor.of(CPU, new float[] {1, 2, 3, 4, 5, 6}, 1, 2, 3, 1);
          Tensor small = Tensor.of(CPU, new float[] {1, 2}, 1, 1, 2, 1)) {
       q.initFromData(zE, rng);
@@ -146,7 +146,7 @@ class QuantizerTest {
 
   @Test
   void wrongDimensionIsRejected() {
-    try (VectorQuantizer q = new VectorQuantizer("q", CPU, new Rng(1), 4, 3, 0.25f, 0.1f);
+    try (GradientCodebookQuantizer q = new GradientCodebookQuantizer("q", CPU, new Rng(1), 4, 3, 0.25f, 0.1f);
          Tensor zE = Tensor.zeros(CPU, DType.FLOAT32, 1, 2, 2, 2)) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> q.forward(zE, true));
       assertTrue(e.getMessage().contains("D = 3"), e.getMessage());

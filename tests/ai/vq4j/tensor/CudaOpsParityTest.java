@@ -418,7 +418,7 @@ class CudaOpsParityTest {
     }
   }
 
-  // ------------------------------------------------------------------ vq_codebook_update
+  // ------------------------------------------------------------------ vq_ema_update
 
   @Test
   void emaUpdateOverSeveralSteps() {

@@ -110,7 +110,7 @@ class HostSyncTest {
 
   @Test
   void aFullMetricsBufferIsReadOnItsOwn() {
-    try (StepLog log = new StepLog(Device.CPU, 2, 3);
+    try (DeviceMetricsQueue log = new DeviceMetricsQueue(Device.CPU, 2, 3);
          Tensor a = Tensor.zeros(Device.CPU, DType.FLOAT32, 1);
          Tensor b = Tensor.zeros(Device.CPU, DType.FLOAT32, 1)) {
       long before = Device.CPU.hostSyncs();
@@ -121,10 +121,10 @@ class HostSyncTest {
       }
       assertEquals(before + 2, Device.CPU.hostSyncs(), "two spills of three rows");
       assertEquals(7, log.pending());
-      List<StepLog.Row> rows = log.drain();
+      List<DeviceMetricsQueue.Row> rows = log.drain();
       assertEquals(7, rows.size());
       for (int s = 1; s <= 7; s++) {
-        StepLog.Row r = rows.get(s - 1);
+        DeviceMetricsQueue.Row r = rows.get(s - 1);
         assertEquals(s, r.step());
         assertEquals(s, r.values()[0]);
         assertEquals(-s, r.values()[1]);

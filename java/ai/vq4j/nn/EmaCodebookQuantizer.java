@@ -15,13 +15,13 @@ import java.util.List;
  * commitment loss remains. The averages start at N_i = 1, m_i = e_i (as Jukebox does), so an unused code
  * keeps its vector instead of being divided by a near-zero count.
  */
-public final class VectorQuantizerEma extends Quantizer {
+public final class EmaCodebookQuantizer extends Quantizer {
   private final float gamma;
   private final float eps;
   private final Tensor emaCount;
   private final Tensor emaSum;
 
-  public VectorQuantizerEma(String name, Device device, Rng rng, int k, int d, float beta, float gamma, float eps,
+  public EmaCodebookQuantizer(String name, Device device, Rng rng, int k, int d, float beta, float gamma, float eps,
       float deadCodeThreshold) {
     super(name, device, rng, k, d, beta, deadCodeThreshold, false);
     if (!(gamma > 0 && gamma < 1) || !(eps > 0)) {

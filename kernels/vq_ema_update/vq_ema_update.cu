@@ -13,7 +13,7 @@
 #include "cuda_launch.cuh"
 #include "index_check_cuda.h"
 #include "sum_by_code.cuh"
-#include "vq_codebook_update.h"
+#include "vq_ema_update.h"
 
 namespace vq4j {
 namespace {

@@ -1,5 +1,5 @@
 // CPU EMA codebook update (Sonnet VectorQuantizerEMA without zero-debiasing).
-#include "vq_codebook_update.h"
+#include "vq_ema_update.h"
 
 #include <cstring>
 

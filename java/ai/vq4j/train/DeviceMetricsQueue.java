@@ -14,7 +14,7 @@ import java.util.List;
  * columns] buffer. A full buffer is read back then (one wait per capacity steps) and kept on the host until
  * the next {@link #drain}.
  */
-final class StepLog implements AutoCloseable {
+final class DeviceMetricsQueue implements AutoCloseable {
   /** One recorded step: its number, the host's clock when it was queued, and its scalars. */
   record Row(long step, long queuedNanos, float[] values) {}
 
@@ -26,7 +26,7 @@ final class StepLog implements AutoCloseable {
   private final List<Row> spilled = new ArrayList<>();
   private int pending;
 
-  StepLog(Device device, int columns, int capacity) {
+  DeviceMetricsQueue(Device device, int columns, int capacity) {
     if (columns < 1 || capacity < 1) {
       throw new IllegalArgumentException("step log needs columns >= 1 and capacity >= 1, got " + columns + ", "
           + capacity);

@@ -2,8 +2,8 @@
 // Shapes: z_e[rows, d], codes[rows] int32, ema_count[k], ema_sum[k, d], codebook[k, d] (all updated in
 // place except z_e and codes).
 // The _cpu and _cuda variants share one signature; the C API has validated every argument.
-#ifndef VQ4J_KERNELS_VQ_CODEBOOK_UPDATE_H
-#define VQ4J_KERNELS_VQ_CODEBOOK_UPDATE_H
+#ifndef VQ4J_KERNELS_VQ_EMA_UPDATE_H
+#define VQ4J_KERNELS_VQ_EMA_UPDATE_H
 
 #include "context.h"
 

@@ -9,8 +9,8 @@ import ai.vq4j.tensor.Tensor;
  * beta ||z_e - sg[e]||^2, both means over all elements (Sonnet), so the loss is (1 + beta) times
  * mean||z_e - z_q||^2 while the codebook sees only the first term and the encoder only the second.
  */
-public final class VectorQuantizer extends Quantizer {
-  public VectorQuantizer(String name, Device device, Rng rng, int k, int d, float beta, float deadCodeThreshold) {
+public final class GradientCodebookQuantizer extends Quantizer {
+  public GradientCodebookQuantizer(String name, Device device, Rng rng, int k, int d, float beta, float deadCodeThreshold) {
     super(name, device, rng, k, d, beta, deadCodeThreshold, true);
   }
 
