@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.data.Batcher;
 import ai.vq4j.data.Dataset;
 import ai.vq4j.io.Safetensors;
@@ -86,13 +87,13 @@ class CheckpointTest {
          VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-3, 0, 0.08, 5)) {
       Batcher b = batcher(data);
       run(trainer, b, 5);
-      Checkpoint.save(file, trainer, trainConfig(), b.state().encode());
-      Checkpoint ck = Checkpoint.read(file);
+      TrainingCheckpoint.save(file, trainer, trainConfig(), Map.of("data_state", b.state().encode()));
+      VqVaeCheckpoint ck = VqVaeCheckpoint.read(file);
       assertEquals(5, ck.step());
-      assertEquals(b.state().encode(), ck.dataState());
+      assertEquals(b.state().encode(), TrainingCheckpoint.of(ck.fields()).meta("data_state"));
       try (VqVae loaded = ck.model(Device.CPU);
            VqVaeTrainer resumed = new VqVaeTrainer(loaded, 1e-3, 0, 0.08, 5)) {
-        ck.restore(resumed);
+        resumed.restore(TrainingCheckpoint.of(ck.fields()));
         List<Parameter> a = model.parameters();
         List<Parameter> c = loaded.parameters();
         assertEquals(a.size(), c.size());
@@ -117,9 +118,9 @@ class CheckpointTest {
       }
       // A model-only checkpoint loads the same weights and cannot be resumed.
       Path modelOnly = dir.resolve("model.safetensors");
-      Checkpoint.saveModel(modelOnly, model);
-      assertTrue(!Checkpoint.read(modelOnly).isTrainingCheckpoint());
-      try (VqVae loaded = Checkpoint.loadModel(modelOnly, Device.CPU)) {
+      VqVaeCheckpoint.saveModel(modelOnly, model);
+      assertTrue(!VqVaeCheckpoint.read(modelOnly).isTrainingCheckpoint());
+      try (VqVae loaded = VqVaeCheckpoint.loadModel(modelOnly, Device.CPU)) {
         assertArrayEquals(model.parameters().get(0).value().toFloatArray(),
             loaded.parameters().get(0).value().toFloatArray());
       }
@@ -141,14 +142,14 @@ class CheckpointTest {
          VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-3, 0, 0.08, 5)) {
       Batcher b = batcher(data);
       run(trainer, b, 7);
-      Checkpoint.save(file, trainer, trainConfig(), b.state().encode());
+      TrainingCheckpoint.save(file, trainer, trainConfig(), Map.of("data_state", b.state().encode()));
     }
-    Checkpoint ck = Checkpoint.read(file);
+    VqVaeCheckpoint ck = VqVaeCheckpoint.read(file);
     try (VqVae model = ck.model(Device.CPU);
          VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-3, 0, 0.08, 5)) {
-      ck.restore(trainer);
+      trainer.restore(TrainingCheckpoint.of(ck.fields()));
       Batcher b = batcher(data);
-      b.restore(Batcher.State.parse(ck.dataState()));
+      b.restore(Batcher.State.parse(TrainingCheckpoint.of(ck.fields()).meta("data_state")));
       run(trainer, b, 12);
       float[][] resumed = values(model);
       for (int i = 0; i < straight.length; i++) {
@@ -165,7 +166,7 @@ class CheckpointTest {
   void badFilesAreRefusedWithTheirName() throws IOException {
     Path good = dir.resolve("good.safetensors");
     try (VqVae model = new VqVae(tiny(false), Device.CPU)) {
-      Checkpoint.saveModel(good, model);
+      VqVaeCheckpoint.saveModel(good, model);
     }
     byte[] bytes = Files.readAllBytes(good);
 
@@ -224,13 +225,13 @@ class CheckpointTest {
     new Safetensors(st.tensors(), meta).write(otherFormat);
     expectIo(otherFormat, "format.safetensors");
 
-    IOException notTraining = assertThrows(IOException.class, () -> Checkpoint.read(good).trainConfig());
+    IOException notTraining = assertThrows(IOException.class, () -> TrainingCheckpoint.of(VqVaeCheckpoint.read(good).fields()));
     assertTrue(notTraining.getMessage().contains("train_config"), notTraining.getMessage());
   }
 
   static IOException expectIo(Path file, String name) {
     IOException e = assertThrows(IOException.class, () -> {
-      try (VqVae m = Checkpoint.loadModel(file, Device.CPU)) {
+      try (VqVae m = VqVaeCheckpoint.loadModel(file, Device.CPU)) {
         m.parameterCount();
       }
     });
