@@ -1,4 +1,4 @@
-package ai.vq4j.train;
+package ai.vq4j.eval;
 
 /**
  * The VQ-VAE's bound on the negative log-likelihood of an image, in bits per pixel dimension (paper section

@@ -1,4 +1,4 @@
-package ai.vq4j.train;
+package ai.vq4j.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package ai.vq4j.train;
+package ai.vq4j.eval;
 
 import ai.vq4j.data.Batcher;
 import ai.vq4j.data.Dataset;
@@ -16,7 +16,7 @@ import ai.vq4j.tensor.Tensor;
  */
 public record Evaluation(int images, double mse, double psnr, double perplexity, long[] codeCounts, int codesUsed,
     double sigmaGreyLevels, double reconNllNatsPerImage, int latentsPerImage, int dimsPerImage,
-    double bitsPerDimUniformPrior) {
+    double bitsPerDimUniformPrior) implements ModelEvaluation {
 
   public static Evaluation run(VqVae model, Dataset test, int batchSize) {
     int n = test.size();
@@ -87,7 +87,7 @@ public record Evaluation(int images, double mse, double psnr, double perplexity,
     return new Evaluation(n, mse, psnr, Math.exp(entropy), counts, used, sigma, nllPerImage, latents, dims, bitsPerDim);
   }
 
-  /** A few lines for people. */
+  @Override
   public String summary() {
     return String.format("test images      %d%n"
         + "MSE              %.6f  (pixels in [-0.5, 0.5])%n"

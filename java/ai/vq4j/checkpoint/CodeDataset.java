@@ -1,4 +1,4 @@
-package ai.vq4j.train;
+package ai.vq4j.checkpoint;
 
 import ai.vq4j.io.Safetensors;
 import ai.vq4j.model.VqVae;
@@ -37,7 +37,7 @@ public final class CodeDataset {
     /** The identity of the checkpoint file as it is now. */
     public static Source of(Path checkpoint) throws IOException {
       long step = -1;
-      Checkpoint ck = Checkpoint.read(checkpoint);
+      VqVaeCheckpoint ck = VqVaeCheckpoint.read(checkpoint);
       if (ck.isTrainingCheckpoint()) {
         step = ck.step();
       }

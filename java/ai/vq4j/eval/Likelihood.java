@@ -1,4 +1,4 @@
-package ai.vq4j.train;
+package ai.vq4j.eval;
 
 /**
  * Discrete likelihoods of 8-bit pixels under a decoder read as a Gaussian mean (the discretised-Gaussian

@@ -1,4 +1,4 @@
-package ai.vq4j.train;
+package ai.vq4j.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -58,7 +58,7 @@ class CodeDatasetTest {
     float[] x = images(count, 12, 1);
     int[] labels = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0};
     try (VqVae vae = new VqVae(tiny(), CPU)) {
-      Checkpoint.saveModel(ckpt, vae);
+      VqVaeCheckpoint.saveModel(ckpt, vae);
       CodeDataset.Source source = CodeDataset.Source.of(ckpt);
       assertEquals(-1, source.step());
       assertEquals(CodeDataset.sha256(ckpt), source.sha256());
@@ -84,7 +84,7 @@ class CodeDatasetTest {
       float[] w = p.value().toFloatArray();
       w[0] += 0.5f;
       p.value().copyFrom(w);
-      Checkpoint.saveModel(ckpt, vae);
+      VqVaeCheckpoint.saveModel(ckpt, vae);
       IOException e = assertThrows(IOException.class, () -> CodeDataset.load(cache, ckpt));
       assertTrue(e.getMessage().contains("stale") && e.getMessage().contains(cache.toString()), e.getMessage());
       CodeDataset.load(cache);  // still readable without the check
@@ -102,7 +102,7 @@ class CodeDatasetTest {
     assertArrayEquals(d.codes(), back.codes());
     Path ckpt = dir.resolve("vqvae.safetensors");
     try (VqVae vae = new VqVae(tiny(), CPU)) {
-      Checkpoint.saveModel(ckpt, vae);
+      VqVaeCheckpoint.saveModel(ckpt, vae);
     }
     IOException e = assertThrows(IOException.class, () -> CodeDataset.load(cache, ckpt));
     assertTrue(e.getMessage().contains("names no VQ-VAE checkpoint"), e.getMessage());
@@ -121,7 +121,7 @@ class CodeDatasetTest {
     assertTrue(e.getMessage().contains(cut.toString()), e.getMessage());
     Path other = dir.resolve("other.safetensors");
     try (VqVae vae = new VqVae(tiny(), CPU)) {
-      Checkpoint.saveModel(other, vae);
+      VqVaeCheckpoint.saveModel(other, vae);
     }
     e = assertThrows(IOException.class, () -> CodeDataset.load(other));
     assertTrue(e.getMessage().contains(other.toString()) && e.getMessage().contains("not a vq4j code cache"),
