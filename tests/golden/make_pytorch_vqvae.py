@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "pytorch"))
 import vqvae  # noqa: E402
 
 DATA_DIR = os.path.join(HERE, "data")
-MARGIN = 1e-3  # the nearest code's squared distance must beat the second's by this, relative to it
+MARGIN = 1e-2  # the nearest code's squared distance must beat the second's by this, relative to it
 
 BASE = dict(preset="custom", imageSize=16, residualHidden=8, residualBlocks=2, numEmbeddings=32, beta=0.25,
             emaDecay=0.99, emaEpsilon=1e-5, deadCodeThreshold=1.0, restartDeadCodes=True,
@@ -47,6 +47,7 @@ def margins(model, z_e):
 
 
 def make(name, config, seed):
+    """Writes the two files and returns True, or False when a latent's nearest code wins by too little."""
     torch.manual_seed(seed)
     model = vqvae.VqVae(config)
     x = torch.rand(4, config["imageChannels"], config["imageSize"], config["imageSize"]) - 0.5
@@ -54,7 +55,7 @@ def make(name, config, seed):
         z_e = model.encoder(x)
         rows = z_e.permute(0, 2, 3, 1).reshape(-1, z_e.shape[1])
         pick = torch.randperm(rows.shape[0])[: config["numEmbeddings"]]
-        model.quantizer.codebook.copy_(rows[pick] + 0.3 * rows.std() * torch.randn_like(rows[pick]))
+        model.quantizer.codebook.copy_(rows[pick] + 0.2 * rows.std(0) * torch.randn_like(rows[pick]))
         model.quantizer.usage.copy_(torch.rand(config["numEmbeddings"]) * 3)
         if config["ema"]:
             model.quantizer.ema_count.copy_(torch.rand(config["numEmbeddings"]) * 5 + 0.5)
@@ -68,13 +69,16 @@ def make(name, config, seed):
         z_e = ref.encoder(x.double())
         recon, codes = ref(x.double())
         m = margins(ref, z_e)
-    assert m.min() > MARGIN, f"{name}: nearest-code margin {m.min():.2e} under {MARGIN}: change the seed"
+    if m.min() <= MARGIN:
+        return False
     nhwc = lambda t: t.permute(0, 2, 3, 1).float().contiguous()  # noqa: E731
     out = {"input": nhwc(x), "z_e": nhwc(z_e), "codes": codes.int().contiguous(), "recon": nhwc(recon)}
     safetensors.torch.save_file(out, os.path.join(DATA_DIR, f"pytorch_vqvae_{name}_forward.safetensors"),
                                 metadata={"model": f"pytorch_vqvae_{name}.safetensors"})
     print(f"{name}: {sum(v.numel() for v in state.values())} values, {len(set(codes.flatten().tolist()))} codes "
-          f"used of {config['numEmbeddings']}, min margin {m.min():.3f}, recon max |y| {recon.abs().max():.3f}")
+          f"used of {config['numEmbeddings']}, min margin {m.min():.3f}, recon max |y| {recon.abs().max():.3f}, "
+          f"seed {seed}")
+    return True
 
 
 def check(path):
@@ -91,4 +95,7 @@ if __name__ == "__main__":
         check(sys.argv[2])
     else:
         for i, (name, config) in enumerate(CONFIGS.items()):
-            make(name, config, seed=100 + i)
+            # The first seed whose draws clear the margin, so that reruns give the same files.
+            seed = 100 * (i + 1)
+            while not make(name, config, seed):
+                seed += 1
