@@ -256,7 +256,9 @@ public final class Tensor implements AutoCloseable {
       throw new IllegalArgumentException("copyElements: " + describe() + " <- " + src.describe()
           + ": needs the same device and type");
     }
-    if (count < 0 || srcOffset < 0 || dstOffset < 0 || srcOffset + count > src.size || dstOffset + count > size) {
+    // Compared against the room left after each offset: offset + count could wrap past Long.MAX_VALUE.
+    if (count < 0 || srcOffset < 0 || dstOffset < 0 || srcOffset > src.size || dstOffset > size
+        || count > src.size - srcOffset || count > size - dstOffset) {
       throw new IllegalArgumentException("copyElements: " + count + " elements from " + srcOffset + " of "
           + src.describe() + " to " + dstOffset + " of " + describe() + " is out of range");
     }
