@@ -1,21 +1,13 @@
 // What `vq4j info` reports about the native side: the CPU threads and matrix-product library, the CUDA
-// driver, runtime and devices (from cuda_info.cu in a CUDA build), and whether NCCL is installed.
+// driver, runtime and devices (from runtime/cuda_info.cu in a CUDA build), and whether NCCL is installed.
 #include <cblas.h>
 #include <dlfcn.h>
 #include <omp.h>
 
 #include <cstdio>
 
+#include "cuda_info.h"
 #include "vq4j.h"
-
-#ifdef VQ4J_WITH_CUDA
-namespace vq4j {
-int cuda_driver_version();
-int cuda_runtime_version();
-int cuda_device_info(int device, char* name, int name_capacity, long long* total_bytes, int* cc_major,
-                     int* cc_minor);
-}  // namespace vq4j
-#endif
 
 extern "C" {
 

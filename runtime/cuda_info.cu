@@ -1,5 +1,7 @@
-// The CUDA half of `vq4j info` (see info.cpp): versions and device properties, none of which needs a
+// The CUDA half of `vq4j info` (native/src/info.cpp): versions and device properties, none of which needs a
 // context; a failed query is cleared so that it cannot surface as a later op's error.
+#include "cuda_info.h"
+
 #include <cuda_runtime.h>
 
 #include <cstring>
