@@ -48,6 +48,8 @@ public final class ImageFolderReader {
   public static final long MAX_SOURCE_PIXELS = 1L << 25;
   /** Longest source side (a 1 x 30M-pixel strip is no photo). */
   public static final int MAX_SOURCE_SIDE = 1 << 15;
+  /** Longest side images are scaled to. */
+  public static final int MAX_TARGET_SIDE = 4096;
 
   private final int height;
   private final int width;
@@ -59,8 +61,9 @@ public final class ImageFolderReader {
    * @param channels 1 for grey, 3 for RGB
    */
   public ImageFolderReader(int height, int width, int channels) {
-    if (height <= 0 || width <= 0 || height > IdxReader.MAX_SIDE || width > IdxReader.MAX_SIDE) {
-      throw new IllegalArgumentException("target size " + height + "x" + width + " must be 1.." + IdxReader.MAX_SIDE);
+    // 4096 keeps every scaling buffer (a source side up to MAX_SOURCE_SIDE times a target side) in int range.
+    if (height <= 0 || width <= 0 || height > MAX_TARGET_SIDE || width > MAX_TARGET_SIDE) {
+      throw new IllegalArgumentException("target size " + height + "x" + width + " must be 1.." + MAX_TARGET_SIDE);
     }
     if (channels != 1 && channels != 3) {
       throw new IllegalArgumentException("channels must be 1 (grey) or 3 (RGB), not " + channels);

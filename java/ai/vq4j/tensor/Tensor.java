@@ -20,6 +20,9 @@ public final class Tensor implements AutoCloseable {
   private static final java.util.concurrent.atomic.AtomicLong ALLOCATED = new java.util.concurrent.atomic.AtomicLong();
   private static final java.util.concurrent.atomic.AtomicLong LIVE_BYTES = new java.util.concurrent.atomic.AtomicLong();
 
+  /** Elements per tensor: what the native ops address (vq4j.h), and far past any device's memory. */
+  public static final long MAX_ELEMENTS = Integer.MAX_VALUE;
+
   private final int[] shape;
   private final long size;
   private final DType dtype;
@@ -79,7 +82,11 @@ public final class Tensor implements AutoCloseable {
       if (d <= 0) {
         throw new IllegalArgumentException("tensor dimensions must be positive: " + Arrays.toString(shape));
       }
-      size = Math.multiplyExact(size, d);
+      size *= d;
+      if (size > MAX_ELEMENTS) {
+        throw new IllegalArgumentException("tensor shape " + Arrays.toString(shape) + " has more than "
+            + MAX_ELEMENTS + " elements");
+      }
     }
     return size;
   }

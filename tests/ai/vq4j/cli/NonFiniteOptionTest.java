@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every float and double option refuses NaN and infinities (and floats that overflow) before anything runs. */
+/**
+ * Every float and double option refuses NaN and infinities (and floats that overflow) before anything runs;
+ * counts that would exhaust memory are refused up front.
+ */
 class NonFiniteOptionTest {
   @TempDir Path dir;
 
@@ -27,6 +30,13 @@ class NonFiniteOptionTest {
           String.join(" ", c) + ": " + text);
     }
     assertEquals(false, dir.resolve("never").toFile().exists(), "nothing was started");
+  }
+
+  @Test
+  void aSampleCountThatCannotBeHeldIsRefusedBeforeLoading() {
+    Object[] r = CliTest.cli("sample", "--prior", dir.resolve("absent.safetensors").toString(), "-n", "2147483647");
+    assertEquals(1, r[0]);
+    assertTrue(((String) r[1]).contains("-n must be in 1..10000"), (String) r[1]);
   }
 
   @Test

@@ -44,11 +44,14 @@ import org.junit.jupiter.api.io.TempDir;
  * IOException whose message names the file, or return exactly what an independent reference decoder finds
  * in the same bytes: never an Error (OutOfMemoryError, StackOverflowError), another exception type, a crash,
  * or a result the bytes do not say. {@code -Dvq4j.fuzz.cases=N} sets the cases per format (default 120, a
- * few seconds each), {@code -Dvq4j.fuzz.seed=S} the seed; a failure names the format, case and mutation.
+ * few seconds each), {@code -Dvq4j.fuzz.seed=S} the seed, {@code -Dvq4j.fuzz.verbose=true} prints every
+ * outcome; a failure names the format, case and mutation.
  */
 class FileFormatFuzzTest {
   static final int CASES = Integer.getInteger("vq4j.fuzz.cases", 120);
   static final long SEED = Long.getLong("vq4j.fuzz.seed", 11);
+  /** -Dvq4j.fuzz.verbose=true prints every case's mutation and outcome. */
+  static final boolean VERBOSE = Boolean.getBoolean("vq4j.fuzz.verbose");
 
   @TempDir Path dir;
 
@@ -62,6 +65,7 @@ class FileFormatFuzzTest {
     Path original = dir.resolve(format + "-valid." + ext);
     Files.write(original, valid);
     check.run(original, valid);
+    int loaded = 0;
     for (int i = 0; i < CASES; i++) {
       Mutator m = new Mutator(SEED * 1_000_003L + format.hashCode() * 31L + i, fields, intFields);
       byte[] bytes = m.mutate(valid);
@@ -70,7 +74,14 @@ class FileFormatFuzzTest {
       String where = format + " case " + i + " (seed " + SEED + ", " + m.describe() + ")";
       try {
         check.run(file, bytes);
+        loaded++;
+        if (VERBOSE) {
+          System.out.println(where + ": loaded");
+        }
       } catch (IOException e) {
+        if (VERBOSE) {
+          System.out.println(where + ": " + e.getMessage());
+        }
         if (e.getMessage() == null || !e.getMessage().contains(file.getFileName().toString())) {
           fail(where + ": error does not name the file: " + e, e);
         }
@@ -82,6 +93,8 @@ class FileFormatFuzzTest {
         Files.delete(file);
       }
     }
+    System.out.printf("fuzz %s: %d cases, %d loaded and matched the reference, %d refused naming the file%n",
+        format, CASES, loaded, CASES - loaded);
   }
 
   // ------------------------------------------------------------------ IDX
@@ -309,7 +322,8 @@ class FileFormatFuzzTest {
               fail("a code " + v + " outside [0, " + k + ") was accepted");
             }
           }
-          assertEquals(st.shape("codes")[0], d.size());
+          assertEquals(st.shape("codes")[0], d.count());
+          assertArrayEquals(want, d.codes());
         });
   }
 

@@ -35,6 +35,18 @@ class HostileOpInputTest {
   }
 
   @Test
+  void shapesPastTheElementLimitAreRefusedBeforeAllocating() {
+    long live = Tensor.liveCount();
+    for (int[] shape : new int[][] {{65536, 65536}, {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE},
+        {1 << 16, 1 << 16, 1 << 16, 1 << 16}}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> Tensor.zeros(Device.CPU, DType.FLOAT32, shape));
+      assertTrue(e.getMessage().contains("more than " + Integer.MAX_VALUE + " elements"), e.getMessage());
+    }
+    org.junit.jupiter.api.Assertions.assertEquals(live, Tensor.liveCount());
+  }
+
+  @Test
   void opsThatCannotWorkInPlaceRefuseAnAliasedOutput() {
     try (OpHarness.Scope s = new OpHarness.Scope()) {
       Tensor x = s.f(OpHarness.randn(new java.util.Random(1), 2 * 4 * 4 * 3), 2, 4, 4, 3);
