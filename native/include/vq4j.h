@@ -58,6 +58,25 @@ const char* vq4j_version(void);
 int vq4j_cuda_built(void);
 /* Number of usable CUDA devices: 0 without a driver or a GPU, or in a CPU-only build. Never fails. */
 int vq4j_cuda_device_count(void);
+/* ---- what `vq4j info` reports (native/src/info.cpp): never fail, never touch a context ---- */
+/* Threads the CPU ops run on: OpenMP's maximum (OMP_NUM_THREADS, or the cores available). */
+int vq4j_cpu_threads(void);
+/* The CPU matrix-product library the conv and quantizer ops call, with its build configuration and the
+ * kernel it picked for this processor, e.g. "OpenBLAS 0.3.29 NO_AFFINITY USE_OPENMP Haswell MAX_THREADS=64
+ * (core Haswell)". */
+const char* vq4j_cpu_gemm(void);
+/* CUDA versions as 1000 * major + 10 * minor (12080 = 12.8): the installed driver's (0 without one) and the
+ * runtime this library was compiled against (0 in a CPU-only build). */
+int vq4j_cuda_driver_version(void);
+int vq4j_cuda_runtime_version(void);
+/* CUDA device `device`: its name (NUL-terminated, cut to name_capacity bytes), total memory in bytes and
+ * compute capability. VQ4J_ERR_ARGUMENT for a device that is not there or a null pointer,
+ * VQ4J_ERR_UNSUPPORTED in a CPU-only build, VQ4J_ERR_CUDA when the runtime fails. */
+int vq4j_cuda_device_info(int device, char* name, int name_capacity, long long* total_bytes, int* cc_major,
+                          int* cc_minor);
+/* NCCL's version (e.g. 22703 for 2.27.3) when libnccl.so.2 can be loaded on this machine, else 0. The
+ * library is opened only to ask, then closed. */
+int vq4j_nccl_version(void);
 /* device < 0: the CPU; device >= 0: that CUDA device. Returns NULL only when the host is out of memory;
  * otherwise check vq4j_ctx_status (non-zero when the CUDA device could not be opened). */
 vq4j_ctx* vq4j_ctx_create(int device);
