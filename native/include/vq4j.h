@@ -60,6 +60,13 @@ int vq4j_ctx_status(const vq4j_ctx* ctx);
 int vq4j_ctx_device(const vq4j_ctx* ctx);
 void vq4j_ctx_destroy(vq4j_ctx* ctx);
 const char* vq4j_last_error(const vq4j_ctx* ctx);
+/* Context options. VQ4J_OPT_CPU_REFERENCE = 1 runs a CPU context's ops on the hand-written reference
+ * kernels instead of the fast paths (oneDNN for the convolutions), for debugging and for checking one
+ * against the other; 0, the default, takes the fast paths. A CUDA context ignores it. Returns
+ * VQ4J_ERR_ARGUMENT for an unknown option or value. vq4j_ctx_get_option: the value, -1 for an unknown one. */
+#define VQ4J_OPT_CPU_REFERENCE 1
+int vq4j_ctx_set_option(vq4j_ctx* ctx, int option, int value);
+int vq4j_ctx_get_option(const vq4j_ctx* ctx, int option);
 /* Test hook: makes the next op on this context fail with VQ4J_ERR_ARGUMENT inside native code, so the
  * Java error path of a real native failure can be exercised. */
 void vq4j_ctx_inject_failure(vq4j_ctx* ctx);

@@ -73,6 +73,11 @@ int check_masked(vq4j_ctx* ctx, int n, int h, int wd, int ci, int co, int k, int
 #define ON_BACKEND(op, ...) vq4j::op##_cpu(ctx, __VA_ARGS__)
 #endif
 
+// The convolutions' CPU fast path is oneDNN (op_dnnl, kernels/common/conv_dnnl.h); the hand-written op_cpu
+// stays the reference, chosen with VQ4J_OPT_CPU_REFERENCE.
+#define ON_CONV_BACKEND(op, ...) \
+  (ctx->device < 0 && !ctx->cpu_reference ? vq4j::op##_dnnl(ctx, __VA_ARGS__) : ON_BACKEND(op, __VA_ARGS__))
+
 extern "C" {
 
 int vq4j_conv2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* b, float* y, int n, int h,
@@ -80,7 +85,7 @@ int vq4j_conv2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* 
   return run(ctx, "conv2d_fwd", [&] {
     REQUIRE_PTRS(x && w && y);
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, false));
-    return ON_BACKEND(conv2d_fwd, x, w, b, y, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_CONV_BACKEND(conv2d_fwd, x, w, b, y, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -89,7 +94,7 @@ int vq4j_conv2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* w, float* 
   return run(ctx, "conv2d_bwd_data", [&] {
     REQUIRE_PTRS(dy && w && dx);
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, false));
-    return ON_BACKEND(conv2d_bwd_data, dy, w, dx, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_CONV_BACKEND(conv2d_bwd_data, dy, w, dx, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -98,7 +103,7 @@ int vq4j_conv2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy, float
   return run(ctx, "conv2d_bwd_weight", [&] {
     REQUIRE_PTRS(x && dy && dw);
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, false));
-    return ON_BACKEND(conv2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_CONV_BACKEND(conv2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -107,7 +112,7 @@ int vq4j_conv_transpose2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, con
   return run(ctx, "conv_transpose2d_fwd", [&] {
     REQUIRE_PTRS(x && w && y);
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, true));
-    return ON_BACKEND(conv_transpose2d_fwd, x, w, b, y, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_CONV_BACKEND(conv_transpose2d_fwd, x, w, b, y, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -116,7 +121,7 @@ int vq4j_conv_transpose2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* 
   return run(ctx, "conv_transpose2d_bwd_data", [&] {
     REQUIRE_PTRS(dy && w && dx);
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, true));
-    return ON_BACKEND(conv_transpose2d_bwd_data, dy, w, dx, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_CONV_BACKEND(conv_transpose2d_bwd_data, dy, w, dx, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -126,7 +131,7 @@ int vq4j_conv_transpose2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float*
   return run(ctx, "conv_transpose2d_bwd_weight", [&] {
     REQUIRE_PTRS(x && dy && dw);
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, true));
-    return ON_BACKEND(conv_transpose2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_CONV_BACKEND(conv_transpose2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -135,7 +140,7 @@ int vq4j_masked_conv2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, const 
   return run(ctx, "masked_conv2d_fwd", [&] {
     REQUIRE_PTRS(x && w && y);
     VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask));
-    return ON_BACKEND(masked_conv2d_fwd, x, w, b, y, n, h, wd, ci, co, k, mask);
+    return ON_CONV_BACKEND(masked_conv2d_fwd, x, w, b, y, n, h, wd, ci, co, k, mask);
   });
 }
 
@@ -153,7 +158,7 @@ int vq4j_masked_conv2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* w, 
   return run(ctx, "masked_conv2d_bwd_data", [&] {
     REQUIRE_PTRS(dy && w && dx);
     VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask));
-    return ON_BACKEND(masked_conv2d_bwd_data, dy, w, dx, n, h, wd, ci, co, k, mask);
+    return ON_CONV_BACKEND(masked_conv2d_bwd_data, dy, w, dx, n, h, wd, ci, co, k, mask);
   });
 }
 
@@ -162,7 +167,7 @@ int vq4j_masked_conv2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy
   return run(ctx, "masked_conv2d_bwd_weight", [&] {
     REQUIRE_PTRS(x && dy && dw);
     VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask));
-    return ON_BACKEND(masked_conv2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, k, mask);
+    return ON_CONV_BACKEND(masked_conv2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, k, mask);
   });
 }
 
