@@ -127,7 +127,7 @@ int vq4j_masked_conv2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy
  * and each input channel in order y = y + x * w, product and sum each rounded to float32 (no FMA); taps
  * outside the input read 0. So a crop of the input gives, bit for bit, the outputs of the whole input
  * wherever the crop holds every tap those outputs read, on any thread count, and the CUDA kernel gives the
- * CPU's bits. (masked_conv2d_fwd's BLAS product does not: OpenBLAS's sums depend on the matrix height.)
+ * CPU's bits. (masked_conv2d_fwd's BLAS product does not: a blocked GEMM's sums may depend on the matrix height.)
  * Shapes as masked_conv2d; k = 1 with VQ4J_MASK_B is a 1x1 conv. ---- */
 int vq4j_masked_conv2d_direct_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* b, float* y,
                                   int n, int h, int wd, int ci, int co, int k, int mask);
