@@ -1,7 +1,8 @@
-// The context every op receives, and the status helpers every kernel reports failures through.
+// The context every op receives, and the status helpers every kernel reports failures through. The runtime
+// layer (this folder) sits below the kernels: kernels include its headers, it includes nothing of theirs.
 // Internal: Java sees only the opaque vq4j_ctx of vq4j.h.
-#ifndef VQ4J_COMMON_CONTEXT_H
-#define VQ4J_COMMON_CONTEXT_H
+#ifndef VQ4J_RUNTIME_CONTEXT_H
+#define VQ4J_RUNTIME_CONTEXT_H
 
 #include <cstddef>
 
@@ -21,11 +22,12 @@ struct IndexCheck {
   int k;
 };
 
-// Pinned buffers that host-to-device copies go through (cuda_runtime.cu), so the copy can stay queued
+// Pinned buffers that host-to-device copies go through (runtime/cuda_runtime.cu), so the copy can stay queued
 // after vq4j_memcpy returns. A slot is reused only after its event says its previous copy is done.
 constexpr int kStagingSlots = 4;
 
-// A CPU context's oneDNN engine, stream and cached primitives (conv_dnnl.cpp), created on first use.
+// A CPU context's oneDNN engine, stream and cached primitives (kernels/common/conv_dnnl.cpp), created on first
+// use; opaque here, freed by vq4j_ctx_destroy through dnnl_release.
 struct DnnlState;
 
 struct StagingSlot {
@@ -44,7 +46,7 @@ struct vq4j_ctx {
   size_t scratch_bytes = 0;
   bool inject_failure = false;
   bool cpu_reference = false;      // VQ4J_OPT_CPU_REFERENCE: the hand-written kernels instead of the fast paths
-  vq4j::DnnlState* dnnl = nullptr;  // freed by dnnl_release
+  vq4j::DnnlState* dnnl = nullptr;
   char error[1024] = {0};
   // Deferred index checks of a CUDA context: check i of the current window writes index_slots[i]
   // (device memory, kIndexChecks slots, zero when clean); index_checks[i] words its error.
