@@ -4,9 +4,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "vector_clones.h"
+
 namespace vq4j {
 
 // param[count], grad[count], m[count], v[count]; param, m, v updated in place.
+VQ4J_VECTOR_CLONES
 int adam_step_cpu(vq4j_ctx*, float* param, const float* grad, float* m, float* v, long long count, double lr,
                   double beta1, double beta2, double eps, double weight_decay, int t) {
   // Hyper-parameters and their derived constants are formed in double, as PyTorch forms them from

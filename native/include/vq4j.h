@@ -84,6 +84,13 @@ int vq4j_ctx_status(const vq4j_ctx* ctx);
 int vq4j_ctx_device(const vq4j_ctx* ctx);
 void vq4j_ctx_destroy(vq4j_ctx* ctx);
 const char* vq4j_last_error(const vq4j_ctx* ctx);
+/* Context options. VQ4J_OPT_CPU_REFERENCE = 1 runs a CPU context's ops on the hand-written reference
+ * kernels instead of the fast paths (oneDNN for the convolutions), for debugging and for checking one
+ * against the other; 0, the default, takes the fast paths. A CUDA context ignores it. Returns
+ * VQ4J_ERR_ARGUMENT for an unknown option or value. vq4j_ctx_get_option: the value, -1 for an unknown one. */
+#define VQ4J_OPT_CPU_REFERENCE 1
+int vq4j_ctx_set_option(vq4j_ctx* ctx, int option, int value);
+int vq4j_ctx_get_option(const vq4j_ctx* ctx, int option);
 /* Test hook: makes the next op on this context fail with VQ4J_ERR_ARGUMENT inside native code, so the
  * Java error path of a real native failure can be exercised. */
 void vq4j_ctx_inject_failure(vq4j_ctx* ctx);
@@ -144,7 +151,7 @@ int vq4j_masked_conv2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy
  * and each input channel in order y = y + x * w, product and sum each rounded to float32 (no FMA); taps
  * outside the input read 0. So a crop of the input gives, bit for bit, the outputs of the whole input
  * wherever the crop holds every tap those outputs read, on any thread count, and the CUDA kernel gives the
- * CPU's bits. (masked_conv2d_fwd's BLAS product does not: OpenBLAS's sums depend on the matrix height.)
+ * CPU's bits. (masked_conv2d_fwd's BLAS product does not: a blocked GEMM's sums may depend on the matrix height.)
  * Shapes as masked_conv2d; k = 1 with VQ4J_MASK_B is a 1x1 conv. ---- */
 int vq4j_masked_conv2d_direct_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* b, float* y,
                                   int n, int h, int wd, int ci, int co, int k, int mask);

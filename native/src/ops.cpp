@@ -157,6 +157,11 @@ int check_rows(vq4j_ctx* ctx, int rows, int d, int k) {
 #define ON_BACKEND(op, ...) vq4j::op##_cpu(ctx, __VA_ARGS__)
 #endif
 
+// The convolutions' CPU fast path is oneDNN (op_dnnl, kernels/common/conv_dnnl.h); the hand-written op_cpu
+// stays the reference, chosen with VQ4J_OPT_CPU_REFERENCE.
+#define ON_CONV_BACKEND(op, ...) \
+  (ctx->device < 0 && !ctx->cpu_reference ? vq4j::op##_dnnl(ctx, __VA_ARGS__) : ON_BACKEND(op, __VA_ARGS__))
+
 extern "C" {
 
 int vq4j_conv2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* b, float* y, int n, int h,
@@ -167,7 +172,7 @@ int vq4j_conv2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* 
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, false, &g));
     VQ4J_TRY(check_no_alias(ctx, {span("y", y, {n, g.oh, g.ow, co})},
                             {span("x", x, {n, h, wd, ci}), span("w", w, {co, kh, kw, ci}), span("b", b, {co})}));
-    return ON_BACKEND(conv2d_fwd, x, w, b, y, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_CONV_BACKEND(conv2d_fwd, x, w, b, y, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -179,7 +184,7 @@ int vq4j_conv2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* w, float* 
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, false, &g));
     VQ4J_TRY(check_no_alias(ctx, {span("dx", dx, {n, h, wd, ci})},
                             {span("dy", dy, {n, g.oh, g.ow, co}), span("w", w, {co, kh, kw, ci})}));
-    return ON_BACKEND(conv2d_bwd_data, dy, w, dx, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_CONV_BACKEND(conv2d_bwd_data, dy, w, dx, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -191,7 +196,7 @@ int vq4j_conv2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy, float
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, false, &g));
     VQ4J_TRY(check_no_alias(ctx, {span("dw", dw, {co, kh, kw, ci}), span("db", db, {co})},
                             {span("x", x, {n, h, wd, ci}), span("dy", dy, {n, g.oh, g.ow, co})}));
-    return ON_BACKEND(conv2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_CONV_BACKEND(conv2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -203,7 +208,7 @@ int vq4j_conv_transpose2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, con
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, true, &g));
     VQ4J_TRY(check_no_alias(ctx, {span("y", y, {n, g.oh, g.ow, co})},
                             {span("x", x, {n, h, wd, ci}), span("w", w, {ci, kh, kw, co}), span("b", b, {co})}));
-    return ON_BACKEND(conv_transpose2d_fwd, x, w, b, y, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_CONV_BACKEND(conv_transpose2d_fwd, x, w, b, y, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -215,7 +220,7 @@ int vq4j_conv_transpose2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* 
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, true, &g));
     VQ4J_TRY(check_no_alias(ctx, {span("dx", dx, {n, h, wd, ci})},
                             {span("dy", dy, {n, g.oh, g.ow, co}), span("w", w, {ci, kh, kw, co})}));
-    return ON_BACKEND(conv_transpose2d_bwd_data, dy, w, dx, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_CONV_BACKEND(conv_transpose2d_bwd_data, dy, w, dx, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -228,7 +233,7 @@ int vq4j_conv_transpose2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float*
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, true, &g));
     VQ4J_TRY(check_no_alias(ctx, {span("dw", dw, {ci, kh, kw, co}), span("db", db, {co})},
                             {span("x", x, {n, h, wd, ci}), span("dy", dy, {n, g.oh, g.ow, co})}));
-    return ON_BACKEND(conv_transpose2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_CONV_BACKEND(conv_transpose2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -240,7 +245,7 @@ int vq4j_masked_conv2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, const 
     VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask, &g));
     VQ4J_TRY(check_no_alias(ctx, {span("y", y, {n, h, wd, co})},
                             {span("x", x, {n, h, wd, ci}), span("w", w, {co, k, k, ci}), span("b", b, {co})}));
-    return ON_BACKEND(masked_conv2d_fwd, x, w, b, y, n, h, wd, ci, co, k, mask);
+    return ON_CONV_BACKEND(masked_conv2d_fwd, x, w, b, y, n, h, wd, ci, co, k, mask);
   });
 }
 
@@ -264,7 +269,7 @@ int vq4j_masked_conv2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* w, 
     VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask, &g));
     VQ4J_TRY(check_no_alias(ctx, {span("dx", dx, {n, h, wd, ci})},
                             {span("dy", dy, {n, h, wd, co}), span("w", w, {co, k, k, ci})}));
-    return ON_BACKEND(masked_conv2d_bwd_data, dy, w, dx, n, h, wd, ci, co, k, mask);
+    return ON_CONV_BACKEND(masked_conv2d_bwd_data, dy, w, dx, n, h, wd, ci, co, k, mask);
   });
 }
 
@@ -276,7 +281,7 @@ int vq4j_masked_conv2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy
     VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask, &g));
     VQ4J_TRY(check_no_alias(ctx, {span("dw", dw, {co, k, k, ci}), span("db", db, {co})},
                             {span("x", x, {n, h, wd, ci}), span("dy", dy, {n, h, wd, co})}));
-    return ON_BACKEND(masked_conv2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, k, mask);
+    return ON_CONV_BACKEND(masked_conv2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, k, mask);
   });
 }
 
