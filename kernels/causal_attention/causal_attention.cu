@@ -192,7 +192,6 @@ unsigned blocks_for(long long rows) { return static_cast<unsigned>((rows + kWarp
 int causal_attention_fwd_cuda(vq4j_ctx* ctx, const float* q, const float* k, const float* v, float* y,
                               float* lse, int batch, int tq, int tk, int kv_rows, int heads, int dh) {
   VQ4J_TRY(check_head_dim(ctx, dh));
-  VQ4J_TRY(use_device(ctx));
   const Shape g = shape_of(batch, tq, tk, kv_rows, heads, dh);
   attn_fwd_kernel<<<blocks_for(static_cast<long long>(batch) * heads * tq), kBlockThreads, 0,
                     stream_of(ctx)>>>(q, k, v, y, lse, g);
@@ -204,7 +203,6 @@ int causal_attention_bwd_cuda(vq4j_ctx* ctx, const float* q, const float* k, con
                               const float* lse, const float* dy, float* dq, float* dk, float* dv, int batch,
                               int t, int heads, int dh) {
   VQ4J_TRY(check_head_dim(ctx, dh));
-  VQ4J_TRY(use_device(ctx));
   const Shape g = shape_of(batch, t, t, t, heads, dh);
   const long long rows = static_cast<long long>(batch) * heads * t;
   float* delta = static_cast<float*>(scratch(ctx, sizeof(float) * rows));

@@ -19,7 +19,6 @@ __global__ void dropout_kernel(const float* __restrict__ x, float* y, long long 
 
 int dropout_cuda(vq4j_ctx* ctx, const float* x, float* y, long long count, float p, unsigned long long key) {
   if (count == 0) return VQ4J_OK;  // a zero-block grid is an invalid launch
-  VQ4J_TRY(use_device(ctx));
   const float scale = 1.0f / (1.0f - p);
   dropout_kernel<<<grid_for(count), kBlockThreads, 0, stream_of(ctx)>>>(x, y, count, p, scale, key);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "dropout_kernel");

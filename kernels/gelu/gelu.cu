@@ -32,7 +32,6 @@ __global__ void gelu_bwd_kernel(const float* __restrict__ x, const float* dy, fl
 
 int gelu_fwd_cuda(vq4j_ctx* ctx, const float* x, float* y, long long count) {
   if (count == 0) return VQ4J_OK;
-  VQ4J_TRY(use_device(ctx));
   gelu_fwd_kernel<<<grid_for(count), kBlockThreads, 0, stream_of(ctx)>>>(x, y, count);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "gelu_fwd_kernel");
   return VQ4J_OK;
@@ -40,7 +39,6 @@ int gelu_fwd_cuda(vq4j_ctx* ctx, const float* x, float* y, long long count) {
 
 int gelu_bwd_cuda(vq4j_ctx* ctx, const float* x, const float* dy, float* dx, long long count) {
   if (count == 0) return VQ4J_OK;
-  VQ4J_TRY(use_device(ctx));
   gelu_bwd_kernel<<<grid_for(count), kBlockThreads, 0, stream_of(ctx)>>>(x, dy, dx, count);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "gelu_bwd_kernel");
   return VQ4J_OK;

@@ -75,7 +75,6 @@ __global__ void ln_bwd_params_kernel(const float* __restrict__ x, const float* _
 
 int layer_norm_fwd_cuda(vq4j_ctx* ctx, const float* x, const float* gamma, const float* beta, float* y,
                         float* mean, float* rstd, int rows, int c, float eps) {
-  VQ4J_TRY(use_device(ctx));
   const int blocks = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
   ln_fwd_kernel<<<blocks, kBlockThreads, 0, stream_of(ctx)>>>(x, gamma, beta, y, mean, rstd, rows, c, eps);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "ln_fwd_kernel");
@@ -85,7 +84,6 @@ int layer_norm_fwd_cuda(vq4j_ctx* ctx, const float* x, const float* gamma, const
 int layer_norm_bwd_cuda(vq4j_ctx* ctx, const float* x, const float* gamma, const float* mean,
                         const float* rstd, const float* dy, float* dx, float* dgamma, float* dbeta, int rows,
                         int c) {
-  VQ4J_TRY(use_device(ctx));
   const int blocks = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
   ln_bwd_data_kernel<<<blocks, kBlockThreads, 0, stream_of(ctx)>>>(x, gamma, mean, rstd, dy, dx, rows, c);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "ln_bwd_data_kernel");

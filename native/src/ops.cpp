@@ -499,6 +499,9 @@ int vq4j_layer_norm_fwd(vq4j_ctx* ctx, const float* x, const float* gamma, const
     REQUIRE_PTRS(x && gamma && beta && y && mean && rstd);
     VQ4J_REQUIRE(ctx, rows > 0 && c > 0, "sizes must be positive: rows=%d c=%d", rows, c);
     VQ4J_REQUIRE(ctx, eps > 0.0f, "eps must be positive, got %g", eps);
+    REQUIRE_EXTENT("x", rows, c);
+    VQ4J_TRY(check_no_alias(ctx, {span("y", y, {rows, c}), span("mean", mean, {rows}), span("rstd", rstd, {rows})},
+                            {span("x", x, {rows, c}), span("gamma", gamma, {c}), span("beta", beta, {c})}));
     return ON_BACKEND(layer_norm_fwd, x, gamma, beta, y, mean, rstd, rows, c, eps);
   });
 }
@@ -508,6 +511,11 @@ int vq4j_layer_norm_bwd(vq4j_ctx* ctx, const float* x, const float* gamma, const
   return run(ctx, "layer_norm_bwd", [&] {
     REQUIRE_PTRS(x && gamma && mean && rstd && dy && dx && dgamma && dbeta);
     VQ4J_REQUIRE(ctx, rows > 0 && c > 0, "sizes must be positive: rows=%d c=%d", rows, c);
+    REQUIRE_EXTENT("x", rows, c);
+    VQ4J_TRY(check_no_alias(
+        ctx, {span("dx", dx, {rows, c}), span("dgamma", dgamma, {c}), span("dbeta", dbeta, {c})},
+        {span("x", x, {rows, c}), span("gamma", gamma, {c}), span("mean", mean, {rows}), span("rstd", rstd, {rows}),
+         span("dy", dy, {rows, c})}));
     return ON_BACKEND(layer_norm_bwd, x, gamma, mean, rstd, dy, dx, dgamma, dbeta, rows, c);
   });
 }
@@ -534,6 +542,11 @@ int vq4j_linear_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* 
     REQUIRE_PTRS(x && w && y);
     VQ4J_REQUIRE(ctx, rows > 0 && in > 0 && out > 0, "sizes must be positive: rows=%d in=%d out=%d", rows, in,
                  out);
+    REQUIRE_EXTENT("x", rows, in);
+    REQUIRE_EXTENT("y", rows, out);
+    REQUIRE_EXTENT("w", out, in);
+    VQ4J_TRY(check_no_alias(ctx, {span("y", y, {rows, out})},
+                            {span("x", x, {rows, in}), span("w", w, {out, in}), span("b", b, {out})}));
     return ON_BACKEND(linear_fwd, x, w, b, y, rows, in, out);
   });
 }
@@ -543,6 +556,10 @@ int vq4j_linear_bwd_data(vq4j_ctx* ctx, const float* dy, const float* w, float* 
     REQUIRE_PTRS(dy && w && dx);
     VQ4J_REQUIRE(ctx, rows > 0 && in > 0 && out > 0, "sizes must be positive: rows=%d in=%d out=%d", rows, in,
                  out);
+    REQUIRE_EXTENT("dx", rows, in);
+    REQUIRE_EXTENT("dy", rows, out);
+    REQUIRE_EXTENT("w", out, in);
+    VQ4J_TRY(check_no_alias(ctx, {span("dx", dx, {rows, in})}, {span("dy", dy, {rows, out}), span("w", w, {out, in})}));
     return ON_BACKEND(linear_bwd_data, dy, w, dx, rows, in, out);
   });
 }
@@ -553,6 +570,11 @@ int vq4j_linear_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy, float
     REQUIRE_PTRS(x && dy && dw);
     VQ4J_REQUIRE(ctx, rows > 0 && in > 0 && out > 0, "sizes must be positive: rows=%d in=%d out=%d", rows, in,
                  out);
+    REQUIRE_EXTENT("x", rows, in);
+    REQUIRE_EXTENT("dy", rows, out);
+    REQUIRE_EXTENT("dw", out, in);
+    VQ4J_TRY(check_no_alias(ctx, {span("dw", dw, {out, in}), span("db", db, {out})},
+                            {span("x", x, {rows, in}), span("dy", dy, {rows, out})}));
     return ON_BACKEND(linear_bwd_weight, x, dy, dw, db, rows, in, out);
   });
 }
@@ -565,6 +587,12 @@ int vq4j_causal_attention_fwd(vq4j_ctx* ctx, const float* q, const float* k, con
                  "sizes must be positive: batch=%d tq=%d heads=%d dh=%d", batch, tq, heads, dh);
     VQ4J_REQUIRE(ctx, tq <= tk && tk <= kv_rows, "need tq <= tk <= kv_rows, got tq=%d tk=%d kv_rows=%d", tq, tk,
                  kv_rows);
+    REQUIRE_EXTENT("k", batch, kv_rows, heads, dh);
+    REQUIRE_EXTENT("q", batch, tq, heads, dh);
+    const long long c = static_cast<long long>(heads) * dh;
+    VQ4J_TRY(check_no_alias(ctx, {span("y", y, {batch, tq, c}), span("lse", lse, {batch, heads, tq})},
+                            {span("q", q, {batch, tq, c}), span("k", k, {batch, kv_rows, c}),
+                             span("v", v, {batch, kv_rows, c})}));
     return ON_BACKEND(causal_attention_fwd, q, k, v, y, lse, batch, tq, tk, kv_rows, heads, dh);
   });
 }
@@ -576,6 +604,12 @@ int vq4j_causal_attention_bwd(vq4j_ctx* ctx, const float* q, const float* k, con
     REQUIRE_PTRS(q && k && v && y && lse && dy && dq && dk && dv);
     VQ4J_REQUIRE(ctx, batch > 0 && t > 0 && heads > 0 && dh > 0,
                  "sizes must be positive: batch=%d t=%d heads=%d dh=%d", batch, t, heads, dh);
+    REQUIRE_EXTENT("q", batch, t, heads, dh);
+    const long long c = static_cast<long long>(heads) * dh;
+    VQ4J_TRY(check_no_alias(
+        ctx, {span("dq", dq, {batch, t, c}), span("dk", dk, {batch, t, c}), span("dv", dv, {batch, t, c})},
+        {span("q", q, {batch, t, c}), span("k", k, {batch, t, c}), span("v", v, {batch, t, c}),
+         span("y", y, {batch, t, c}), span("lse", lse, {batch, heads, t}), span("dy", dy, {batch, t, c})}));
     return ON_BACKEND(causal_attention_bwd, q, k, v, y, lse, dy, dq, dk, dv, batch, t, heads, dh);
   });
 }
