@@ -152,6 +152,55 @@ def dropout_case(n=1000, p=0.3, key=0x5EED0F00D):
     emit("dropout", {"x": x, "y": y, "keep": keep.to(torch.int32)}, dict(op="dropout", p=fstr(p), key=str(key)))
 
 
+def transformer_case(name, seed, cond, n=3, grid=3, k=11, width=16, depth=2, heads=2, mlp_ratio=4, classes=4):
+    """A small TransformerPrior (java/ai/vq4j/model/TransformerPrior.java) in plain PyTorch ops: its parameters
+    under vq4j's names, a batch of codes (and labels), the logits, the mean cross-entropy and every gradient."""
+    torch.manual_seed(seed)
+    t = grid * grid
+    vocab = k + max(1, classes if cond else 0)
+    params = {"tokens.weight": randn(vocab, width) * 0.5, "positions.weight": randn(t, width) * 0.5}
+    for i in range(depth):
+        b = f"blocks.{i}."
+        for ln in ("ln1", "ln2"):
+            params[b + ln + ".weight"] = 1 + 0.1 * randn(width)
+            params[b + ln + ".bias"] = 0.1 * randn(width)
+        for lin, fin, fout in (("attn.q", width, width), ("attn.k", width, width), ("attn.v", width, width),
+                               ("attn.proj", width, width), ("mlp.fc", width, mlp_ratio * width),
+                               ("mlp.proj", mlp_ratio * width, width)):
+            params[b + lin + ".weight"] = randn(fout, fin) / math.sqrt(fin)
+            params[b + lin + ".bias"] = 0.1 * randn(fout)
+    params["ln_f.weight"] = 1 + 0.1 * randn(width)
+    params["ln_f.bias"] = 0.1 * randn(width)
+    params["head.weight"] = randn(k, width) / math.sqrt(width)
+    params["head.bias"] = 0.1 * randn(k)
+    leaves = {key: leaf(v) for key, v in params.items()}
+    codes = torch.randint(0, k, (n, grid, grid))
+    labels = torch.randint(0, classes, (n,)) if cond else None
+    first = (k + labels) if cond else torch.full((n,), k)
+    ids = torch.cat([first.unsqueeze(1), codes.reshape(n, t)[:, :-1]], 1)
+    x = leaves["tokens.weight"][ids] + leaves["positions.weight"][torch.arange(t)].unsqueeze(0)
+    for i in range(depth):
+        b = f"blocks.{i}."
+        lin = lambda h, nm: F.linear(h, leaves[b + nm + ".weight"], leaves[b + nm + ".bias"])  # noqa: E731
+        h = F.layer_norm(x, (width,), leaves[b + "ln1.weight"], leaves[b + "ln1.bias"], 1e-5)
+        att, _ = attention(lin(h, "attn.q"), lin(h, "attn.k"), lin(h, "attn.v"), heads, t, t)
+        x = x + lin(att, "attn.proj")
+        h = F.layer_norm(x, (width,), leaves[b + "ln2.weight"], leaves[b + "ln2.bias"], 1e-5)
+        x = x + lin(F.gelu(lin(h, "mlp.fc"), approximate="tanh"), "mlp.proj")
+    h = F.layer_norm(x, (width,), leaves["ln_f.weight"], leaves["ln_f.bias"], 1e-5)
+    logits = F.linear(h, leaves["head.weight"], leaves["head.bias"])
+    loss = F.cross_entropy(logits.reshape(-1, k), codes.reshape(-1))
+    loss.backward()
+    out = {"codes": codes, "logits": logits, "loss": loss.reshape(1)}
+    if cond:
+        out["labels"] = labels
+    for key, v in params.items():
+        out["param." + key] = v
+        out["grad." + key] = leaves[key].grad
+    emit(name, out, dict(op="transformer_prior", num_codes=k, grid=grid, width=width, depth=depth, heads=heads,
+                         mlp_ratio=mlp_ratio, num_classes=classes if cond else 0))
+
+
 def main():
     torch.set_num_threads(1)
     os.makedirs(DATA_DIR, exist_ok=True)
@@ -162,6 +211,8 @@ def main():
     causal_attention_cached_case()
     adamw_case()
     dropout_case()
+    transformer_case("transformer_prior", 1607, cond=False)
+    transformer_case("transformer_prior_cond", 1608, cond=True)
 
 
 if __name__ == "__main__":
