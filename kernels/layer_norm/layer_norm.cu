@@ -24,7 +24,7 @@ __global__ void ln_fwd_kernel(const float* __restrict__ x, const float* __restri
   const float m = warp_sum(s) / c;
   float ss = 0.0f;
   for (int i = lane; i < c; i += kWarp) ss += (xr[i] - m) * (xr[i] - m);
-  const float rs = rsqrtf(warp_sum(ss) / c + eps);
+  const float rs = 1.0f / sqrtf(warp_sum(ss) / c + eps);
   float* yr = y + static_cast<size_t>(r) * c;
   for (int i = lane; i < c; i += kWarp) yr[i] = (xr[i] - m) * rs * gamma[i] + beta[i];
   if (lane == 0) {
