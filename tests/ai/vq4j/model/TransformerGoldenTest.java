@@ -9,8 +9,12 @@ import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.List;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A small Transformer prior against PyTorch (tests/golden/make_transformer.py, transformer_case): same weights,
@@ -19,9 +23,19 @@ import org.junit.jupiter.params.provider.ValueSource;
  * gradients atol 1e-5 + rtol 1e-3.
  */
 class TransformerGoldenTest {
+  static Stream<Arguments> cases() {
+    return Stream.of("transformer_prior", "transformer_prior_cond")
+        .flatMap(n -> Stream.of(Arguments.of(n, false), Arguments.of(n, true)));
+  }
+
+  /** On the CPU, and on CUDA where a GPU is present (skipped visibly otherwise). */
   @ParameterizedTest
-  @ValueSource(strings = {"transformer_prior", "transformer_prior_cond"})
-  void forwardLossAndGradientsMatchPyTorch(String name) throws Exception {
+  @MethodSource("cases")
+  void forwardLossAndGradientsMatchPyTorch(String name, boolean cuda) throws Exception {
+    if (cuda) {
+      assumeTrue(Device.cudaDeviceCount() > 0, "no CUDA GPU on this machine: the CUDA run of this test needs one");
+    }
+    Device device = cuda ? Device.cuda(0) : Device.CPU;
     Safetensors g = Safetensors.read(Path.of("tests", "golden", "data", name + ".safetensors"));
     TransformerConfig c = new TransformerConfig();
     c.numCodes = Integer.parseInt(g.meta("num_codes"));
@@ -32,8 +46,8 @@ class TransformerGoldenTest {
     c.mlpRatio = Integer.parseInt(g.meta("mlp_ratio"));
     c.numClasses = Integer.parseInt(g.meta("num_classes"));
     int[] labels = c.numClasses > 0 ? g.ints("labels") : null;
-    try (TransformerPrior prior = new TransformerPrior(c, Device.CPU);
-         Tensor codes = Tensor.ofInts(Device.CPU, g.ints("codes"), g.shape("codes"))) {
+    try (TransformerPrior prior = new TransformerPrior(c, device);
+         Tensor codes = Tensor.ofInts(device, g.ints("codes"), g.shape("codes"))) {
       List<Parameter> params = prior.parameters();
       assertEquals(g.tensors().keySet().stream().filter(k -> k.startsWith("param.")).count(), params.size(),
           "parameter count");

@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Tensor;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class TransformerPriorTest {
   private static TransformerConfig small(int numClasses) {
@@ -74,11 +75,17 @@ class TransformerPriorTest {
     }
   }
 
-  /** Cached sampling (one position per step) gives the codes of recomputing the whole prefix at every step. */
+  /**
+   * Cached sampling (one position per step) gives the codes of recomputing the whole prefix at every step, on the
+   * CPU and on CUDA where a GPU is present (skipped visibly otherwise).
+   */
   @ParameterizedTest
-  @ValueSource(ints = {0, 3})
-  void cachedAndRecomputedSamplingAgree(int numClasses) {
-    try (TransformerPrior prior = new TransformerPrior(small(numClasses), Device.CPU)) {
+  @CsvSource({"0, false", "3, false", "0, true", "3, true"})
+  void cachedAndRecomputedSamplingAgree(int numClasses, boolean cuda) {
+    if (cuda) {
+      assumeTrue(Device.cudaDeviceCount() > 0, "no CUDA GPU on this machine: the CUDA run of this test needs one");
+    }
+    try (TransformerPrior prior = new TransformerPrior(small(numClasses), cuda ? Device.cuda(0) : Device.CPU)) {
       TransformerSampler s = new TransformerSampler(prior);
       int[] labels = numClasses > 0 ? new int[] {0, 2, 1, 2} : null;
       double[][] settings = {{1.0, 0, 1.0}, {0.7, 5, 1.0}, {1.3, 0, 0.8}, {1.0, 4, 0.6}};
