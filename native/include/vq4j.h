@@ -223,11 +223,52 @@ int vq4j_embedding_fwd(vq4j_ctx* ctx, const float* table, const int* ids, float*
 int vq4j_embedding_bwd(vq4j_ctx* ctx, const int* ids, const float* dy, float* dtable, int rows, int d,
                        int k);
 
-/* ---- adam: one step of PyTorch's Adam (L2 weight decay added to the gradient), step t >= 1 ---- */
+/* ---- adam: one step of PyTorch's Adam (L2 weight decay added to the gradient), step t >= 1; with
+ * decoupled != 0 AdamW's step (torch.optim.AdamW): param *= 1 - lr * weight_decay, the gradient untouched ---- */
 int vq4j_adam_step(vq4j_ctx* ctx, float* param, const float* grad, float* m, float* v, long long count,
-                   double lr, double beta1, double beta2, double eps, double weight_decay, int t);
+                   double lr, double beta1, double beta2, double eps, double weight_decay, int t, int decoupled);
 /* m = v = 0 in the rows r of the [rows, width] moments where mask[r] != 0 (a restarted codebook row). */
 int vq4j_adam_reset_rows(vq4j_ctx* ctx, float* m, float* v, const int* mask, int rows, int width);
+
+/* ---- layer_norm over the last dimension: x[rows, c] -> y = (x - mean) rstd gamma + beta with the row's mean
+ * and rstd = 1 / sqrt(biased variance + eps), both [rows], written for the backward. ---- */
+int vq4j_layer_norm_fwd(vq4j_ctx* ctx, const float* x, const float* gamma, const float* beta, float* y,
+                        float* mean, float* rstd, int rows, int c, float eps);
+/* dx[rows, c], dgamma[c], dbeta[c] from x, gamma, the forward's mean and rstd, and dy[rows, c]. */
+int vq4j_layer_norm_bwd(vq4j_ctx* ctx, const float* x, const float* gamma, const float* mean, const float* rstd,
+                        const float* dy, float* dx, float* dgamma, float* dbeta, int rows, int c);
+
+/* ---- gelu, tanh approximation (PyTorch's approximate="tanh"): y = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+ * over count floats; y may alias x ---- */
+int vq4j_gelu_fwd(vq4j_ctx* ctx, const float* x, float* y, long long count);
+int vq4j_gelu_bwd(vq4j_ctx* ctx, const float* x, const float* dy, float* dx, long long count);
+
+/* ---- linear: y[rows, out] = x[rows, in] w[out, in]^T + b[out] (b may be NULL) ---- */
+int vq4j_linear_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* b, float* y, int rows, int in,
+                    int out);
+/* dx[rows, in] = dy[rows, out] w. */
+int vq4j_linear_bwd_data(vq4j_ctx* ctx, const float* dy, const float* w, float* dx, int rows, int in, int out);
+/* dw[out, in] = dy^T x and db[out] = column sums of dy (db may be NULL). */
+int vq4j_linear_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy, float* dw, float* db, int rows,
+                           int in, int out);
+
+/* ---- causal_attention: multi-head scaled dot-product attention, heads side by side in C = heads * dh.
+ * q[batch, tq, C]; k, v[batch, kv_rows, C] whose first tk rows are used (a key/value cache may be longer);
+ * query i stands at position tk - tq + i and attends to keys 0 .. that position (tq <= tk <= kv_rows).
+ * y[batch, tq, C]; lse[batch, heads, tq] = log-sum-exp of each softmax, for the backward. Masked keys get
+ * weight exactly 0. The CUDA kernel is fused (online softmax) and writes no tq x tk scores; it takes
+ * dh <= 128. ---- */
+int vq4j_causal_attention_fwd(vq4j_ctx* ctx, const float* q, const float* k, const float* v, float* y,
+                              float* lse, int batch, int tq, int tk, int kv_rows, int heads, int dh);
+/* dq, dk, dv[batch, t, C] from q, k, v, y, lse (the forward with tq = tk = kv_rows = t) and dy[batch, t, C]. */
+int vq4j_causal_attention_bwd(vq4j_ctx* ctx, const float* q, const float* k, const float* v, const float* y,
+                              const float* lse, const float* dy, float* dq, float* dk, float* dv, int batch,
+                              int t, int heads, int dh);
+
+/* ---- dropout: y = x / (1 - p) where kept, else 0; element i is kept when the hash of (key, i) is >= p as a
+ * uniform in [0, 1), the same on every backend. The backward is this call on dy with the same key.
+ * x, y[count], y may alias x; 0 <= p < 1. ---- */
+int vq4j_dropout(vq4j_ctx* ctx, const float* x, float* y, long long count, float p, unsigned long long key);
 
 #ifdef __cplusplus
 }
