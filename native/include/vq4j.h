@@ -33,6 +33,7 @@ extern "C" {
 #define VQ4J_ERR_MEMORY 2       /* allocation failed */
 #define VQ4J_ERR_CUDA 3         /* the CUDA runtime reported an error */
 #define VQ4J_ERR_UNSUPPORTED 4  /* the op has no kernel for this backend, or CUDA is not built in */
+#define VQ4J_ERR_COMM 5         /* a collective failed: a rank died or timed out, or the ranks disagree */
 
 #define VQ4J_COPY_HOST_TO_DEVICE 1
 #define VQ4J_COPY_DEVICE_TO_HOST 2
@@ -269,6 +270,34 @@ int vq4j_causal_attention_bwd(vq4j_ctx* ctx, const float* q, const float* k, con
  * uniform in [0, 1), the same on every backend. The backward is this call on dy with the same key.
  * x, y[count], y may alias x; 0 <= p < 1. ---- */
 int vq4j_dropout(vq4j_ctx* ctx, const float* x, float* y, long long count, float p, unsigned long long key);
+
+/* ---- communicator: data-parallel collectives across processes (and machines) ----
+ * One communicator per rank over one context: Gloo (TCP) for a CPU context, on host buffers; NCCL for a
+ * CUDA context, on device buffers, queued on the context's stream and waited for. Both backends are opened
+ * at run time (libvq4j_gloo.so beside this library, which needs the package libgloo0; libnccl.so.2), so this
+ * library loads without them; a missing one makes vq4j_comm_init fail with VQ4J_ERR_UNSUPPORTED saying
+ * what to install. rendezvous: "file:///dir" (a fresh directory on a filesystem every rank sees) or
+ * "tcp://host:port" (MASTER_ADDR:MASTER_PORT; rank 0 serves it). Every rank must call every collective
+ * in the same order with the same sizes. Every call is bounded by timeout_ms: a rank that dies, stalls or
+ * was started with another world size makes the others fail with VQ4J_ERR_COMM, and
+ * vq4j_comm_last_error names this rank and the operation ("rank 1 of 2: all_reduce: ..."). After an
+ * error the communicator is unusable: destroy it. */
+typedef struct vq4j_comm vq4j_comm;
+#define VQ4J_REDUCE_SUM 0
+#define VQ4J_REDUCE_AVERAGE 1
+/* Never NULL unless the host is out of memory; check vq4j_comm_status. 0 <= rank < world_size. */
+vq4j_comm* vq4j_comm_init(vq4j_ctx* ctx, int rank, int world_size, const char* rendezvous, int timeout_ms);
+int vq4j_comm_status(const vq4j_comm* comm);
+const char* vq4j_comm_last_error(const vq4j_comm* comm);
+/* In place: data[count] = the sum (or the average) of every rank's data. */
+int vq4j_comm_all_reduce(vq4j_comm* comm, float* data, long long count, int op);
+/* In place: every rank's data[bytes] = root's. */
+int vq4j_comm_broadcast(vq4j_comm* comm, void* data, long long bytes, int root);
+/* recv[world_size * bytes_per_rank] = the ranks' send[bytes_per_rank], in rank order. */
+int vq4j_comm_all_gather(vq4j_comm* comm, const void* send, void* recv, long long bytes_per_rank);
+/* Returns when every rank has called it (after the context's queued work on a CUDA context). */
+int vq4j_comm_barrier(vq4j_comm* comm);
+void vq4j_comm_destroy(vq4j_comm* comm);
 
 #ifdef __cplusplus
 }

@@ -24,6 +24,7 @@ public final class Adam implements AutoCloseable {
   private final double weightDecay;
   private final boolean decoupled;
   private int t;
+  private Runnable gradientReduction;
 
   public Adam(List<Parameter> parameters, double lr, double beta1, double beta2, double eps, double weightDecay) {
     this(parameters, lr, beta1, beta2, eps, weightDecay, false);
@@ -55,8 +56,19 @@ public final class Adam implements AutoCloseable {
     this(parameters, lr, 0.9, 0.999, 1e-8, 0);
   }
 
+  /**
+   * Runs reduction before each update, once the gradients are complete: data-parallel training averages
+   * them across ranks there ({@link ai.vq4j.dist.DataParallel}).
+   */
+  public void reduceGradientsWith(Runnable reduction) {
+    this.gradientReduction = reduction;
+  }
+
   /** One update of every parameter from its current gradient. */
   public void step() {
+    if (gradientReduction != null) {
+      gradientReduction.run();
+    }
     t++;
     for (int i = 0; i < params.size(); i++) {
       Parameter p = params.get(i);
