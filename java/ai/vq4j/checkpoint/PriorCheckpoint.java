@@ -112,6 +112,7 @@ public final class PriorCheckpoint {
   public PixelCnnPrior model(Device device) throws IOException {
     PixelCnnPrior prior = new PixelCnnPrior(config, device);
     try {
+      fields.requireModelTensors(prior.parameters());
       for (Parameter p : prior.parameters()) {
         p.value().copyFrom(fields.floats("model." + p.name(), p.shape()));
       }

@@ -104,6 +104,7 @@ public final class VqVaeCheckpoint {
   public VqVae model(Device device) throws IOException {
     VqVae model = new VqVae(config, device);
     try {
+      fields.requireModelTensors(model.parameters());
       for (Parameter p : model.parameters()) {
         p.value().copyFrom(fields.floats("model." + p.name(), p.shape()));
       }

@@ -75,7 +75,7 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
     test = evaluate ? train.images(config.imageSize, config.imageChannels, false) : null;
     try (VqVae model = ck.model(device);
          VqVaeTrainer trainer = new VqVaeTrainer(model, train.learningRate, train.weightDecay,
-             VqVaeTrainer.dataVariance(state), train.seed)) {
+             VqVaeTrainer.dataVariance(state.fields()), train.seed)) {
       trainer.restore(state);
       Batcher b = batcher(data, train);
       try {
