@@ -1,14 +1,10 @@
 package ai.vq4j.checkpoint;
 
 import ai.vq4j.io.Safetensors;
-import ai.vq4j.model.CheckpointShapes;
-import ai.vq4j.nn.Parameter;
 import ai.vq4j.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -76,18 +72,6 @@ public final class CheckpointFile {
     return st.metadata();
   }
 
-  /**
-   * Before any weight is copied: the file's tensors under model. are exactly the parameters (a config edited
-   * to fewer blocks must not load the tensors it still matches and drop the rest).
-   */
-  public void requireModelTensors(List<Parameter> parameters) throws IOException {
-    Map<String, int[]> expected = new LinkedHashMap<>();
-    for (Parameter p : parameters) {
-      expected.put("model." + p.name(), p.shape());
-    }
-    CheckpointShapes.requireExactly(file, shapes(), "model.", expected);
-  }
-
   /** A training checkpoint carries its train config beside the model. */
   public boolean isTrainingCheckpoint() {
     return hasMeta("train_config");
@@ -95,7 +79,7 @@ public final class CheckpointFile {
 
   /** The shape of every tensor in the file, by name. */
   public Map<String, int[]> shapes() {
-    Map<String, int[]> out = new LinkedHashMap<>();
+    Map<String, int[]> out = new java.util.LinkedHashMap<>();
     st.tensors().forEach((name, e) -> out.put(name, e.shape()));
     return out;
   }

@@ -1,6 +1,7 @@
 package ai.vq4j.checkpoint;
 
 import ai.vq4j.io.Safetensors;
+import ai.vq4j.model.CheckpointShapes;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.nn.Parameter;
@@ -104,7 +105,11 @@ public final class VqVaeCheckpoint {
   public VqVae model(Device device) throws IOException {
     VqVae model = new VqVae(config, device);
     try {
-      fields.requireModelTensors(model.parameters());
+      Map<String, int[]> expected = new LinkedHashMap<>();
+      for (Parameter p : model.parameters()) {
+        expected.put("model." + p.name(), p.shape());
+      }
+      CheckpointShapes.requireExactly(fields.file(), fields.shapes(), "model.", expected);
       for (Parameter p : model.parameters()) {
         p.value().copyFrom(fields.floats("model." + p.name(), p.shape()));
       }

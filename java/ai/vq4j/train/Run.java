@@ -194,9 +194,11 @@ public final class Run {
         try {
           part.queueStep(trainer);
         } catch (Vq4jException e) {
-          // An op refusing its input mid-run (NaN activations reaching the quantizer) is a divergence too.
-          String what = String.valueOf(e.getMessage()).contains("non-finite") ? "diverged" : "failed";
-          throw new IllegalStateException("training " + what + " at step " + (trainer.steps() + 1) + ": "
+          // The CPU quantizer refuses non-finite latents: that is this run diverging, not a bad input.
+          if (e.getMessage() == null || !e.getMessage().contains("non-finite")) {
+            throw e;
+          }
+          throw new IllegalStateException("training diverged at step " + (trainer.steps() + 1) + ": "
               + e.getMessage() + "; " + intactCheckpoint(intact), e);
         }
         queuedAt.add(System.nanoTime());

@@ -79,7 +79,7 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
     shown = evaluate ? test : data;
     try (VqVae model = ck.model(device);
          VqVaeTrainer trainer = new VqVaeTrainer(model, train.learningRate, train.weightDecay,
-             VqVaeTrainer.dataVariance(state.fields()), train.seed)) {
+             VqVaeTrainer.dataVariance(state), train.seed)) {
       trainer.restore(state);
       Batcher b = batcher(data, train);
       try {

@@ -1,6 +1,5 @@
 package ai.vq4j.train;
 
-import ai.vq4j.checkpoint.CheckpointFile;
 import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.io.Safetensors;
 import ai.vq4j.model.VqVae;
@@ -145,10 +144,10 @@ public final class VqVaeTrainer implements Trainer<VqVae> {
   }
 
   /** The data variance a trainer resuming a checkpoint is made with. */
-  public static double dataVariance(CheckpointFile checkpoint) throws IOException {
-    double v = checkpoint.parseDouble("data_variance");
+  public static double dataVariance(TrainingCheckpoint checkpoint) throws IOException {
+    double v = checkpoint.fields().parseDouble("data_variance");
     if (!(v > 0) || Double.isInfinite(v)) {
-      throw new IOException(checkpoint.file() + ": metadata data_variance = " + v + " must be a finite positive number");
+      throw new IOException(checkpoint.file() + ": metadata data_variance = " + v + " is not a finite number > 0");
     }
     return v;
   }

@@ -78,6 +78,27 @@ class CheckpointTest {
     return Batcher.builder(data, 4).seed(3).shuffle(true).dropLast(true).build();
   }
 
+  @Test
+  void nonFiniteOrNonPositiveDataVarianceIsRefused() throws IOException {
+    Path file = dir.resolve("variance.safetensors");
+    try (VqVae model = new VqVae(tiny(false), Device.CPU);
+         VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-3, 0, 0.08, 5)) {
+      Batcher b = batcher(synthetic(20));
+      run(trainer, b, 1);
+      TrainingCheckpoint.save(file, trainer, trainConfig(), Map.of("data_state", b.state().encode()));
+    }
+    Safetensors st = Safetensors.read(file);
+    for (String v : new String[] {"Infinity", "NaN", "-1", "0"}) {
+      Map<String, String> meta = new LinkedHashMap<>(st.metadata());
+      meta.put("data_variance", v);
+      Path edited = dir.resolve("variance" + v + ".safetensors");
+      new Safetensors(st.tensors(), meta).write(edited);
+      IOException e = assertThrows(IOException.class,
+          () -> VqVaeTrainer.dataVariance(TrainingCheckpoint.of(VqVaeCheckpoint.read(edited).fields())));
+      assertTrue(e.getMessage().contains(edited + ": metadata data_variance"), e.getMessage());
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void saveThenLoadIsBitExact(boolean ema) throws IOException {
