@@ -90,7 +90,6 @@ final class SampleCommand implements Callable<Integer> {
       throw new IllegalArgumentException(vae + " is not the VQ-VAE " + priorFile + " was trained on: its SHA-256 is "
           + using.sha256() + ", the prior's VQ-VAE " + trainedOn);
     }
-    checkFits(vae);
     try (PixelCnnPrior prior = ck.model(device.get()); VqVae model = VqVaeCheckpoint.loadModel(vae, device.get())) {
       int classes = prior.config().numClasses;
       int[] labels = null;
@@ -123,19 +122,5 @@ final class SampleCommand implements Callable<Integer> {
       }
     }
     return 0;
-  }
-
-  /** Refuses an -n whose code grids and images would not fit in the JVM's heap, before any is drawn. */
-  private void checkFits(Path vae) throws IOException {
-    VqVaeConfig c = VqVaeCheckpoint.read(vae).config();
-    // Per sample: its code grid (device and host), its image (device, host, grid input) and its 2x-scaled
-    // pixels in the PNG grid.
-    long pixels = (long) c.imageSize * c.imageSize;
-    long perSample = 8L * c.latentSize() * c.latentSize() + 12L * pixels * c.imageChannels + 16L * pixels;
-    long max = Runtime.getRuntime().maxMemory();
-    if ((double) n * perSample > max / 2.0) {
-      throw new IllegalArgumentException(String.format("-n %d: %d samples need about %.1f GB of memory, more than"
-          + " this JVM can give (%.1f GB); draw fewer at a time", n, n, (double) n * perSample / 1e9, max / 1e9));
-    }
   }
 }

@@ -20,18 +20,23 @@ public final class Pictures {
 
   /** Code usage over a test set: each code's count, codes sorted from most to least used (log scale). */
   public static void usageChart(long[] counts, Path png) throws IOException {
-    long[] sorted = counts.clone();
+    usageChart(Arrays.stream(counts).asDoubleStream().toArray(), "vectors assigned (log scale)", png);
+  }
+
+  /** Code usage by any measure (counts, a usage EMA), codes sorted from most to least used (log scale). */
+  public static void usageChart(double[] usage, String yLabel, Path png) throws IOException {
+    double[] sorted = usage.clone();
     Arrays.sort(sorted);
     double[] rank = new double[sorted.length];
-    double[] count = new double[sorted.length];
+    double[] value = new double[sorted.length];
     int used = 0;
     for (int i = 0; i < sorted.length; i++) {
       rank[i] = i + 1;
-      count[i] = sorted[sorted.length - 1 - i];
-      used += count[i] > 0 ? 1 : 0;
+      value[i] = sorted[sorted.length - 1 - i];
+      used += value[i] > 0 ? 1 : 0;
     }
-    new LineChart("Code usage (" + used + " of " + counts.length + " codes used)").xLabel("code rank")
-        .yLabel("vectors assigned (log scale)").logY(true).add("count", rank, count).write(png);
+    new LineChart("Code usage (" + used + " of " + usage.length + " codes used)").xLabel("code rank")
+        .yLabel(yLabel).logY(true).add("usage", rank, value).write(png);
   }
 
   /** code,count lines. */

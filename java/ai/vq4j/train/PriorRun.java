@@ -44,9 +44,11 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
   private CodeDataset codes;
   private Map<String, String> source;
   private Dataset testImages;
+  /** The VQ-VAE, open while the prior trains: it decodes samples.png at each checkpoint. */
+  private VqVae vae;
 
   public PriorRun(Path outDir, Device device, PrintStream progress) {
-    this.run = new Run(outDir, CHECKPOINT, progress);
+    this.run = new Run(outDir, CHECKPOINT, device, progress);
     this.device = device;
   }
 
@@ -60,23 +62,22 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
       VqVaeConfig vc = vae.config();
       config.numCodes = vc.numEmbeddings;
       config.gridSize = vc.latentSize();
-    }
-    if (train.conditioned) {
-      if (!codes.hasLabels()) {
-        throw new IllegalArgumentException(train.dataset + " has no labels to condition on");
+      if (train.conditioned) {
+        if (!codes.hasLabels()) {
+          throw new IllegalArgumentException(train.dataset + " has no labels to condition on");
+        }
+        config.numClasses = 1 + Arrays.stream(codes.labels()).max().orElse(0);
       }
-      config.numClasses = 1 + Arrays.stream(codes.labels()).max().orElse(0);
-    }
-    config.validate();
-    train.codes = run.outDir().resolve("codes-train.safetensors").toString();
-    try (PixelCnnPrior prior = new PixelCnnPrior(config, device);
-         PriorTrainer trainer = new PriorTrainer(prior, train.learningRate, train.weightDecay, train.seed)) {
-      run.progress().printf("prior: %,d parameters, %d gated layers of %d channels, receptive field %d, K = %d on"
-          + " %dx%d grids%s, on %s%n", prior.parameterCount(), config.layers, config.hidden, config.receptiveField(),
-          config.numCodes, config.gridSize, config.gridSize,
-          config.numClasses > 0 ? ", conditioned on " + config.numClasses + " classes" : "", device);
-      this.train = train;
-      return run.train(trainer, train, this, evaluate);
+      config.validate();
+      train.codes = run.outDir().resolve("codes-train.safetensors").toString();
+      try (PixelCnnPrior prior = new PixelCnnPrior(config, device);
+           PriorTrainer trainer = new PriorTrainer(prior, train.learningRate, train.weightDecay, train.seed)) {
+        run.progress().printf("prior: %,d parameters, %d gated layers of %d channels, receptive field %d, K = %d on"
+            + " %dx%d grids%s, on %s%n", prior.parameterCount(), config.layers, config.hidden,
+            config.receptiveField(), config.numCodes, config.gridSize, config.gridSize,
+            config.numClasses > 0 ? ", conditioned on " + config.numClasses + " classes" : "", device);
+        return train(trainer, train, vae, evaluate);
+      }
     }
   }
 
@@ -89,13 +90,23 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
     overrides.apply(train, state.step(), run.progress());
     try (VqVae vae = VqVaeCheckpoint.loadModel(Path.of(train.vqvae), device)) {
       prepareData(vae, train, evaluate);
+      try (PixelCnnPrior prior = ck.model(device);
+           PriorTrainer trainer = new PriorTrainer(prior, train.learningRate, train.weightDecay, train.seed)) {
+        trainer.restore(state);
+        run.progress().printf("resuming %s at step %d of %d%n", ck.file(), trainer.steps(), train.steps);
+        return train(trainer, train, vae, evaluate);
+      }
     }
-    try (PixelCnnPrior prior = ck.model(device);
-         PriorTrainer trainer = new PriorTrainer(prior, train.learningRate, train.weightDecay, train.seed)) {
-      trainer.restore(state);
-      run.progress().printf("resuming %s at step %d of %d%n", ck.file(), trainer.steps(), train.steps);
-      this.train = train;
+  }
+
+  private Run.Result train(PriorTrainer trainer, PriorTrainConfig train, VqVae vae, boolean evaluate)
+      throws IOException {
+    this.train = train;
+    this.vae = vae;
+    try {
       return run.train(trainer, train, this, evaluate);
+    } finally {
+      this.vae = null;
     }
   }
 
@@ -118,18 +129,19 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
     return source;
   }
 
+  /** The loss curve and a grid of samples decoded by the VQ-VAE. */
+  @Override
+  public void pictures(PriorTrainer trainer, Path metrics) throws IOException {
+    Reports.lossCurve(metrics, run.outDir().resolve("loss.png"), "PixelCNN prior training", "bits per code", false,
+        new String[] {"bits_per_code"}, new String[] {"training bits per code"});
+    List<String> classNames = testImages != null ? testImages.classNames() : List.of();
+    writeSamples(trainer.model(), vae, classNames, run.outDir().resolve("samples.png"), 1.0, train.seed);
+  }
+
   @Override
   public ModelEvaluation evaluate(PriorTrainer trainer, Path metrics) throws IOException {
-    Path vqvae = Path.of(train.vqvae);
-    try (VqVae vae = VqVaeCheckpoint.loadModel(vqvae, device)) {
-      PixelCnnPrior prior = trainer.model();
-      CodeDataset test = codes(vae, vqvae, train, false);
-      PriorEvaluation evaluation = PriorEvaluation.run(prior, vae, testImages, test, 64);
-      Reports.lossCurve(metrics, run.outDir().resolve("loss.png"), "PixelCNN prior training", "bits per code", false,
-          new String[] {"bits_per_code"}, new String[] {"training bits per code"});
-      writeSamples(prior, vae, testImages.classNames(), run.outDir().resolve("samples.png"), 1.0, train.seed);
-      return evaluation;
-    }
+    CodeDataset test = codes(vae, Path.of(train.vqvae), train, false);
+    return PriorEvaluation.run(trainer.model(), vae, testImages, test, 64);
   }
 
   /**

@@ -3,6 +3,7 @@ package ai.vq4j.train;
 import ai.vq4j.checkpoint.CheckpointFile;
 import ai.vq4j.eval.ModelEvaluation;
 import ai.vq4j.io.Safetensors;
+import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Vq4jException;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -39,6 +40,12 @@ public final class Run {
 
     /** What a checkpoint holds of the run besides the trainer (the data loader's position, the source model). */
     Map<String, String> runState();
+
+    /**
+     * Refreshes the run's pictures (loss curve, reconstructions or samples, code usage) after a checkpoint, so
+     * a long run can be watched; each is replaced atomically.
+     */
+    void pictures(T trainer, Path metrics) throws IOException;
 
     /** The test evaluation at the end; writes the model's report files into the folder. */
     ModelEvaluation evaluate(T trainer, Path metrics) throws IOException;
@@ -77,12 +84,14 @@ public final class Run {
 
   private final Path outDir;
   private final Path checkpoint;
+  private final Device device;
   private final PrintStream progress;
   private boolean resumed;
 
-  public Run(Path outDir, String checkpointName, PrintStream progress) {
+  public Run(Path outDir, String checkpointName, Device device, PrintStream progress) {
     this.outDir = outDir;
     this.checkpoint = outDir.resolve(checkpointName);
+    this.device = device;
     this.progress = progress;
   }
 
@@ -154,13 +163,16 @@ public final class Run {
     }
   }
 
-  /** Temporary files of checkpoints and metrics rewrites that a crash (kill -9, power loss) left behind. */
+  /**
+   * Temporary files of checkpoints, metrics rewrites and pictures (Png.write's hidden ".name.png.*.tmp") that a
+   * crash (kill -9, power loss) left behind.
+   */
   private void removeStrayTemps() throws IOException {
     String ckpt = checkpoint.getFileName().toString();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(outDir, "*.tmp")) {
       for (Path f : files) {
         String name = f.getFileName().toString();
-        if (name.startsWith(ckpt) || name.equals(METRICS + ".tmp")) {
+        if (name.startsWith(ckpt) || name.equals(METRICS + ".tmp") || name.startsWith(".") && name.contains(".png.")) {
           Files.deleteIfExists(f);
           progress.println("removed " + f + " (left by an interrupted write)");
         }
@@ -208,17 +220,20 @@ public final class Run {
         if (logNow) {
           double elapsed = (System.nanoTime() - t0) / 1e9;
           double rate = (s - startStep) / Math.max(elapsed, 1e-9);
-          progress.printf("step %6d/%d  %5.2f steps/s  %s  ETA %s%n", s, config.steps, rate, last.progress(),
-              eta((config.steps - s) / Math.max(rate, 1e-9)));
+          progress.printf("step %6d/%d  %5.2f steps/s  %.0f images/s  %s  elapsed %s  ETA %s  %s%n", s, config.steps,
+              rate, rate * config.batchSize, last.progress(), duration(elapsed),
+              duration((config.steps - s) / Math.max(rate, 1e-9)), device);
         }
         if (checkpointNow) {
           save(trainer, config, part, intact);
           intact = s;
+          part.pictures(trainer, log.file());
         }
       }
       log.flush();
       save(trainer, config, part, intact);
       progress.printf("checkpoint: %s (step %d)%n", checkpoint, trainer.steps());
+      part.pictures(trainer, log.file());
       ModelEvaluation evaluation = null;
       if (evaluate) {
         evaluation = part.evaluate(trainer, log.file());
@@ -245,7 +260,8 @@ public final class Run {
             + " learning rate (--resume --lr ...)";
   }
 
-  static String eta(double seconds) {
+  /** A duration for the progress line: 4m07s, 2h05m. */
+  static String duration(double seconds) {
     long s = Math.round(seconds);
     return s >= 3600 ? String.format("%dh%02dm", s / 3600, s / 60 % 60) : String.format("%dm%02ds", s / 60, s % 60);
   }

@@ -33,9 +33,11 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
   private Batcher batcher;
   private Tensor batch;
   private Dataset test;
+  /** The images of reconstructions.png: the test set's first when it is loaded, else the training set's. */
+  private Dataset shown;
 
   public VqVaeRun(Path outDir, Device device, PrintStream progress) {
-    this.run = new Run(outDir, CHECKPOINT, progress);
+    this.run = new Run(outDir, CHECKPOINT, device, progress);
     this.device = device;
   }
 
@@ -46,6 +48,7 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
     run.prepareStart();
     Dataset data = train.images(config.imageSize, config.imageChannels, true);
     test = evaluate ? train.images(config.imageSize, config.imageChannels, false) : null;
+    shown = evaluate ? test : data;
     double variance = train.dataVariance > 0 ? train.dataVariance : data.pixelVariance();
     run.progress().printf("data: %s, %d images %dx%dx%d, pixel variance %.5f%n", data.name(), data.size(),
         data.height(), data.width(), data.channels(), variance);
@@ -73,6 +76,7 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
     VqVaeConfig config = ck.config();
     Dataset data = train.images(config.imageSize, config.imageChannels, true);
     test = evaluate ? train.images(config.imageSize, config.imageChannels, false) : null;
+    shown = evaluate ? test : data;
     try (VqVae model = ck.model(device);
          VqVaeTrainer trainer = new VqVaeTrainer(model, train.learningRate, train.weightDecay,
              VqVaeTrainer.dataVariance(state), train.seed)) {
@@ -112,15 +116,27 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
     return Map.of("data_state", batcher.state().encode());
   }
 
+  /** The loss curves, reconstructions and the codes' usage EMA (replaced by the test counts at the end). */
+  @Override
+  public void pictures(VqVaeTrainer trainer, Path metrics) throws IOException {
+    Path dir = run.outDir();
+    Reports.lossCurve(metrics, dir.resolve("loss.png"));
+    Pictures.reconstructionGrid(trainer.model(), shown, dir.resolve("reconstructions.png"));
+    float[] usage = trainer.model().quantizer().usage();
+    double[] values = new double[usage.length];
+    for (int i = 0; i < usage.length; i++) {
+      values[i] = usage[i];
+    }
+    Pictures.usageChart(values, "usage EMA (vectors per batch, log scale)", dir.resolve("code_usage.png"));
+  }
+
+  /** The test figures, and each code's count over the test set (the usage picture, the CSV). */
   @Override
   public ModelEvaluation evaluate(VqVaeTrainer trainer, Path metrics) throws IOException {
-    VqVae model = trainer.model();
-    Evaluation evaluation = Evaluation.run(model, test, train.batchSize);
+    Evaluation evaluation = Evaluation.run(trainer.model(), test, train.batchSize);
     Path dir = run.outDir();
     Pictures.usageCsv(evaluation.codeCounts(), dir.resolve("code_usage.csv"));
     Pictures.usageChart(evaluation.codeCounts(), dir.resolve("code_usage.png"));
-    Reports.lossCurve(metrics, dir.resolve("loss.png"));
-    Pictures.reconstructionGrid(model, test, dir.resolve("reconstructions.png"));
     return evaluation;
   }
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The run commands refuse what they would get wrong (issue 11): options a resume cannot honour, outputs that
  * would overwrite an input or that are not what they should be, a prior sampled through another VQ-VAE, and
- * a sample count that cannot fit in memory; and they honour --steps and --lr on a resume, saying so.
+ * a sample count too large for one grid; and they honour --steps and --lr on a resume, saying so.
  */
 class CliRunMisuseTest {
   static final String[] SMALL = {"--data", "folder", "--hidden", "8", "--residual-hidden", "4", "--codes", "16",
@@ -107,6 +107,6 @@ class CliRunMisuseTest {
     assertFails(cli("sample", "--prior", priorCk.toString(), "--vqvae", other.toString(), "-n", "2", "--out",
         dir.resolve("t.png").toString()), "is not the VQ-VAE", "SHA-256");
     assertFails(cli("sample", "--prior", priorCk.toString(), "-n", "2147483647", "--out",
-        dir.resolve("u.png").toString()), "-n 2147483647", "memory");
+        dir.resolve("u.png").toString()), "-n 2147483647", "-n must be in 1..");
   }
 }
