@@ -134,6 +134,14 @@ public final class Device {
     use.accept(hostBuffer);
   }
 
+  /**
+   * The native context, for vq4j packages that call the C API themselves (ai.vq4j.dist); calls on it
+   * must hold this device's lock, as the ops do.
+   */
+  public vq4j_ctx nativeContext() {
+    return ctx;
+  }
+
   /** The native context's last error message. */
   String lastError() {
     return vq4j_last_error(ctx).getString();
