@@ -1,10 +1,10 @@
-// CPU linear layer: one sgemm (sgemm.h) per product (as im2col_cpu.cpp's convs); the bias gradient's
+// CPU linear layer: one OpenBLAS sgemm per product (as im2col_cpu.cpp's convs); the bias gradient's
 // column sums in double, rows in order.
 #include "linear.h"
+#include "sgemm.h"
+
 
 #include <vector>
-
-#include "sgemm.h"
 
 namespace vq4j {
 

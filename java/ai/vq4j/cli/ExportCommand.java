@@ -1,9 +1,9 @@
 package ai.vq4j.cli;
 
-import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.model.VqVaeTorchFormat;
 import ai.vq4j.tensor.Device;
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
