@@ -3,7 +3,8 @@
 
 Usage: compare_cpu_ops.py JMH_JSON TORCH_JSON [JMH_PASSIVE_JSON] [--markdown]
 The optional third file is a second JMH run with OMP_WAIT_POLICY=passive (run_cpu_ops.sh PASSIVE=1): it adds
-the columns "vq4j passive us" and "torch/passive".
+the columns "vq4j passive us" and "torch/passive". When the JMH run timed the CPU's reference kernels too
+(run_cpu_ops.sh DEVICE=cpu,cpu-ref), "vq4j us" is the fast path and "reference us" / "reference/fast" are added.
 Times are the median of the per-iteration (JMH) or per-block (torch Timer) averages, in microseconds;
 ratio = torch / vq4j, so > 1 means vq4j is faster. GFLOP/s for the convs uses 2 * N * OH * OW * Co * kH * kW * Ci
 per direction (for a transposed conv, 2 * N * H * W * Ci * kH * kW * Co, H and W its input's), dense taps even
@@ -14,9 +15,12 @@ import statistics
 import sys
 
 
-def load_jmh(path):
+def load_jmh(path, device="cpu"):
+    """The results of one device parameter (cpu: the fast paths; cpu-ref: the reference kernels)."""
     out = {}
     for r in json.load(open(path)):
+        if (r.get("params") or {}).get("device", "cpu") != device:
+            continue
         method = r["benchmark"].rsplit(".", 1)[1]
         layer = (r.get("params") or {}).get("layer")
         key = f"{method}:{layer}" if layer else method
@@ -32,10 +36,13 @@ def main():
     jmh = load_jmh(args[0])
     torch = json.load(open(args[1]))["results"]
     passive = load_jmh(args[2]) if len(args) > 2 else None
+    reference = load_jmh(args[0], "cpu-ref") or None
     keys = list(torch.keys()) + [k for k in jmh if k not in torch]
     head = ["op", "shape", "vq4j us", "torch us", "torch/vq4j", "vq4j GFLOP/s", "torch GFLOP/s"]
     if passive is not None:
         head += ["vq4j passive us", "torch/passive"]
+    if reference is not None:
+        head += ["reference us", "reference/fast"]
     rows = []
     for k in keys:
         j, t = jmh.get(k), torch.get(k)
@@ -56,6 +63,10 @@ def main():
         if passive is not None:
             vp = jp["median_us"] if jp else None
             rows[-1] += [f"{vp:.1f}" if vp else "-", f"{vt / vp:.2f}" if vp and vt else "-"]
+        if reference is not None:
+            jr = reference.get(k) or (reference.get("adamStep") if k.startswith("adamStep[") else None)
+            vr = jr["median_us"] if jr else None
+            rows[-1] += [f"{vr:.1f}" if vr else "-", f"{vr / vj:.2f}" if vr and vj else "-"]
     if markdown:
         print("| " + " | ".join(head) + " |")
         print("|" + "|".join(["---"] * 2 + ["---:"] * (len(head) - 2)) + "|")

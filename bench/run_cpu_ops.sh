@@ -6,7 +6,8 @@
 #
 # Environment: PYTHON (default /tmp/venv/bin/python, a venv with torch + numpy), SKIP_BUILD=1 to reuse
 # target/benchmarks.jar, JMH_ARGS (extra JMH options, e.g. "-wi 2 -i 3"), TORCH_ARGS (e.g. "--min-run-time 0.5"),
-# THREADS (torch threads, default 2), PASSIVE=1 to run the JMH suite a second time with
+# THREADS (torch threads, default 2), DEVICE (the vq4j CPU backend: cpu, the default fast paths, or cpu-ref,
+# the hand-written reference kernels; "cpu,cpu-ref" times both, and the table adds the reference's column), PASSIVE=1 to run the JMH suite a second time with
 # OMP_WAIT_POLICY=passive (a diagnostic of OpenMP/OpenBLAS thread contention; adds about 5.5 minutes). About 7 minutes on 2 cores: 36 JMH runs of 3 x 1 s warmup + 5 x 1 s,
 # then 37 torch timings of about 1.5 s each.
 set -euo pipefail
@@ -17,14 +18,14 @@ mkdir -p "$OUT"
 
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   echo "== building target/benchmarks.jar" >&2
-  mvn -B -q -Pbench -DskipTests package >&2
+  mvn -B -Pbench -DskipTests package >&2
 fi
 
 echo "== nproc $(nproc); $(lscpu | grep 'Model name' | sed 's/  */ /g')" >&2
 echo "== JMH (vq4j CPU)" >&2
 # shellcheck disable=SC2086
 java --enable-native-access=ALL-UNNAMED -jar target/benchmarks.jar 'ai\.vq4j\.bench\.OpsBench\.' \
-  -rf json -rff "$OUT/jmh_ops.json" ${JMH_ARGS:-} | tee "$OUT/jmh_ops.txt" >&2
+  -p "device=${DEVICE:-cpu}" -rf json -rff "$OUT/jmh_ops.json" ${JMH_ARGS:-} | tee "$OUT/jmh_ops.txt" >&2
 
 PASSIVE_JSON=
 if [[ "${PASSIVE:-0}" == 1 ]]; then

@@ -2,7 +2,7 @@
 """PyTorch peer of bench/java/ai/vq4j/bench/TrainStepBench.java: one VQ-VAE training step (the "sonnet"
 preset: 128 hidden, 32 residual hidden, 2 residual blocks, D = 64, K = 512, 32x32 grey images, batch 32) with
 the same loss (MSE / variance + (1 + beta) or beta times mean||z_e - z_q||^2), Adam lr 3e-4, plain or EMA
-codebook, on the CPU with the same number of threads (bench/run_train_step.sh) or on a CUDA GPU
+codebook (--channels 3: colour images), on the CPU with the same number of threads (bench/run_train_step.sh) or on a CUDA GPU
 (--device cuda, bench/gpu/train_step_gpu.sh). Prints the mean ms per step and images/s as one JSON line.
 
 On CUDA the clock is read only after torch.cuda.synchronize(), so queued kernels are counted. The loss and
@@ -14,7 +14,8 @@ weights NHWC, like vq4j.
 
 Only for the comparison: the project itself never needs Python.
 
-Usage: torch_train_step.py [--device cpu|cuda] [--channels-last] [--tf32] [--threads 2] [--batch 32] [--ema]
+Usage: torch_train_step.py [--device cpu|cuda] [--channels-last] [--tf32] [--threads 2] [--batch 32]
+                           [--channels 1] [--ema]
                            [--steps 60] [--warmup 10] [--read-every 1] [--json out.json]
 """
 import argparse
@@ -55,6 +56,7 @@ class VqVae(nn.Module):
         flat = z.permute(0, 2, 3, 1).reshape(-1, d)
         dist = flat.pow(2).sum(1, keepdim=True) - 2 * flat @ self.codebook.t() + self.codebook.pow(2).sum(1)
         codes = dist.argmin(1)
+        self.last_codes, self.last_flat = codes, flat.detach()  # for torch_train.py's dead-code restarts
         zq = self.codebook[codes]
         commit = F.mse_loss(flat, zq.detach())
         vq = beta * commit if self.ema else F.mse_loss(zq, flat.detach()) + beta * commit
@@ -83,6 +85,7 @@ def main():
     ap.add_argument("--tf32", action="store_true", help="allow TF32 in cuDNN convolutions and matmuls")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--channels", type=int, default=1, help="image channels: 1 (grey) or 3 (colour)")
     ap.add_argument("--ema", action="store_true")
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--warmup", type=int, default=10)
@@ -100,9 +103,9 @@ def main():
         torch.backends.cudnn.allow_tf32 = a.tf32
         torch.backends.cuda.matmul.allow_tf32 = a.tf32
     fmt = torch.channels_last if a.channels_last else torch.contiguous_format
-    model = VqVae(ema=a.ema).to(dev, memory_format=fmt)
+    model = VqVae(c=a.channels, ema=a.ema).to(dev, memory_format=fmt)
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=3e-4)
-    x = (torch.rand(a.batch, 1, 32, 32) - 0.5).to(dev).contiguous(memory_format=fmt)
+    x = (torch.rand(a.batch, a.channels, 32, 32) - 0.5).to(dev).contiguous(memory_format=fmt)
 
     def sync():
         if cuda:
@@ -131,7 +134,8 @@ def main():
         torch.stack(pending).tolist()
     sync()
     ms = (time.perf_counter() - t0) / a.steps * 1e3
-    res = {"torch": torch.__version__, "device": str(dev), "threads": a.threads, "batch": a.batch, "ema": a.ema,
+    res = {"torch": torch.__version__, "device": str(dev), "threads": a.threads, "batch": a.batch,
+           "channels": a.channels, "ema": a.ema,
            "read_every": a.read_every, "ms_per_step": ms, "images_per_s": a.batch / ms * 1e3}
     if cuda:
         res.update({"gpu": torch.cuda.get_device_name(dev), "cuda": torch.version.cuda,

@@ -1,6 +1,6 @@
-# vq4j::dnnl: oneDNN, the CPU fast path of the convolutions (kernels/common/conv_dnnl.h). Required: Debian's
-# libdnnl-dev (oneDNN 2.6, OpenMP runtime, so its threads are libgomp's, shared with vq4j's loops and
-# OpenBLAS), which scripts/setup.sh installs. Its shared library travels beside libvq4j.so into the jar the
+# vq4j::dnnl: oneDNN, the CPU fast path of the convolutions (kernels/common/conv_dnnl.h) and every CPU matrix
+# product (kernels/common/sgemm.h). Required: Debian's libdnnl-dev (oneDNN 2.6, OpenMP runtime, so its
+# threads are libgomp's, shared with vq4j's own loops), which scripts/setup.sh installs. Its shared library travels beside libvq4j.so into the jar the
 # way libgomp does, with the OpenCL loader it links against (never called: vq4j asks for a CPU engine only),
 # so a host needs nothing but a JRE.
 find_path(VQ4J_DNNL_INCLUDE oneapi/dnnl/dnnl.hpp)

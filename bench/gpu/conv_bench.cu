@@ -29,7 +29,7 @@
 // Build (optional; needs CUDA and cuDNN 9 headers and libraries):
 //   from the project:   cmake -S . -B target/cmake -DCUDNN_ROOT=<dir with include/cudnn.h, lib/libcudnn.so.9>
 //                       cmake --build target/cmake --target vq4j_conv_bench
-//   against a built libvq4j.so (no OpenBLAS needed; what bench/gpu-check run does):
+//   against a built libvq4j.so (no oneDNN needed; what bench/gpu-check run does):
 //                       cmake -S bench/gpu -B <build> -DVQ4J_LIB_DIR=<dir with libvq4j.so> [-DCUDNN_ROOT=...]
 //                       cmake --build <build>
 // Run: LD_LIBRARY_PATH=<cudnn lib>:<cublas lib> vq4j_conv_bench [--iters 200] [--warmup 20] [--peak 67]

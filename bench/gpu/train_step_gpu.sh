@@ -57,7 +57,7 @@ jvm=(--enable-native-access=ALL-UNNAMED -Xss4m "-Dorg.bytedeco.javacpp.cachedir=
 batches_csv=$(echo "$BATCHES" | tr -s ' ' ',')
 echo "== vq4j: JMH TrainStepBench, device=$DEVICE, batch=$batches_csv ($java, $jar)"
 # shellcheck disable=SC2086
-"$java" "${jvm[@]}" -jar "$jar" 'ai\.vq4j\.bench\.TrainStepBench\.' -p "device=$DEVICE" -p "batch=$batches_csv" \
+"$java" "${jvm[@]}" -jar "$jar" 'ai\.vq4j\.bench\.TrainStepBench\.' -p "device=$DEVICE" -p "batch=$batches_csv" -p channels=1 \
   -rf json -rff "$OUTDIR/jmh_train_step.json" ${JMH_ARGS:--f 1 -wi 2 -w 2s -i 5 -r 2s} 2>&1 |
   tee "$OUTDIR/jmh_train_step.txt" || echo "train_step_gpu.sh: JMH failed (see $OUTDIR/jmh_train_step.txt)" >&2
 

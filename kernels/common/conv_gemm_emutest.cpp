@@ -12,8 +12,8 @@
 //
 // Build and run from the repository root (not wired into ctest, whose list lives in CMakeLists.txt):
 //   g++ -std=c++17 -O2 -mfma -fopenmp -Inative/include -Ikernels/common -Ikernels
-//     -I/usr/include/x86_64-linux-gnu/openblas-pthread -DVQ4J_VERSION='"emu"'
-//     kernels/common/conv_gemm_emutest.cpp native/src/*.cpp kernels/*/*_cpu.cpp -lopenblas
+//     -DVQ4J_VERSION='"emu"'
+//     kernels/common/conv_gemm_emutest.cpp native/src/*.cpp kernels/*/*_cpu.cpp kernels/*/*_dnnl.cpp -ldnnl
 //     -o /tmp/conv_gemm_emutest && /tmp/conv_gemm_emutest
 #include <cmath>
 #include <cstdint>

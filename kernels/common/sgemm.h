@@ -1,6 +1,6 @@
 // The row-major float matrix product of the CPU kernels (the quantizer's distances, the reference convs'
 // im2col products): oneDNN's sgemm, which JITs for the CPU's widest vectors. It replaced OpenBLAS, which
-// ran 2.5-3x slower on the project machine (bench/cpu/gemm_bench.cpp, bench/RESULTS.md).
+// ran 1.9-7x slower on the project machine (bench/cpu/gemm_bench.cpp, bench/RESULTS.md).
 #ifndef VQ4J_KERNELS_COMMON_SGEMM_H
 #define VQ4J_KERNELS_COMMON_SGEMM_H
 

@@ -1,6 +1,6 @@
 // Linear layer in PyTorch's layout: y[rows, out] = x[rows, in] w[out, in]^T + b[out] (b may be NULL).
 // Backward: dx[rows, in] = dy w; dw[out, in] = dy^T x and db[out] = column sums of dy (db may be NULL);
-// both overwrite. Matrix products go through the library's GEMMs: OpenBLAS on the CPU, and on CUDA the
+// both overwrite. Matrix products go through the library's GEMMs: oneDNN's sgemm on the CPU, and on CUDA the
 // implicit-GEMM engine of the convolutions (conv_gemm.cuh) as a 1x1 conv over rows images of 1x1 pixels.
 // The _cpu and _cuda variants share one signature; the C API has validated every argument.
 #ifndef VQ4J_KERNELS_LINEAR_H

@@ -1,8 +1,8 @@
 // CPU fast path of masked_conv2d: a oneDNN conv2d over the full k x k kernel, whose weights are copied
 // once per call with the masked-out taps set to 0 (so a masked weight is never read, whatever it holds),
 // and whose weight gradient has its masked-out taps set to 0 afterwards. The primitive multiplies the
-// zero taps too (up to twice the reference's products for mask A), which oneDNN's JIT kernels still
-// do faster than a product over the kept taps alone.
+// zero taps too (9 taps where mask B 3x3 keeps 5), where the reference's GEMM covers the kept taps only:
+// bench/cpu/conv_bench.cpp compares the two (bench/RESULTS.md).
 #include "masked_conv2d.h"
 
 #include <cstring>

@@ -24,7 +24,7 @@ public final class Backends {
     return vq4j_cpu_threads();
   }
 
-  /** The CPU matrix-product library with its configuration and the kernel it chose for this processor. */
+  /** The CPU convolution and matrix-product library with the instruction set it uses on this processor. */
   public static String cpuGemm() {
     return vq4j_cpu_gemm().getString();
   }

@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One VQ-VAE training step (forward, loss, backward, Adam, usage tracking) for a fixed batch of
- * 32x32 grey images: the "sonnet" preset (0.69 M parameters, K = 512, D = 64), plain or EMA quantizer.
+ * 32x32 images (grey or colour, {@code channels}; batch 32 or 128): the "sonnet" preset (0.69 M parameters, K = 512, D = 64), plain or EMA quantizer.
  * bench/torch_train_step.py times the same model, batch and optimizer in PyTorch; bench/run_train_step.sh
  * runs both and prints images/s side by side. Restarts are off so every step does the same work.
  *
@@ -46,8 +46,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 3, timeUnit = TimeUnit.SECONDS)
 @State(Scope.Thread)
 public class TrainStepBench {
-  @Param({"32"})
+  @Param({"32", "128"})
   public int batch;
+
+  /** Image channels: 1 (grey, Fashion-MNIST) or 3 (colour, CIFAR-10). */
+  @Param({"1", "3"})
+  public int channels;
 
   @Param({"false", "true"})
   public boolean ema;
@@ -65,17 +69,17 @@ public class TrainStepBench {
   @Setup(Level.Trial)
   public void setUp() {
     dev = BenchDevice.resolve(device);
-    VqVaeConfig c = VqVaeConfig.sonnet(1);
+    VqVaeConfig c = VqVaeConfig.sonnet(channels);
     c.ema = ema;
     c.restartDeadCodes = false;
     model = new VqVae(c, dev);
     trainer = new VqVaeTrainer(model, 3e-4, 0, 0.11, 1);
     Rng rng = new Rng(5);
-    float[] v = new float[batch * 32 * 32];
+    float[] v = new float[batch * 32 * 32 * channels];
     for (int i = 0; i < v.length; i++) {
       v[i] = (float) (rng.nextDouble() - 0.5);
     }
-    x = Tensor.of(dev, v, batch, 32, 32, 1);
+    x = Tensor.of(dev, v, batch, 32, 32, channels);
   }
 
   static final int QUEUED = 16;
