@@ -1,7 +1,7 @@
-// Self-test of the CPU conv kernels (conv2d, conv_transpose2d, masked_conv2d): every function against a
-// naive direct loop in double precision. Outputs are pre-filled with NaN, so a kernel that accumulates
-// into them, or leaves a value unwritten, fails; masked-out weights are NaN too, so a masked kernel that
-// reads one fails. Exits non-zero when any check fails.
+// The CPU reference of the conv family (conv2d, conv_transpose2d, masked_conv2d), itself checked: every
+// function against a naive direct loop in double precision. Outputs are pre-filled with NaN, so a kernel
+// that accumulates into them, or leaves a value unwritten, fails; masked-out weights are NaN too, so a
+// masked kernel that reads one fails. Exits non-zero when any check fails.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
