@@ -3,9 +3,9 @@
 # and runtime (kernels/, runtime/) against this folder's thread-per-CUDA-thread emulation of the CUDA
 # runtime, so they run on the CPU, and runs
 #   - the op harness (tests/native/harness) on the emulated devices: every case of tests/ops/cases.txt
-#     except tier=gpu, on two emulated CUDA contexts (device ids 0 and 1) against the CPU reference, and
-#     the emulator's count of launches into another device's stream (every op selects its context's
-#     device);
+#     except tier=gpu, on two emulated CUDA contexts (device ids 0 and 1) against the CPU reference; before
+#     every op the harness makes the other device current, and the emulator counts a launch into another
+#     device's stream as a failure (every op must select its context's device);
 #   - runtime_test.cpp: what the case file cannot say: the deferred index errors (reported at the next
 #     synchronisation with the CPU's message, the first of a window winning, a full window), ties in the
 #     argmin, the staged uploads and their pinned buffers, zero counts.

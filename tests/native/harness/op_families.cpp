@@ -65,8 +65,12 @@ enum class Conv { kPlain, kTransposed, kMasked };
 struct Geom {
   Conv kind;
   int n, h, w, ci, co, kh, kw, stride, pad, mask;
-  int oh() const { return kind == Conv::kTransposed ? (h - 1) * stride - 2 * pad + kh : (h + 2 * pad - kh) / stride + 1; }
-  int ow() const { return kind == Conv::kTransposed ? (w - 1) * stride - 2 * pad + kw : (w + 2 * pad - kw) / stride + 1; }
+  int oh() const {
+    return kind == Conv::kTransposed ? (h - 1) * stride - 2 * pad + kh : (h + 2 * pad - kh) / stride + 1;
+  }
+  int ow() const {
+    return kind == Conv::kTransposed ? (w - 1) * stride - 2 * pad + kw : (w + 2 * pad - kw) / stride + 1;
+  }
   size_t nx() const { return static_cast<size_t>(n) * h * w * ci; }
   size_t ny() const { return static_cast<size_t>(n) * oh() * ow() * co; }
   size_t nw() const { return static_cast<size_t>(co) * kh * kw * ci; }
@@ -110,20 +114,37 @@ std::string conv_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs* ou
   const float *x = s.in(in.f.at("x")), *w = s.in(in.f.at("w")), *b = s.in(in.f.at("b")), *dy = s.in(in.f.at("dy"));
   float *y = s.out("y", g.ny()), *dx = s.out("dx", g.nx()), *dw = s.out("dw", g.nw()), *db = s.out("db", g.co);
   if (kind == Conv::kPlain) {
-    s.call(vq4j_conv2d_fwd(ctx, x, w, b, y, g.n, g.h, g.w, g.ci, g.co, g.kh, g.kw, g.stride, g.pad));
-    s.call(vq4j_conv2d_bwd_data(ctx, dy, w, dx, g.n, g.h, g.w, g.ci, g.co, g.kh, g.kw, g.stride, g.pad));
-    s.call(vq4j_conv2d_bwd_weight(ctx, x, dy, dw, db, g.n, g.h, g.w, g.ci, g.co, g.kh, g.kw, g.stride, g.pad));
+    s.op([&] {
+      return vq4j_conv2d_fwd(ctx, x, w, b, y, g.n, g.h, g.w, g.ci, g.co, g.kh, g.kw, g.stride, g.pad);
+    });
+    s.op([&] {
+      return vq4j_conv2d_bwd_data(ctx, dy, w, dx, g.n, g.h, g.w, g.ci, g.co, g.kh, g.kw, g.stride, g.pad);
+    });
+    s.op([&] {
+      return vq4j_conv2d_bwd_weight(ctx, x, dy, dw, db, g.n, g.h, g.w, g.ci, g.co, g.kh, g.kw, g.stride, g.pad);
+    });
   } else if (kind == Conv::kTransposed) {
-    s.call(vq4j_conv_transpose2d_fwd(ctx, x, w, b, y, g.n, g.h, g.w, g.ci, g.co, g.kh, g.kw, g.stride, g.pad));
-    s.call(vq4j_conv_transpose2d_bwd_data(ctx, dy, w, dx, g.n, g.h, g.w, g.ci, g.co, g.kh, g.kw, g.stride, g.pad));
-    s.call(vq4j_conv_transpose2d_bwd_weight(ctx, x, dy, dw, db, g.n, g.h, g.w, g.ci, g.co, g.kh, g.kw, g.stride,
-                                            g.pad));
+    s.op([&] {
+      return vq4j_conv_transpose2d_fwd(ctx, x, w, b, y, g.n, g.h, g.w, g.ci, g.co, g.kh, g.kw, g.stride, g.pad);
+    });
+    s.op([&] {
+      return vq4j_conv_transpose2d_bwd_data(ctx, dy, w, dx, g.n, g.h, g.w, g.ci, g.co, g.kh, g.kw, g.stride,
+          g.pad);
+    });
+    s.op([&] {
+      return vq4j_conv_transpose2d_bwd_weight(ctx, x, dy, dw, db, g.n, g.h, g.w, g.ci, g.co, g.kh, g.kw, g.stride,
+                                              g.pad);
+    });
   } else {
     float* y_direct = s.out("y_direct", g.ny());
-    s.call(vq4j_masked_conv2d_fwd(ctx, x, w, b, y, g.n, g.h, g.w, g.ci, g.co, g.kh, g.mask));
-    s.call(vq4j_masked_conv2d_direct_fwd(ctx, x, w, b, y_direct, g.n, g.h, g.w, g.ci, g.co, g.kh, g.mask));
-    s.call(vq4j_masked_conv2d_bwd_data(ctx, dy, w, dx, g.n, g.h, g.w, g.ci, g.co, g.kh, g.mask));
-    s.call(vq4j_masked_conv2d_bwd_weight(ctx, x, dy, dw, db, g.n, g.h, g.w, g.ci, g.co, g.kh, g.mask));
+    s.op([&] { return vq4j_masked_conv2d_fwd(ctx, x, w, b, y, g.n, g.h, g.w, g.ci, g.co, g.kh, g.mask); });
+    s.op([&] {
+      return vq4j_masked_conv2d_direct_fwd(ctx, x, w, b, y_direct, g.n, g.h, g.w, g.ci, g.co, g.kh, g.mask);
+    });
+    s.op([&] { return vq4j_masked_conv2d_bwd_data(ctx, dy, w, dx, g.n, g.h, g.w, g.ci, g.co, g.kh, g.mask); });
+    s.op([&] {
+      return vq4j_masked_conv2d_bwd_weight(ctx, x, dy, dw, db, g.n, g.h, g.w, g.ci, g.co, g.kh, g.mask);
+    });
   }
   return s.finish(out);
 }
@@ -159,11 +180,11 @@ std::string elementwise_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outp
   float *y = s.out("y", n), *dx = s.out("dx", n), *sum = s.out("sum", n);
   float* in_place = s.inout("y_in_place", in.f.at("x"));
   float* sum_in_place = s.inout("sum_in_place", in.f.at("x"));
-  s.call(vq4j_relu_fwd(ctx, x, y, n));
-  s.call(vq4j_relu_bwd(ctx, y, dy, dx, n));
-  s.call(vq4j_add(ctx, x, dy, sum, n));
-  s.call(vq4j_relu_fwd(ctx, in_place, in_place, n));
-  s.call(vq4j_add(ctx, sum_in_place, dy, sum_in_place, n));
+  s.op([&] { return vq4j_relu_fwd(ctx, x, y, n); });
+  s.op([&] { return vq4j_relu_bwd(ctx, y, dy, dx, n); });
+  s.op([&] { return vq4j_add(ctx, x, dy, sum, n); });
+  s.op([&] { return vq4j_relu_fwd(ctx, in_place, in_place, n); });
+  s.op([&] { return vq4j_add(ctx, sum_in_place, dy, sum_in_place, n); });
   return s.finish(out);
 }
 
@@ -182,8 +203,8 @@ std::string mse_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs* out
   Session s(ctx);
   const float *p = s.in(in.f.at("pred")), *t = s.in(in.f.at("target"));
   float *loss = s.out("loss", 1), *dpred = s.out("dpred", n);
-  s.call(vq4j_mse_fwd(ctx, p, t, loss, n));
-  s.call(vq4j_mse_bwd(ctx, p, t, dpred, in.f.at("scale")[0], n));
+  s.op([&] { return vq4j_mse_fwd(ctx, p, t, loss, n); });
+  s.op([&] { return vq4j_mse_bwd(ctx, p, t, dpred, in.f.at("scale")[0], n); });
   return s.finish(out);
 }
 
@@ -205,8 +226,11 @@ std::string adam_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs* ou
   float* p = s.inout("param", in.f.at("param"));
   float *m = s.inout("m", Vec(n, 0.0f)), *v = s.inout("v", Vec(n, 0.0f));
   for (int t = 1; t <= 3; ++t)
-    s.call(vq4j_adam_step(ctx, p, s.in(in.f.at("grad" + std::to_string(t))), m, v, n, 1e-3, 0.9, 0.999, 1e-8, wd, t));
-  s.call(vq4j_adam_reset_rows(ctx, m, v, s.in(in.i.at("reset")), static_cast<int>(n), 1));
+    s.op([&] {
+      return vq4j_adam_step(ctx, p, s.in(in.f.at("grad" + std::to_string(t))), m, v, n, 1e-3, 0.9, 0.999, 1e-8,
+          wd, t);
+    });
+  s.op([&] { return vq4j_adam_reset_rows(ctx, m, v, s.in(in.i.at("reset")), static_cast<int>(n), 1); });
   return s.finish(out);
 }
 
@@ -228,8 +252,8 @@ std::string gated_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs* o
   Session s(ctx);
   const float *x = s.in(in.f.at("x")), *dy = s.in(in.f.at("dy"));
   float *y = s.out("y", static_cast<size_t>(rows) * ch), *dx = s.out("dx", static_cast<size_t>(rows) * 2 * ch);
-  s.call(vq4j_gated_activation_fwd(ctx, x, y, rows, ch));
-  s.call(vq4j_gated_activation_bwd(ctx, x, dy, dx, rows, ch));
+  s.op([&] { return vq4j_gated_activation_fwd(ctx, x, y, rows, ch); });
+  s.op([&] { return vq4j_gated_activation_bwd(ctx, x, dy, dx, rows, ch); });
   return s.finish(out);
 }
 
@@ -251,9 +275,9 @@ std::string xent_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs* ou
   const int* targets = s.in(in.i.at("targets"));
   float *loss = s.out("loss", 1), *nll = s.out("nll", rows), *loss_alone = s.out("loss_without_nll", 1);
   float* dlogits = s.out("dlogits", static_cast<size_t>(rows) * k);
-  s.call(vq4j_softmax_xent_fwd(ctx, logits, targets, loss, nll, rows, k));
-  s.call(vq4j_softmax_xent_fwd(ctx, logits, targets, loss_alone, nullptr, rows, k));
-  s.call(vq4j_softmax_xent_bwd(ctx, logits, targets, dlogits, in.f.at("scale")[0], rows, k));
+  s.op([&] { return vq4j_softmax_xent_fwd(ctx, logits, targets, loss, nll, rows, k); });
+  s.op([&] { return vq4j_softmax_xent_fwd(ctx, logits, targets, loss_alone, nullptr, rows, k); });
+  s.op([&] { return vq4j_softmax_xent_bwd(ctx, logits, targets, dlogits, in.f.at("scale")[0], rows, k); });
   return s.finish(out);
 }
 
@@ -278,8 +302,8 @@ std::string embedding_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Output
   const float *table = s.in(in.f.at("table")), *dy = s.in(in.f.at("dy"));
   const int* ids = s.in(in.i.at("ids"));
   float *y = s.out("y", static_cast<size_t>(rows) * d), *dtable = s.out("dtable", static_cast<size_t>(k) * d);
-  s.call(vq4j_embedding_fwd(ctx, table, ids, y, rows, d, k));
-  s.call(vq4j_embedding_bwd(ctx, ids, dy, dtable, rows, d, k));
+  s.op([&] { return vq4j_embedding_fwd(ctx, table, ids, y, rows, d, k); });
+  s.op([&] { return vq4j_embedding_bwd(ctx, ids, dy, dtable, rows, d, k); });
   return s.finish(out);
 }
 
@@ -305,11 +329,15 @@ std::string quantize_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs
   float *z_q = s.out("z_q", n), *loss = s.out("loss", 1), *dz_e = s.out("dz_e", n);
   float *dcodebook = s.out("dcodebook", static_cast<size_t>(k) * d), *dz_e_alone = s.out("dz_e_without_dcodebook", n);
   float *counts = s.out("counts", k), *perplexity = s.out("perplexity", 1);
-  s.call(vq4j_vq_quantize_fwd(ctx, z_e, codebook, codes, z_q, rows, d, k));
-  s.call(vq4j_vq_loss(ctx, z_e, z_q, loss, rows, d));
-  s.call(vq4j_vq_quantize_bwd(ctx, z_e, z_q, codes, dz_q, dz_e, dcodebook, 0.25f, 0.7f, rows, d, k));
-  s.call(vq4j_vq_quantize_bwd(ctx, z_e, z_q, codes, dz_q, dz_e_alone, nullptr, 0.25f, 0.7f, rows, d, k));
-  s.call(vq4j_vq_stats(ctx, codes, counts, perplexity, rows, k));
+  s.op([&] { return vq4j_vq_quantize_fwd(ctx, z_e, codebook, codes, z_q, rows, d, k); });
+  s.op([&] { return vq4j_vq_loss(ctx, z_e, z_q, loss, rows, d); });
+  s.op([&] {
+    return vq4j_vq_quantize_bwd(ctx, z_e, z_q, codes, dz_q, dz_e, dcodebook, 0.25f, 0.7f, rows, d, k);
+  });
+  s.op([&] {
+    return vq4j_vq_quantize_bwd(ctx, z_e, z_q, codes, dz_q, dz_e_alone, nullptr, 0.25f, 0.7f, rows, d, k);
+  });
+  s.op([&] { return vq4j_vq_stats(ctx, codes, counts, perplexity, rows, k); });
   return s.finish(out);
 }
 
@@ -331,7 +359,7 @@ std::string ema_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs* out
   const int* codes = s.in(in.i.at("codes"));
   float *count = s.inout("ema_count", in.f.at("ema_count")), *sum = s.inout("ema_sum", in.f.at("ema_sum"));
   float* codebook = s.out("codebook", static_cast<size_t>(k) * d);
-  s.call(vq4j_vq_ema_update(ctx, z_e, codes, count, sum, codebook, 0.99f, 1e-5f, rows, d, k));
+  s.op([&] { return vq4j_vq_ema_update(ctx, z_e, codes, count, sum, codebook, 0.99f, 1e-5f, rows, d, k); });
   return s.finish(out);
 }
 
@@ -363,9 +391,9 @@ std::string dead_codes_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outpu
   float* sum = ema ? s.inout("ema_sum", in.f.at("ema_sum")) : nullptr;
   int* restarted = s.iout("restarted", k);
   float* dead = s.out("dead", 1);
-  s.call(vq4j_vq_dead_codes(ctx, s.in(in.f.at("counts")), usage, s.in(in.f.at("z_e")), codebook, count, sum,
+  s.op([&] { return vq4j_vq_dead_codes(ctx, s.in(in.f.at("counts")), usage, s.in(in.f.at("z_e")), codebook, count, sum,
                             restarted, dead, rows, d, k, 0.99, 1.0f, static_cast<int>(c.i("restart")),
-                            0x8000123456789ABCull));
+                            0x8000123456789ABCull); });
   return s.finish(out);
 }
 

@@ -12,6 +12,10 @@
 
 #include "op_families.h"
 
+#ifdef VQ4J_EMU
+#include <cuda_runtime.h>  // the emulator of tests/emu: to make another device current before an op
+#endif
+
 namespace harness {
 
 class Session {
@@ -43,6 +47,18 @@ class Session {
     });
     return p;
   }
+  // Runs one op and records its failure. On the emulated device another device is made current first, so
+  // that an op which does not select its context's device launches on the wrong one, which the emulator
+  // counts (the harness's device check).
+  template <class Op>
+  void op(Op run) {
+#ifdef VQ4J_EMU
+    const int device = vq4j_ctx_device(ctx_);
+    if (device >= 0) cudaSetDevice((device + 1) % emu::device_count);
+#endif
+    call(run());
+  }
+
   // Records the first failure of the case's ops.
   void call(int status) {
     if (status != VQ4J_OK && error_.empty())
