@@ -10,8 +10,8 @@
 //   checked input has at most kGradMaxElements elements).
 // perf: seconds per run of each case's ops, copies included, per backend. Figures, not checks.
 //
-// A backend is a context configuration: "cpu" (the reference), one entry per fast CPU path, and
-// "cuda:<id>" for each CUDA device the library sees (in the emulated build, tests/emu, the CPU-emulated
+// A backend is a context configuration: "cpu" (the reference kernels), "cpu-fast" (the default CPU
+// context's fast paths), and "cuda:<id>" for each CUDA device the library sees (in the emulated build, tests/emu, the CPU-emulated
 // devices). Exit status 0 when every check passed.
 #include <chrono>
 #include <cmath>
@@ -47,9 +47,23 @@ struct Backend {
   bool gpu;  // a CUDA device (real or emulated): kernels other than the CPU reference's
 };
 
+// A CPU context on the hand-written reference kernels (reference = 1) or on the fast paths (0).
+vq4j_ctx* cpu_context(int reference) {
+  vq4j_ctx* ctx = vq4j_ctx_create(-1);
+  if (ctx != nullptr && vq4j_ctx_set_option(ctx, VQ4J_OPT_CPU_REFERENCE, reference) != VQ4J_OK) {
+    vq4j_ctx_destroy(ctx);
+    return nullptr;
+  }
+  return ctx;
+}
+
 std::vector<Backend> all_backends() {
-  std::vector<Backend> list = {{"cpu", [] { return vq4j_ctx_create(-1); }, false}};
-  // Fast CPU paths join here, one entry each: a name and the context configuration that selects the path.
+  // The reference first: every other backend is compared with it. Each fast CPU path is one more entry: a
+  // name and the context configuration that selects it.
+  std::vector<Backend> list = {
+      {"cpu", [] { return cpu_context(1); }, false},
+      {"cpu-fast", [] { return cpu_context(0); }, false},  // oneDNN convolutions, vectorised loops
+  };
   const int devices = vq4j_cuda_device_count();
   for (int d = 0; d < devices; ++d)
     list.push_back({"cuda:" + std::to_string(d), [d] { return vq4j_ctx_create(d); }, true});

@@ -222,13 +222,14 @@ Inputs adam_inputs(const Case& c, uint64_t seed) {
 std::string adam_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs* out) {
   const long long n = c.i("count");
   const double wd = c.d("weight_decay");
+  const int decoupled = static_cast<int>(c.i("decoupled"));
   Session s(ctx);
   float* p = s.inout("param", in.f.at("param"));
   float *m = s.inout("m", Vec(n, 0.0f)), *v = s.inout("v", Vec(n, 0.0f));
   for (int t = 1; t <= 3; ++t)
     s.op([&] {
       return vq4j_adam_step(ctx, p, s.in(in.f.at("grad" + std::to_string(t))), m, v, n, 1e-3, 0.9, 0.999, 1e-8,
-          wd, t);
+          wd, t, decoupled);
     });
   s.op([&] { return vq4j_adam_reset_rows(ctx, m, v, s.in(in.i.at("reset")), static_cast<int>(n), 1); });
   return s.finish(out);
