@@ -11,8 +11,8 @@
 // perf: seconds per run of each case's ops, copies included, per backend. Figures, not checks.
 //
 // A backend is a context configuration: "cpu" (the reference kernels), "cpu-fast" (the default CPU
-// context's fast paths), and "cuda:<id>" for each CUDA device the library sees (in the emulated build, tests/emu, the CPU-emulated
-// devices). Exit status 0 when every check passed.
+// context's fast paths), and "cuda:<id>" for each CUDA device the library sees (in the emulated build,
+// tests/emu, the CPU-emulated devices). Exit status 0 when every check passed.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
