@@ -17,7 +17,7 @@ using namespace cg;
 
 // The K loop every GEMM shares: stage the slice fetched into registers, then fetch the next one while
 // multiplying this one. kend is the same for every thread of a block, so the barriers are uniform.
-// conv_gemm_emutest.cpp mirrors this loop on the CPU: keep the two in step.
+// tests/emu/conv_gemm_test.cpp mirrors this loop on the CPU: keep the two in step.
 template <class Thread>
 __device__ __forceinline__ void mainloop(Thread& th, const ConvGeom& g, Smem& s, int kbeg) {
   if (kbeg >= th.kend) return;

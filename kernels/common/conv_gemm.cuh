@@ -20,7 +20,7 @@
 // gradient's row-block partials are reduced in a fixed order by a second kernel.
 //
 // The per-thread work lives in the structs below as __host__ __device__ code, so that
-// conv_gemm_emutest.cpp can run exactly this code on the CPU (a block's threads one after another,
+// tests/emu/conv_gemm_test.cpp can run exactly this code on the CPU (a block's threads one after another,
 // phase by phase between the barriers) against the CPU reference: the index math is tested on machines
 // without a GPU. The kernels and their launchers are in conv_gemm.cu.
 #ifndef VQ4J_KERNELS_COMMON_CONV_GEMM_CUH

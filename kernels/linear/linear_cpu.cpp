@@ -1,4 +1,4 @@
-// CPU linear layer: one OpenBLAS sgemm per product (as im2col_cpu.cpp's convs); the bias gradient's
+// CPU linear layer: one oneDNN sgemm per product (as im2col_cpu.cpp's convs); the bias gradient's
 // column sums in double, rows in order.
 #include "linear.h"
 #include "sgemm.h"

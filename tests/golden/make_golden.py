@@ -318,6 +318,57 @@ def vq_ema_update_case(rows=24, d=5, k=7, gamma=0.99, eps=1e-5):
 
 
 # ----------------------------------------------------------------------------
+# vq_dead_codes
+# ----------------------------------------------------------------------------
+
+U64 = (1 << 64) - 1
+
+
+def dead_code_row(key, j, rows):
+    """The row dead code j restarts from (vq_dead_codes.h): SplitMix64's finaliser, scaled to [0, rows)."""
+    z = (key + (j + 1) * 0x9E3779B97F4A7C15) & U64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & U64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & U64
+    z ^= z >> 31
+    return ((z >> 32) * rows) >> 32
+
+
+def vq_dead_codes_case(rows=29, d=4, k=23, decay=0.99, threshold=1.0, key=0x0123456789ABCDEF):
+    """Usage update, dead count and restart with the EMA state; the loss-trained codebook ignores the EMA outputs."""
+    torch.manual_seed(1300)
+    counts = torch.randint(0, 4, (k,), dtype=torch.int64).to(F64)
+    counts[::3] = 0
+    usage_in = (torch.rand(k, dtype=F32) * 2).to(F64)
+    usage_in[::5] = float(np.float32(1.004))  # decays to just under the threshold with no use: dead
+    z_e = randn(rows, d)
+    codebook_in = randn(k, d)
+    ema_count_in = (torch.rand(k, dtype=F32) * 2.5 + 0.5).to(F64)
+    ema_sum_in = randn(k, d)
+    # In double, rounded once to float32: the op's update; the threshold compares the rounded value.
+    usage = torch.from_numpy((decay * usage_in.numpy() + (1.0 - decay) * counts.numpy()).astype(np.float32)).to(F64)
+    if ((usage - threshold).abs() < 1e-5).any():
+        raise RuntimeError("vq_dead_codes: a usage sits on the threshold")
+    dead = usage < threshold
+    restarted = dead.to(torch.int32)
+    codebook_out, ema_count_out, ema_sum_out, usage_out = (
+        codebook_in.clone(), ema_count_in.clone(), ema_sum_in.clone(), usage.clone())
+    for j in torch.nonzero(dead).flatten().tolist():
+        row = z_e[dead_code_row(key, j, rows)]
+        codebook_out[j] = row
+        ema_sum_out[j] = row
+        ema_count_out[j] = 1.0
+        usage_out[j] = 1.0
+    if not 0 < int(dead.sum()) < k:
+        raise RuntimeError("vq_dead_codes: want some live and some dead codes")
+    emit("vq_dead_codes", {
+        "counts": counts, "usage_in": usage_in, "z_e": z_e, "codebook_in": codebook_in,
+        "ema_count_in": ema_count_in, "ema_sum_in": ema_sum_in, "usage_out": usage_out,
+        "codebook_out": codebook_out, "ema_count_out": ema_count_out, "ema_sum_out": ema_sum_out,
+        "restarted": restarted, "dead": torch.tensor([float(dead.sum())], dtype=F64),
+    }, dict(op="vq_dead_codes", rows=rows, d=d, k=k, decay=fstr(decay), threshold=fstr(threshold), key=str(key)))
+
+
+# ----------------------------------------------------------------------------
 # 8..11 gated_activation, mse, softmax_xent, embedding
 # ----------------------------------------------------------------------------
 
@@ -497,6 +548,7 @@ def build():
     add_case()
     vq_quantize_case()
     vq_ema_update_case()
+    vq_dead_codes_case()
     gated_activation_case()
     mse_case()
     softmax_xent_case()

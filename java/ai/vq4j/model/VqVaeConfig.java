@@ -8,12 +8,13 @@ import com.google.gson.JsonParseException;
  * The shape of a VQ-VAE and its quantizer. Plain fields so that it serialises to the JSON stored in every
  * checkpoint; {@link #validate()} names the first field that is out of range.
  *
- * <p>Two architectures (see ../shared/REFERENCE.md): {@code stem = true} is Sonnet's example (encoder: conv
- * 4x4 s2 to hidden/2, ReLU, conv 4x4 s2 to hidden, ReLU, conv 3x3, residual stack with a final ReLU, 1x1 conv
- * to D; decoder: conv 3x3 D to hidden, residual stack, transposed conv 4x4 s2 to hidden/2, ReLU, transposed
- * conv 4x4 s2 to the image channels). {@code stem = false} is the paper's CIFAR net (section 4.1): two convs
- * 4x4 s2 with all layers {@code hidden} wide, then the residual blocks, whose output is z_e (so D must
- * equal hidden); the decoder is the residual blocks then two transposed convs 4x4 s2.
+ * <p>Two architectures: {@code stem = true} is the VQ-VAE example of DeepMind's Sonnet library (encoder:
+ * conv 4x4 s2 to hidden/2, ReLU, conv 4x4 s2 to hidden, ReLU, conv 3x3, residual stack with a final ReLU,
+ * 1x1 conv to D; decoder: conv 3x3 D to hidden, residual stack, transposed conv 4x4 s2 to hidden/2, ReLU,
+ * transposed conv 4x4 s2 to the image channels). {@code stem = false} is the paper's CIFAR net (van den
+ * Oord et al. 2017, section 4.1): two convs 4x4 s2 with all layers {@code hidden} wide, then the residual
+ * blocks, whose output is z_e (so D must equal hidden); the decoder is the residual blocks then two
+ * transposed convs 4x4 s2.
  */
 public final class VqVaeConfig {
   private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();

@@ -21,7 +21,8 @@ class VqVaeTest {
 
   @Test
   void sonnetPresetHasSonnetsParameterCounts() {
-    // ../shared/REFERENCE.md: about 0.70 M for C = 3 (encoder 372 k, decoder 290 k, codebook 32.8 k).
+    // Sonnet's VQ-VAE example has about 0.70 M parameters for C = 3 (encoder 372 k, decoder 290 k, codebook
+    // 32.8 k).
     try (VqVae m = new VqVae(VqVaeConfig.sonnet(3), Device.CPU)) {
       assertEquals(372_416, count(m, "encoder."));
       assertEquals(290_307, count(m, "decoder."));

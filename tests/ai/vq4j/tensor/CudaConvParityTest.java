@@ -22,23 +22,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the padding or the image, every mask with k = 1, 3 and 5) and on large ones (N = 32, 32x32x64 -> 128).
  * GPU outputs start as NaN, so an element a kernel leaves unwritten fails. Skipped (visibly) without a GPU.
  *
- * <p>Tolerance (FP32 kernels): |gpu - cpu| <= atol + rtol |cpu| with rtol = 1e-4 and atol = 1e-4 times
- * max(1, RMS of the expected tensor). The scaling is there because float32 rounding of a K-term sum grows
- * with the size of its partial sums, not of the result element: a weight-gradient element near 0 that sums
- * 32768 products of N(0, 1) values carries absolute rounding errors near 1e-4 on either side even though
- * both sides are right. An indexing error is off by about the RMS itself, far above this bound.
+ * <p>The cases and the tolerances (a bound on the normalised mean squared error per family, and a looser one
+ * for the TF32 fprop) are the conv rows of the op case list, {@code tests/ops/cases.txt}, which the native
+ * harness runs too ({@link OpCases}); rows marked tier=gpu are the large ones.
  *
  * <p>TF32: with {@code VQ4J_CONV_TF32=1} in the environment (sm_80+), the fprop kernel (conv2d and
  * masked_conv2d forward, conv_transpose2d data gradient) runs on TF32 tensor cores, whose operands keep
- * 10 mantissa bits: those outputs are then held to 5e-3 relative + 5e-3 x max(1, RMS) absolute (expected
- * error about 5e-4 of the RMS; see conv_gemm.cu). Run this class once without and once with it.
+ * 10 mantissa bits: those outputs are then held to the family's nmse_tf32. Run this class once without and
+ * once with it.
  */
 class CudaConvParityTest {
-  static final double ATOL = 1e-4;
-  static final double RTOL = 1e-4;
   static final boolean TF32 = "1".equals(System.getenv("VQ4J_CONV_TF32"));
-  static final double TF32_ATOL = 5e-3;
-  static final double TF32_RTOL = 5e-3;
 
   // Per test rather than @BeforeAll, so that every test is reported as skipped, not silently absent.
   @BeforeEach
@@ -49,7 +43,12 @@ class CudaConvParityTest {
   enum Family {
     CONV2D,
     CONV_TRANSPOSE2D,
-    MASKED_CONV2D
+    MASKED_CONV2D;
+
+    /** The family's name in the case list. */
+    String caseName() {
+      return name().toLowerCase();
+    }
   }
 
   /** One conv op at one geometry; kh = kw = k, stride 1 and padding k / 2 for masked convs. */
@@ -64,6 +63,17 @@ class CudaConvParityTest {
 
     static Case masked(Mask mask, int n, int h, int w, int ci, int co, int k) {
       return new Case(Family.MASKED_CONV2D, n, h, w, ci, co, k, k, 1, k / 2, mask);
+    }
+
+    static Case of(Family family, OpCases.Row r) {
+      return switch (family) {
+        case CONV2D -> conv(r.i("n"), r.i("h"), r.i("w"), r.i("ci"), r.i("co"), r.i("kh"), r.i("kw"),
+            r.i("stride"), r.i("pad"));
+        case CONV_TRANSPOSE2D -> transposed(r.i("n"), r.i("h"), r.i("w"), r.i("ci"), r.i("co"), r.i("kh"),
+            r.i("kw"), r.i("stride"), r.i("pad"));
+        case MASKED_CONV2D -> masked(Mask.valueOf(r.s("mask", "")), r.i("n"), r.i("h"), r.i("w"), r.i("ci"),
+            r.i("co"), r.i("k"));
+      };
     }
 
     int oh() {
@@ -102,55 +112,25 @@ class CudaConvParityTest {
     }
   }
 
-  static Stream<Case> edgeCases() {
+  /** The conv rows of the case list: the small ones, or the large ones (tier=gpu). */
+  static Stream<Case> rows(boolean large) {
     List<Case> cases = new ArrayList<>();
-    // conv2d: n, h, w, ci, co, kh, kw, stride, pad
-    cases.add(Case.conv(2, 7, 13, 3, 5, 3, 3, 1, 1));     // odd sizes, Ci = 3, Co = 5
-    cases.add(Case.conv(1, 13, 7, 1, 5, 3, 3, 2, 1));     // Ci = 1, stride 2, N = 1
-    cases.add(Case.conv(2, 13, 7, 1, 5, 3, 3, 1, 1));     // Ci = 1
-    cases.add(Case.conv(2, 7, 13, 5, 3, 1, 1, 1, 0));     // 1x1
-    cases.add(Case.conv(1, 6, 7, 2, 3, 1, 1, 2, 0));      // 1x1 stride 2: half the phases of dx have no tap
-    cases.add(Case.conv(3, 8, 8, 3, 5, 4, 4, 2, 1));      // the encoder's 4x4 stride-2 downsampling
-    cases.add(Case.conv(2, 5, 6, 3, 4, 5, 5, 3, 2));      // stride 3
-    cases.add(Case.conv(1, 10, 11, 3, 2, 2, 2, 3, 0));    // stride > kernel: pixels no output reads
-    cases.add(Case.conv(2, 9, 10, 4, 6, 3, 2, 2, 1));     // non-square kernel
-    cases.add(Case.conv(1, 4, 4, 2, 3, 4, 4, 1, 3));      // padding nearly the kernel size
-    cases.add(Case.conv(1, 1, 1, 3, 5, 1, 1, 1, 0));      // one pixel
-    cases.add(Case.conv(1, 3, 40, 2, 2, 3, 5, 1, 2));     // wide and flat
-    cases.add(Case.conv(2, 13, 7, 67, 65, 3, 3, 1, 1));   // channels just over one tile
-    cases.add(Case.conv(1, 9, 11, 7, 70, 3, 3, 2, 0));
-    cases.add(Case.conv(2, 9, 9, 130, 8, 3, 3, 1, 1));
-    cases.add(Case.conv(9, 16, 16, 3, 5, 3, 3, 1, 1));    // > 2048 rows: the bias gradient reduces in chunks
-    // conv_transpose2d
-    cases.add(Case.transposed(2, 7, 13, 3, 5, 4, 4, 2, 1)); // the decoder's 4x4 stride-2 upsampling
-    cases.add(Case.transposed(1, 7, 13, 1, 5, 3, 3, 1, 1));
-    cases.add(Case.transposed(2, 4, 5, 5, 3, 3, 3, 2, 0));
-    cases.add(Case.transposed(2, 7, 7, 3, 5, 1, 1, 1, 0));
-    cases.add(Case.transposed(1, 3, 4, 70, 66, 4, 4, 2, 1));
-    cases.add(Case.transposed(1, 5, 4, 2, 3, 3, 3, 3, 1));
-    cases.add(Case.transposed(1, 6, 5, 3, 4, 5, 3, 2, 2));
-    cases.add(Case.transposed(3, 16, 16, 3, 5, 4, 4, 2, 1));
-    // masked_conv2d: every mask, k = 1 (A, V_A and H_A keep no tap), 3 and 5
-    for (Mask mask : Mask.values()) {
-      for (int k : new int[] {3, 5}) {
-        cases.add(Case.masked(mask, 2, 7, 13, 3, 5, k));
-        cases.add(Case.masked(mask, 1, 13, 7, 1, 5, k));
-        cases.add(Case.masked(mask, 1, 6, 5, 66, 70, k));
+    for (Family family : Family.values()) {
+      for (OpCases.Row r : OpCases.rows(family.caseName())) {
+        if (r.large() == large) {
+          cases.add(Case.of(family, r));
+        }
       }
-      cases.add(Case.masked(mask, 2, 5, 4, 3, 2, 1));
     }
     return cases.stream();
   }
 
+  static Stream<Case> edgeCases() {
+    return rows(false);
+  }
+
   static Stream<Case> largeCases() {
-    return Stream.of(
-        Case.conv(32, 32, 32, 64, 128, 3, 3, 1, 1),
-        Case.conv(32, 32, 32, 64, 128, 4, 4, 2, 1),
-        Case.conv(32, 32, 32, 64, 128, 1, 1, 1, 0),
-        Case.transposed(32, 16, 16, 128, 64, 4, 4, 2, 1),
-        Case.masked(Mask.A, 32, 32, 32, 64, 128, 5),
-        Case.masked(Mask.V_B, 32, 32, 32, 64, 128, 3),
-        Case.masked(Mask.H_B, 32, 32, 32, 64, 128, 3));
+    return rows(true);
   }
 
   /** The random inputs of one case. */
@@ -190,11 +170,11 @@ class CudaConvParityTest {
     // The outputs the fprop kernel computes: TF32 when it is on.
     boolean tf32Y = TF32 && c.family != Family.CONV_TRANSPOSE2D;
     boolean tf32Dx = TF32 && c.family == Family.CONV_TRANSPOSE2D;
-    close(c + " forward y", cpu.y, gpu.y, tf32Y);
-    close(c + " backward-data dx", cpu.dx, gpu.dx, tf32Dx);
-    close(c + " backward-weight dw", cpu.dw, gpu.dw, false);
+    close(c, c + " forward y", cpu.y, gpu.y, tf32Y);
+    close(c, c + " backward-data dx", cpu.dx, gpu.dx, tf32Dx);
+    close(c, c + " backward-weight dw", cpu.dw, gpu.dw, false);
     if (withBias) {
-      close(c + " bias grad db", cpu.db, gpu.db, false);
+      close(c, c + " bias grad db", cpu.db, gpu.db, false);
     }
     if (c.family == Family.MASKED_CONV2D) {
       assertMaskedZero(c, gpu.dw);
@@ -212,17 +192,9 @@ class CudaConvParityTest {
     }
   }
 
-  static void close(String what, float[] expected, float[] actual, boolean tf32) {
-    double sumSq = 0;
-    for (float v : expected) {
-      sumSq += (double) v * v;
-    }
-    double scale = Math.max(1.0, expected.length == 0 ? 0 : Math.sqrt(sumSq / expected.length));
-    if (tf32) {
-      assertClose(what + " (TF32)", expected, actual, TF32_ATOL * scale, TF32_RTOL);
-    } else {
-      assertClose(what, expected, actual, ATOL * scale, RTOL);
-    }
+  static void close(Case c, String what, float[] expected, float[] actual, boolean tf32) {
+    OpCases.Tolerance t = OpCases.tolerance(c.family.caseName());
+    OpCases.assertNmse(tf32 ? what + " (TF32)" : what, expected, actual, tf32 ? t.nmseTf32() : t.nmse());
   }
 
   static float[] nans(int... shape) {

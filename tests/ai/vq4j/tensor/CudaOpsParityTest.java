@@ -22,30 +22,25 @@ import org.junit.jupiter.api.Test;
  * rows = 1, 1000, 32·8·8), plus ties in the argmin, out-of-range indices and the determinism of every
  * device-side sum. Skipped, visibly, without a CUDA device.
  *
- * <p>Tolerances (|cpu - gpu| <= atol + rtol |cpu|), per op:
- * <ul>
- *   <li>exact (0, 0): relu forward/backward, add, mse backward, embedding forward, the z_q gather and the
- *       codes of the quantizer (ties to the lowest index), code counts. One float operation per element, or
- *       a copy: nothing may differ.
- *   <li>(1e-7, 1e-6): Adam, embedding backward, codebook gradient, dz_e, EMA update. The kernels spell the
- *       CPU reference's float/double operations in its order (row-order sums, no fma contraction), so they
- *       are expected to be bit-identical; the tolerance only keeps a 1-ulp surprise from hiding the real
- *       result (an index bug is off by far more).
- *   <li>(0, 1e-6): the scalar means (mse, vq loss, cross-entropy loss) and perplexity: double
- *       accumulation in another fixed order, rounded once to float.
- *   <li>(1e-6, 1e-6): cross-entropy nll and (1e-7, 1e-6) its gradient: CUDA's double exp/log against
- *       glibc's, within an ulp of double before the rounding to float.
- *   <li>(4e-6, 1e-5): gated activation: CUDA's tanhf/expf are within 2 ulp of the correctly rounded value,
- *       glibc's within 1; near saturation 1 - tanh^2 turns those few ulp of tanh (6e-8 each) into an absolute
- *       error of up to ~4e-7 |dy|, and |dy| reaches ~4.5 over 10^5 normal samples.
- * </ul>
+ * <p>The shapes (element counts, rows, K, D) and the tolerances, a bound per op family on the normalised
+ * mean squared error against the CPU reference with the reason for each, come from the op case list
+ * {@code tests/ops/cases.txt} ({@link OpCases}), which the native harness runs on every backend too.
  */
 class CudaOpsParityTest {
-  private static final int[] ROWS = {1, 1000, 32 * 8 * 8};
-  private static final int[] KS = {1, 7, 513};
-  private static final int[] DS = {1, 3, 64};
+  private static final int[] ROWS = distinct("vq_quantize", "rows");
+  private static final int[] KS = distinct("vq_quantize", "k");
+  private static final int[] DS = distinct("vq_quantize", "d");
   /** Element counts: tails of every width, and one beyond the 8192 x 256 grid (the grid-stride loop). */
-  private static final int[] COUNTS = {1, 7, 513, 32 * 8 * 8 * 64 + 5, 3_000_001};
+  private static final int[] COUNTS = distinct("elementwise", "count");
+
+  private static int[] distinct(String family, String param) {
+    return OpCases.rows(family).stream().mapToInt(r -> r.i(param)).distinct().toArray();
+  }
+
+  /** The family's nmse bound from the case list. */
+  private static double nmse(String family) {
+    return OpCases.tolerance(family).nmse();
+  }
 
   private Device gpu;
 
@@ -70,9 +65,9 @@ class CudaOpsParityTest {
     return new float[][][] {cpu, cuda};
   }
 
-  private static void close(String what, float[][][] both, double atol, double rtol) {
+  private static void close(String what, float[][][] both, String family) {
     for (int i = 0; i < both[0].length; i++) {
-      assertClose(what + " output " + i + " (CUDA vs CPU)", both[0][i], both[1][i], atol, rtol);
+      OpCases.assertNmse(what + " output " + i + " (CUDA vs CPU)", both[0][i], both[1][i], nmse(family));
     }
   }
 
@@ -124,7 +119,7 @@ class CudaOpsParityTest {
         Ops.reluForward(inPlace, inPlace);
         return new float[][] {y.toFloatArray(), dx.toFloatArray(), inPlace.toFloatArray()};
       });
-      close("relu n=" + n, both, 0, 0);
+      close("relu n=" + n, both, "elementwise");
     }
   }
 
@@ -141,7 +136,7 @@ class CudaOpsParityTest {
         Ops.add(inPlace, s.f(b, n), inPlace);
         return new float[][] {y.toFloatArray(), inPlace.toFloatArray()};
       });
-      close("add n=" + n, both, 0, 0);
+      close("add n=" + n, both, "elementwise");
     }
   }
 
@@ -165,7 +160,7 @@ class CudaOpsParityTest {
           Ops.gatedActivationBackward(xt, s.f(dy, rows, c), dx);
           return new float[][] {y.toFloatArray(), dx.toFloatArray()};
         });
-        close("gated rows=" + rows + " c=" + c, both, 4e-6, 1e-5);
+        close("gated rows=" + rows + " c=" + c, both, "gated_activation");
       }
     }
   }
@@ -187,8 +182,8 @@ class CudaOpsParityTest {
         Ops.mseBackward(p, t, dpred, 0.7f);
         return new float[][] {loss.toFloatArray(), dpred.toFloatArray()};
       });
-      assertClose("mse loss n=" + n, both[0][0], both[1][0], 0, 1e-6);
-      assertClose("mse dpred n=" + n, both[0][1], both[1][1], 0, 0);
+      OpCases.assertNmse("mse loss n=" + n, both[0][0], both[1][0], nmse("mse"));
+      OpCases.assertNmse("mse dpred n=" + n, both[0][1], both[1][1], nmse("mse"));
     }
   }
 
@@ -217,11 +212,11 @@ class CudaOpsParityTest {
               dlogits.toFloatArray()};
         });
         String what = "xent rows=" + rows + " k=" + k;
-        assertClose(what + " loss", both[0][0], both[1][0], 0, 1e-6);
-        assertClose(what + " loss without nll", both[0][1], both[1][1], 0, 1e-6);
+        OpCases.assertNmse(what + " loss", both[0][0], both[1][0], nmse("softmax_xent"));
+        OpCases.assertNmse(what + " loss without nll", both[0][1], both[1][1], nmse("softmax_xent"));
         assertArrayEquals(both[1][0], both[1][1], what + ": the loss must not depend on nll being asked for");
-        assertClose(what + " nll", both[0][2], both[1][2], 1e-6, 1e-6);
-        assertClose(what + " dlogits", both[0][3], both[1][3], 1e-7, 1e-6);
+        OpCases.assertNmse(what + " nll", both[0][2], both[1][2], nmse("softmax_xent"));
+        OpCases.assertNmse(what + " dlogits", both[0][3], both[1][3], nmse("softmax_xent"));
       }
     }
   }
@@ -246,8 +241,8 @@ class CudaOpsParityTest {
               return new float[][] {y.toFloatArray(), dtable.toFloatArray()};
             });
             String what = shape("embedding", rows, k, d) + (ids[0] == k - 1 && ids[rows - 1] == k - 1 ? " collapsed" : "");
-            assertClose(what + " y", both[0][0], both[1][0], 0, 0);
-            assertClose(what + " dtable", both[0][1], both[1][1], 1e-7, 1e-6);
+            OpCases.assertNmse(what + " y", both[0][0], both[1][0], nmse("embedding"));
+            OpCases.assertNmse(what + " dtable", both[0][1], both[1][1], nmse("embedding"));
           }
         }
       }
@@ -272,7 +267,7 @@ class CudaOpsParityTest {
           }
           return new float[][] {p.toFloatArray(), m.toFloatArray(), v.toFloatArray()};
         });
-        close("adam n=" + n + " wd=" + wd, both, 1e-7, 1e-6);
+        close("adam n=" + n + " wd=" + wd, both, "adam");
       }
     }
   }
@@ -406,12 +401,12 @@ class CudaOpsParityTest {
                   dzEOnly.toFloatArray(), counts.toFloatArray(), perplexity.toFloatArray()};
             });
             String what = shape("vq", rows, k, d) + (codes[0] == k - 1 && codes[rows - 1] == k - 1 ? " collapsed" : "");
-            assertClose(what + " loss", both[0][0], both[1][0], 0, 1e-6);
-            assertClose(what + " dz_e", both[0][1], both[1][1], 1e-7, 1e-6);
-            assertClose(what + " dcodebook", both[0][2], both[1][2], 1e-7, 1e-6);
-            assertClose(what + " dz_e without dcodebook", both[0][3], both[1][3], 1e-7, 1e-6);
-            assertClose(what + " counts", both[0][4], both[1][4], 0, 0);
-            assertClose(what + " perplexity", both[0][5], both[1][5], 0, 1e-6);
+            OpCases.assertNmse(what + " loss", both[0][0], both[1][0], nmse("vq_quantize"));
+            OpCases.assertNmse(what + " dz_e", both[0][1], both[1][1], nmse("vq_quantize"));
+            OpCases.assertNmse(what + " dcodebook", both[0][2], both[1][2], nmse("vq_quantize"));
+            OpCases.assertNmse(what + " dz_e without dcodebook", both[0][3], both[1][3], nmse("vq_quantize"));
+            OpCases.assertNmse(what + " counts", both[0][4], both[1][4], nmse("vq_quantize"));
+            OpCases.assertNmse(what + " perplexity", both[0][5], both[1][5], nmse("vq_quantize"));
           }
         }
       }
@@ -444,7 +439,7 @@ class CudaOpsParityTest {
             }
             return new float[][] {emaCount.toFloatArray(), emaSum.toFloatArray(), codebook.toFloatArray()};
           });
-          close(shape("vqEmaUpdate", rows, k, d), both, 1e-7, 1e-6);
+          close(shape("vqEmaUpdate", rows, k, d), both, "vq_ema_update");
         }
       }
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.vq4j.io.Safetensors;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,6 +25,35 @@ class VqDeadCodesOpTest {
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
     z ^= z >>> 31;
     return (int) (((z >>> 32) * rows) >>> 32);
+  }
+
+  /** The golden file of tests/golden/make_golden.py, with and without the EMA statistics. */
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void matchesTheGoldenFile(Backend backend) {
+    Safetensors g = golden("vq_dead_codes");
+    for (boolean ema : new boolean[] {false, true}) {
+      try (Scope s = new Scope(backend.device())) {
+        Tensor usage = s.f(g, "usage_in");
+        Tensor codebook = s.f(g, "codebook_in");
+        Tensor emaCount = ema ? s.f(g, "ema_count_in") : null;
+        Tensor emaSum = ema ? s.f(g, "ema_sum_in") : null;
+        Tensor restarted = s.intZeros(meta(g, "k"));
+        Tensor dead = s.zeros(1);
+        Ops.vqDeadCodes(s.f(g, "counts"), usage, s.f(g, "z_e"), codebook, emaCount, emaSum, restarted, dead,
+            metaD(g, "decay"), metaF(g, "threshold"), true, Long.parseLong(g.meta("key")));
+        String what = ema ? "EMA codebook: " : "loss-trained codebook: ";
+        // A copy and one double update rounded once: the stored values exactly.
+        assertClose(what + "usage", g.floats("usage_out"), usage.toFloatArray(), 0, 0);
+        assertClose(what + "codebook", g.floats("codebook_out"), codebook.toFloatArray(), 0, 0);
+        assertArrayEquals(g.ints("restarted"), restarted.toIntArray(), what + "restarted");
+        assertClose(what + "dead", g.floats("dead"), dead.toFloatArray(), 0, 0);
+        if (ema) {
+          assertClose(what + "ema_count", g.floats("ema_count_out"), emaCount.toFloatArray(), 0, 0);
+          assertClose(what + "ema_sum", g.floats("ema_sum_out"), emaSum.toFloatArray(), 0, 0);
+        }
+      }
+    }
   }
 
   @ParameterizedTest

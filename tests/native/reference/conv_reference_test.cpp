@@ -1,8 +1,8 @@
-// Self-test of the CPU conv kernels (conv2d, conv_transpose2d, masked_conv2d), through the C API on both CPU
-// backends (the hand-written reference and the oneDNN fast path): every function against a naive direct
-// loop in double precision. Outputs are pre-filled with NaN, so a kernel that accumulates
-// into them, or leaves a value unwritten, fails; masked-out weights are NaN too, so a masked kernel that
-// reads one fails. Exits non-zero when any check fails.
+// The CPU conv kernels (conv2d, conv_transpose2d, masked_conv2d), themselves checked, through the C API on
+// both CPU backends (the hand-written reference and the oneDNN fast path): every function against a naive
+// direct loop in double precision. Outputs are pre-filled with NaN, so a kernel that accumulates into them,
+// or leaves a value unwritten, fails; masked-out weights are NaN too, so a masked kernel that reads one
+// fails. Exits non-zero when any check fails.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>

@@ -1,4 +1,4 @@
-// bench/gpu/emu/run.sh's test: every non-conv CUDA launcher, run under the CPU emulation of this folder's
+// tests/emu/run.sh's runtime test: every non-conv CUDA launcher, run under the CPU emulation of this folder's
 // cuda_runtime.h, against the CPU reference, on the shapes of CudaOpsParityTest: index math, grid-stride
 // loops (a count beyond the 8192-block cap), barriers and shuffles, the row-ordered sums (bit-identical to
 // the CPU's), ties in the argmin, the deferred index errors (reported at the next synchronisation with the

@@ -222,6 +222,22 @@ enum cudaDeviceAttr { cudaDevAttrComputeCapabilityMajor = 75 };
 // does on such a GPU. The TF32 kernel's body exists only in the device pass (__CUDA_ARCH__ >= 800), which
 // the emulation never compiles: reporting 8.0 would launch an empty kernel.
 inline cudaError_t cudaDeviceGetAttribute(int* v, cudaDeviceAttr, int) { *v = 7; return cudaSuccess; }
+// What vq4j_cuda_device_info reports (runtime/cuda_info.cu): a named, versioned stand-in, not a real device.
+struct cudaDeviceProp {
+  char name[256];
+  size_t totalGlobalMem;
+  int major, minor;
+};
+inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp* p, int device) {
+  if (device < 0 || device >= emu::device_count) return cudaErrorInvalidDevice;
+  std::snprintf(p->name, sizeof p->name, "vq4j CUDA emulator, device %d", device);
+  p->totalGlobalMem = size_t{1} << 30;
+  p->major = 7;
+  p->minor = 0;
+  return cudaSuccess;
+}
+inline cudaError_t cudaRuntimeGetVersion(int* v) { *v = 12000; return cudaSuccess; }
+inline cudaError_t cudaDriverGetVersion(int* v) { *v = 12000; return cudaSuccess; }
 inline cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned) {
   *s = new emu::Stream{emu::current_device};
   return cudaSuccess;

@@ -10,11 +10,8 @@
 // are poisoned with NaN), that outputs are fully overwritten (pre-filled with NaN), that masked-out
 // weights are never read (NaN there) and that masked weight gradients are exactly 0.
 //
-// Build and run from the repository root (not wired into ctest, whose list lives in CMakeLists.txt):
-//   g++ -std=c++17 -O2 -mfma -fopenmp -Inative/include -Ikernels/common -Ikernels
-//     -DVQ4J_VERSION='"emu"'
-//     kernels/common/conv_gemm_emutest.cpp native/src/*.cpp kernels/*/*_cpu.cpp kernels/*/*_dnnl.cpp -ldnnl
-//     -o /tmp/conv_gemm_emutest && /tmp/conv_gemm_emutest
+// Built and run by ctest (tests/native/CMakeLists.txt): a plain C++ program over the CPU sources, since it
+// runs conv_gemm.cuh's per-thread code itself rather than through the emulated runtime of run.sh.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -337,6 +334,6 @@ int main() {
         run_case(cpu, Op::kMasked, s, mask, seed++);
       }
   vq4j_ctx_destroy(cpu);
-  std::printf("conv_gemm_emutest: %d passed, %d failed\n", passed, failed);
+  std::printf("conv_gemm_test: %d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -1,7 +1,7 @@
-// Self-test of the CPU kernels other than the convolutions: each against a naive double-precision loop
-// written here, on random inputs and awkward shapes (one row, sizes that are no multiple of a vector width,
-// exact ties), plus the argument errors on out-of-range ids. Prints "N passed, M failed"; exits non-zero
-// on any failure.
+// The CPU reference of the ops other than the convolutions, itself checked: each kernel against a naive
+// double-precision loop written here, on random inputs and awkward shapes (one row, sizes that are no
+// multiple of a vector width, exact ties), plus the argument errors on out-of-range ids. Prints "N passed,
+// M failed"; exits non-zero on any failure.
 #include <omp.h>
 
 #include <cmath>

@@ -12,10 +12,10 @@
 # body exists only in the device pass; the emulated device reports compute capability 7.0, so
 # VQ4J_CONV_TF32=1 runs FP32). Timings mean nothing. The GPU check (bench/gpu-check) is the real test.
 #
-#   bash bench/gpu/emu/java.sh                      (the 18 classes holding every test that a machine
+#   bash tests/emu/java.sh                      (the 18 classes holding every test that a machine
 #                                                      without a GPU skips: 137 of their 222 tests)
-#   bash bench/gpu/emu/java.sh 'CudaOpsParityTest'   (a surefire -Dtest selection instead)
-#   VQ4J_EMU_ASAN=1 bash bench/gpu/emu/java.sh       (the library under AddressSanitizer: catches a kernel
+#   bash tests/emu/java.sh 'CudaOpsParityTest'   (a surefire -Dtest selection instead)
+#   VQ4J_EMU_ASAN=1 bash tests/emu/java.sh       (the library under AddressSanitizer: catches a kernel
 #                                                      or launcher that reads or writes through a bad index)
 #
 # Needs g++ >= 11, libdnnl-dev, and a built tree (mvn -B -o -DskipTests package): the JNI glue and the
@@ -32,7 +32,7 @@
 # loaded. The library's vq4j_version() is "emu", and the script prints the path JavaCPP logged for it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../../.." && pwd)
+root=$(cd "$here/../.." && pwd)
 tests=${1:-'CudaOpsParityTest,CudaConvParityTest,*OpTest,OpsErrorTest,TensorTest,CudaTrainingTest,HostSyncTest'}
 if [[ ! -f $root/target/classes/ai/vq4j/bridge/linux-x86_64/libjniVq4jNative.so || ! -d $root/target/test-classes ]]; then
   echo "java.sh: build the project first: mvn -B -o -DskipTests package" >&2
