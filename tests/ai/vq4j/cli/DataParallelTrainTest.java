@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code vq4j train --nproc-per-node 2} end to end on Fashion-MNIST over Gloo: 2 ranks at batch 4 train the
- * weights 1 process trains at batch 8 (to 2e-4, after 4 Adam steps on differently rounded sums), rank 0
+ * weights and Adam moments 1 process trains at batch 8 (to 2e-4, after 4 Adam steps on differently rounded
+ * sums; the usage counts are left out, as a near-tie may assign a vector to another code), rank 0
  * alone writes the folder, and the run resumes as 1 process with the same global batch.
  */
 class DataParallelTrainTest {
@@ -56,7 +57,8 @@ class DataParallelTrainTest {
     Safetensors y = Safetensors.read(b.resolve("checkpoint.safetensors"));
     int compared = 0;
     for (String name : x.tensors().keySet()) {
-      if (!x.tensors().get(name).dtype().equals("F32")) {
+      // Usage counts code assignments: after a few steps a near-tie may round to the other code on one side.
+      if (!x.tensors().get(name).dtype().equals("F32") || name.endsWith("usage")) {
         continue;
       }
       float[] u = x.floats(name);
