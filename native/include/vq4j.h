@@ -297,6 +297,8 @@ int vq4j_comm_all_gather(vq4j_comm* comm, const void* send, void* recv, long lon
 /* Returns when every rank has called it (after the context's queued work on a CUDA context). */
 int vq4j_comm_barrier(vq4j_comm* comm);
 void vq4j_comm_destroy(vq4j_comm* comm);
+/* "" when the Gloo communicator loads on this machine, else why not (what to install). Never fails. */
+const char* vq4j_comm_gloo_status(void);
 
 #ifdef __cplusplus
 }

@@ -42,7 +42,8 @@ final class SystemReport {
     out.addAll(gpuLines(runtime));
     int nccl = Backends.ncclVersion();
     out.add("nccl: " + (nccl > 0 ? Backends.ncclVersionString(nccl) : "not found (libnccl.so.2 does not load)"));
-    out.add("gloo: not built");
+    String gloo = Backends.glooStatus();
+    out.add("gloo: " + (gloo.isEmpty() ? "found (CPU data-parallel training available)" : "not available: " + gloo));
     return out;
   }
 

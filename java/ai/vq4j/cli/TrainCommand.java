@@ -1,11 +1,14 @@
 package ai.vq4j.cli;
 
+import ai.vq4j.dist.Communicator;
 import ai.vq4j.model.VqVaeConfig;
+import ai.vq4j.tensor.Device;
 import ai.vq4j.train.Run;
 import ai.vq4j.train.TrainConfig;
 import ai.vq4j.train.VqVaeRun;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -70,12 +73,30 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin
   DeviceOption device;
 
+  @Option(names = "--nproc-per-node", paramLabel = "N",
+      description = "data-parallel: start N ranks on this machine (--batch-size per rank), as torchrun --standalone")
+  Integer nprocPerNode;
+
   @Spec
   CommandSpec spec;
 
   @Override
-  public Integer call() throws IOException {
-    VqVaeRun run = new VqVaeRun(out, device.get(), System.out);
+  public Integer call() throws IOException, InterruptedException {
+    if (nprocPerNode != null) {
+      return DataParallelLaunch.launchLocal(nprocPerNode, spec);
+    }
+    Optional<Communicator> comm = DataParallelLaunch.join(device);
+    try {
+      return train(comm);
+    } finally {
+      comm.ifPresent(Communicator::close);
+    }
+  }
+
+  private int train(Optional<Communicator> comm) throws IOException {
+    Device d = comm.map(Communicator::device).orElseGet(device::get);
+    VqVaeRun run = new VqVaeRun(out, d, DataParallelLaunch.progress(comm));
+    comm.ifPresent(run::distribute);
     if (opts.resume) {
       RunOptions.refuseOnResume(spec);
       run.resume(new Run.Overrides(steps, lr), !opts.noEval);

@@ -1,5 +1,6 @@
 package ai.vq4j.cli;
 
+import ai.vq4j.dist.LaunchEnvironment;
 import ai.vq4j.model.PixelCnnConfig;
 import ai.vq4j.train.PriorRun;
 import ai.vq4j.train.PriorTrainConfig;
@@ -66,6 +67,12 @@ final class TrainPriorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    // The prior's trainer can join a data-parallel run (PriorTrainer.joinDataParallel), but its run does not
+    // shard the code dataset yet: N ranks would each train the whole run and write the same folder.
+    if (LaunchEnvironment.fromSystem().filter(e -> e.worldSize() > 1).isPresent()) {
+      throw new IllegalArgumentException("train-prior runs as one process (data-parallel is for train so far):"
+          + " start it without RANK/WORLD_SIZE (or OMPI_*, PMI_*, SLURM_*) of several ranks");
+    }
     PriorRun run = new PriorRun(out, device.get(), System.out);
     if (opts.resume) {
       RunOptions.refuseOnResume(spec);

@@ -227,9 +227,13 @@ public final class Batcher {
     }
   }
 
-  /** Where the batcher stands, with the options that must match on restore. */
+  /**
+   * Where the batcher stands, with the options that must match on restore. A sharded batcher records the
+   * global batch size (ranks × batchSize): its position is one of global batches, so a run may resume it with
+   * another number of ranks that divides the same global batch.
+   */
   public State state() {
-    return new State(seed, epoch, batch, data.size(), batchSize, shuffle, dropLast);
+    return new State(seed, epoch, batch, data.size(), batchSize * ranks, shuffle, dropLast);
   }
 
   /**
@@ -238,7 +242,7 @@ public final class Batcher {
    */
   public void restore(State s) {
     State mine = state();
-    if (s.seed() != seed || s.datasetSize() != data.size() || s.batchSize() != batchSize
+    if (s.seed() != seed || s.datasetSize() != data.size() || s.batchSize() != batchSize * ranks
         || s.shuffle() != shuffle || s.dropLast() != dropLast) {
       throw new IllegalArgumentException("restore: saved state " + s.encode() + " does not match this batcher "
           + mine.encode() + " (seed, set size, batch size and options must agree)");

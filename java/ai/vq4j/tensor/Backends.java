@@ -63,6 +63,11 @@ public final class Backends {
     return vq4j_nccl_version();
   }
 
+  /** Empty when the Gloo communicator (CPU data-parallel training) loads here, else why it does not. */
+  public static String glooStatus() {
+    return vq4j_comm_gloo_status().getString();
+  }
+
   /** "12.8" for 12080; NCCL's 22703 is "2.27.3". */
   public static String cudaVersionString(int version) {
     return version / 1000 + "." + version % 1000 / 10;

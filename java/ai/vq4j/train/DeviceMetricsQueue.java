@@ -1,5 +1,6 @@
 package ai.vq4j.train;
 
+import ai.vq4j.dist.Communicator;
 import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Tensor;
@@ -25,6 +26,7 @@ final class DeviceMetricsQueue implements AutoCloseable {
   private final long[] times;
   private final List<Row> spilled = new ArrayList<>();
   private int pending;
+  private Communicator comm;
 
   DeviceMetricsQueue(Device device, int columns, int capacity) {
     if (columns < 1 || capacity < 1) {
@@ -54,6 +56,14 @@ final class DeviceMetricsQueue implements AutoCloseable {
     pending++;
   }
 
+  /**
+   * From now on every read averages the recorded values across comm's ranks first, so each rank reports the
+   * global batch's figures (every rank records and drains at the same steps).
+   */
+  void averageAcross(Communicator comm) {
+    this.comm = comm;
+  }
+
   /** Steps recorded and not yet drained. */
   int pending() {
     return spilled.size() + pending;
@@ -71,6 +81,9 @@ final class DeviceMetricsQueue implements AutoCloseable {
     List<Row> out = new ArrayList<>(pending);
     if (pending == 0) {
       return out;
+    }
+    if (comm != null) {
+      comm.allReduceAverage(rows);
     }
     float[] all = rows.toFloatArray();
     for (int r = 0; r < pending; r++) {

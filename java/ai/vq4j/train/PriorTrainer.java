@@ -2,6 +2,8 @@ package ai.vq4j.train;
 
 import ai.vq4j.checkpoint.CodeDataset;
 import ai.vq4j.checkpoint.PriorCheckpoint;
+import ai.vq4j.dist.Communicator;
+import ai.vq4j.dist.DataParallel;
 import ai.vq4j.io.Safetensors;
 import ai.vq4j.model.PixelCnnPrior;
 import ai.vq4j.nn.Buffers;
@@ -183,6 +185,13 @@ public final class PriorTrainer implements Trainer<PixelCnnPrior> {
    * permutation is drawn again from the saved RNG state at the next step, so its batch is the one the
    * uninterrupted run would have taken.
    */
+  @Override
+  public DataParallel joinDataParallel(Communicator comm) {
+    DataParallel dp = DataParallel.join(comm, prior.parameters(), List.of(), adam, null);
+    log.averageAcross(comm);
+    return dp;
+  }
+
   @Override
   public void restore(TrainingCheckpoint checkpoint) throws IOException {
     String dataState = checkpoint.meta("data_state");

@@ -1,6 +1,7 @@
 package ai.vq4j.train;
 
 import ai.vq4j.checkpoint.CheckpointFile;
+import ai.vq4j.dist.Communicator;
 import ai.vq4j.eval.ModelEvaluation;
 import ai.vq4j.io.Safetensors;
 import ai.vq4j.tensor.Device;
@@ -87,6 +88,7 @@ public final class Run {
   private final Device device;
   private final PrintStream progress;
   private boolean resumed;
+  private Communicator comm;
 
   public Run(Path outDir, String checkpointName, Device device, PrintStream progress) {
     this.outDir = outDir;
@@ -97,6 +99,20 @@ public final class Run {
 
   public Path checkpoint() {
     return checkpoint;
+  }
+
+  /**
+   * Makes this run one rank of a data-parallel run over comm (the trainer joins it too, see {@link
+   * Trainer#joinDataParallel}): every rank trains, rank 0 alone prepares the folder and writes the metrics
+   * log, the checkpoints and the evaluation. The metrics are already the ranks' averages.
+   */
+  public void distribute(Communicator comm) {
+    this.comm = comm;
+  }
+
+  /** Whether this process writes the run's files: a single process, or rank 0. */
+  public boolean leader() {
+    return comm == null || comm.rank() == 0;
   }
 
   public Path outDir() {
@@ -112,6 +128,9 @@ public final class Run {
    * creates the folder and removes temporary files a crash left.
    */
   public void prepareStart() throws IOException {
+    if (!leader()) {
+      return;
+    }
     if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
       throw new IOException(outDir + ": --out must be a folder, and this is an existing file");
     }
@@ -133,6 +152,10 @@ public final class Run {
     if (!Files.isRegularFile(checkpoint)) {
       throw new IOException(checkpoint + ": no checkpoint to resume (--resume continues the run in --out; start a"
           + " new run without it)");
+    }
+    if (!leader()) {
+      resumed = true;  // every rank reads the checkpoint; only rank 0 tidies the folder
+      return;
     }
     refuseOtherRuns();
     removeStrayTemps();
@@ -188,7 +211,8 @@ public final class Run {
     StepMetrics last = null;
     long startStep = trainer.steps();
     long t0 = System.nanoTime();
-    try (MetricsLog log = resumed ? MetricsLog.resume(metrics, trainer.steps()) : MetricsLog.create(metrics)) {
+    try (MetricsLog log = !leader() ? null
+        : resumed ? MetricsLog.resume(metrics, trainer.steps()) : MetricsLog.create(metrics)) {
       ArrayDeque<Long> queuedAt = new ArrayDeque<>();
       while (trainer.steps() < config.steps) {
         try {
@@ -213,10 +237,15 @@ public final class Run {
             throw new IllegalStateException("training diverged at step " + m.step() + ": loss " + m.loss() + "; "
                 + intactCheckpoint(intact));
           }
-          log.append(m, (queuedAt.remove() - t0) / 1e9);
+          double at = (queuedAt.remove() - t0) / 1e9;
+          if (log != null) {
+            log.append(m, at);
+          }
           last = m;
         }
-        log.flush();
+        if (log != null) {
+          log.flush();
+        }
         if (logNow) {
           double elapsed = (System.nanoTime() - t0) / 1e9;
           double rate = (s - startStep) / Math.max(elapsed, 1e-9);
@@ -229,6 +258,9 @@ public final class Run {
           intact = s;
           part.pictures(trainer, log.file());
         }
+      }
+      if (log == null) {
+        return new Result(trainer.steps(), last, null);  // rank 0 saves and evaluates
       }
       log.flush();
       save(trainer, config, part, intact);
@@ -246,6 +278,9 @@ public final class Run {
 
   private <T extends Trainer<?>> void save(T trainer, RunConfig config, Part<T> part, long intact)
       throws IOException {
+    if (!leader()) {
+      return;
+    }
     try {
       TrainingCheckpoint.save(checkpoint, trainer, config, part.runState());
     } catch (CheckpointFile.NonFiniteException e) {

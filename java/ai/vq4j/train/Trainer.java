@@ -1,5 +1,7 @@
 package ai.vq4j.train;
 
+import ai.vq4j.dist.Communicator;
+import ai.vq4j.dist.DataParallel;
 import ai.vq4j.io.Safetensors;
 import java.io.IOException;
 import java.util.List;
@@ -26,6 +28,13 @@ public interface Trainer<M> extends AutoCloseable {
 
   /** The trainer's own state besides the optimizer and the step count (RNG, data order), as metadata. */
   Map<String, String> state();
+
+  /**
+   * Makes this trainer one replica of a data-parallel run over comm ({@link DataParallel#join}: rank 0's
+   * weights, averaged gradients, the quantizer's statistics and the metrics over the global batch). Call once
+   * the trainer is set up or restored; close the result with the trainer.
+   */
+  DataParallel joinDataParallel(Communicator comm);
 
   /** Takes back the optimizer state, step count and {@link #state} of a training checkpoint of this model. */
   void restore(TrainingCheckpoint checkpoint) throws IOException;

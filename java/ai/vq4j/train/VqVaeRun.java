@@ -3,6 +3,8 @@ package ai.vq4j.train;
 import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.data.Batcher;
 import ai.vq4j.data.Dataset;
+import ai.vq4j.dist.Communicator;
+import ai.vq4j.dist.DataParallel;
 import ai.vq4j.eval.Evaluation;
 import ai.vq4j.eval.ModelEvaluation;
 import ai.vq4j.eval.Pictures;
@@ -35,10 +37,22 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
   private Dataset test;
   /** The images of reconstructions.png: the test set's first when it is loaded, else the training set's. */
   private Dataset shown;
+  private Communicator comm;
 
   public VqVaeRun(Path outDir, Device device, PrintStream progress) {
     this.run = new Run(outDir, CHECKPOINT, device, progress);
     this.device = device;
+  }
+
+  /**
+   * Makes this run one rank of a data-parallel run over comm: each rank trains on its shard of every global
+   * batch of world size × batch size images (see {@link Batcher.Builder#shard}); rank 0 writes the files.
+   * A resume keeps the run's global batch and splits it over the ranks it has now (the data position is one
+   * of global batches, so it carries over), which the new world size must divide.
+   */
+  public void distribute(Communicator comm) {
+    this.comm = comm;
+    run.distribute(comm);
   }
 
   /** Starts a new run (an existing checkpoint in the folder is refused: resume it, or use another folder). */
@@ -53,7 +67,8 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
     run.progress().printf("data: %s, %d images %dx%dx%d, pixel variance %.5f%n", data.name(), data.size(),
         data.height(), data.width(), data.channels(), variance);
     try (VqVae model = new VqVae(config, device);
-         VqVaeTrainer trainer = new VqVaeTrainer(model, train.learningRate, train.weightDecay, variance, train.seed)) {
+         VqVaeTrainer trainer = new VqVaeTrainer(model, train.learningRate, train.weightDecay, variance, train.seed);
+         DataParallel dp = comm == null ? null : trainer.joinDataParallel(comm)) {
       run.progress().printf("model: %s preset, %,d parameters, %s quantizer, K = %d, D = %d, on %s%n", config.preset,
           model.parameterCount(), config.ema ? "EMA" : "loss-trained", config.numEmbeddings, config.embeddingDim,
           device);
@@ -77,18 +92,36 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
     Dataset data = train.images(config.imageSize, config.imageChannels, true);
     test = evaluate ? train.images(config.imageSize, config.imageChannels, false) : null;
     shown = evaluate ? test : data;
+    Batcher.State saved;
+    try {
+      saved = Batcher.State.parse(state.meta("data_state"));
+    } catch (IllegalArgumentException e) {
+      throw new IOException(ck.file() + ": data_state: " + e.getMessage(), e);
+    }
+    int ranks = comm == null ? 1 : comm.worldSize();
+    if (saved.batchSize() % ranks != 0) {
+      throw new IllegalArgumentException(ck.file() + ": the run's global batch of " + saved.batchSize()
+          + " images does not split evenly over " + ranks + " ranks");
+    }
+    if (saved.batchSize() / ranks != train.batchSize) {
+      run.progress().printf("resume: the run's global batch of %d images as %d rank(s) x %d%n", saved.batchSize(),
+          ranks, saved.batchSize() / ranks);
+      train.batchSize = saved.batchSize() / ranks;
+    }
     try (VqVae model = ck.model(device);
          VqVaeTrainer trainer = new VqVaeTrainer(model, train.learningRate, train.weightDecay,
              VqVaeTrainer.dataVariance(state), train.seed)) {
       trainer.restore(state);
       Batcher b = batcher(data, train);
       try {
-        b.restore(Batcher.State.parse(state.meta("data_state")));
+        b.restore(saved);
       } catch (IllegalArgumentException e) {
         throw new IOException(ck.file() + ": data_state does not fit " + data.name() + ": " + e.getMessage(), e);
       }
       run.progress().printf("resuming %s at step %d of %d%n", ck.file(), trainer.steps(), train.steps);
-      return train(trainer, train, b, evaluate);
+      try (DataParallel dp = comm == null ? null : trainer.joinDataParallel(comm)) {
+        return train(trainer, train, b, evaluate);
+      }
     }
   }
 
@@ -142,11 +175,13 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
 
 
 
-  private static Batcher batcher(Dataset data, TrainConfig train) {
-    if (data.size() < train.batchSize) {
+  private Batcher batcher(Dataset data, TrainConfig train) {
+    int ranks = comm == null ? 1 : comm.worldSize();
+    if (data.size() < (long) train.batchSize * ranks) {
       throw new IllegalArgumentException(data.name() + " has " + data.size() + " images, fewer than a batch of "
-          + train.batchSize);
+          + train.batchSize + (ranks > 1 ? " on each of " + ranks + " ranks" : ""));
     }
-    return Batcher.builder(data, train.batchSize).seed(train.seed).shuffle(true).dropLast(true).build();
+    Batcher.Builder b = Batcher.builder(data, train.batchSize).seed(train.seed).shuffle(true).dropLast(true);
+    return (comm == null ? b : b.shard(comm.rank(), ranks)).build();
   }
 }

@@ -1,6 +1,8 @@
 package ai.vq4j.train;
 
 import ai.vq4j.checkpoint.VqVaeCheckpoint;
+import ai.vq4j.dist.Communicator;
+import ai.vq4j.dist.DataParallel;
 import ai.vq4j.io.Safetensors;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.nn.Buffers;
@@ -150,6 +152,14 @@ public final class VqVaeTrainer implements Trainer<VqVae> {
       throw new IOException(checkpoint.file() + ": metadata data_variance = " + v + " is not a finite number > 0");
     }
     return v;
+  }
+
+  @Override
+  public DataParallel joinDataParallel(Communicator comm) {
+    Quantizer q = model.quantizer();
+    DataParallel dp = DataParallel.join(comm, model.parameters(), q.stateTensors(), adam, q);
+    log.averageAcross(comm);
+    return dp;
   }
 
   @Override

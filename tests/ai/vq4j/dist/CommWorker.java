@@ -25,6 +25,12 @@ public final class CommWorker {
         case "ops" -> ops(comm);
         case "fault" -> fault(comm);
         case "join" -> { }
+        case "rank1-fails" -> {
+          if (comm.rank() == 1) {
+            throw new IllegalStateException("rank 1 gives up");
+          }
+          Thread.sleep(Long.MAX_VALUE);
+        }
         default -> throw new IllegalArgumentException("unknown scenario " + args[0]);
       }
     } catch (RuntimeException e) {

@@ -73,11 +73,11 @@ public final class EquivalenceWorker {
     try (VqVae model = new VqVae(vqVaeConfig(ema), Device.CPU);
         VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-3, 0, 0.08, 5);
         Tensor x = Tensor.of(Device.CPU, mine, local, 8, 8, 1);
-        DataParallel dp = comm == null ? null : DataParallel.join(comm, model.parameters(),
-            model.quantizer().stateTensors(), trainer.optimizer(), model.quantizer())) {
-      trainer.step(x);
+        DataParallel dp = comm == null ? null : trainer.joinDataParallel(comm)) {
+      float loss = (float) trainer.step(x).loss();  // reduced over the ranks: the global batch's
       Quantizer q = model.quantizer();
       Map<String, float[]> out = state(model.parameters(), trainer.optimizer());
+      out.put("loss", new float[] {loss});
       for (int i = 0; i < q.stateTensors().size(); i++) {
         out.put(q.stateNames().get(i), q.stateTensors().get(i).toFloatArray());
       }
@@ -120,10 +120,11 @@ public final class EquivalenceWorker {
         Tensor x = Tensor.ofInts(Device.CPU, Arrays.copyOfRange(codes, rank * local * 16, (rank + 1) * local * 16),
             local, 4, 4);
         Tensor y = Tensor.ofInts(Device.CPU, Arrays.copyOfRange(labels, rank * local, (rank + 1) * local), local);
-        DataParallel dp = comm == null ? null : DataParallel.join(comm, prior.parameters(), java.util.List.of(),
-            trainer.optimizer(), null)) {
-      trainer.step(x, y);
-      return state(prior.parameters(), trainer.optimizer());
+        DataParallel dp = comm == null ? null : trainer.joinDataParallel(comm)) {
+      float loss = (float) trainer.step(x, y).loss();
+      Map<String, float[]> out = state(prior.parameters(), trainer.optimizer());
+      out.put("loss", new float[] {loss});
+      return out;
     }
   }
 
