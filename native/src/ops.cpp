@@ -15,13 +15,22 @@
 #include "losses/losses.h"
 #include "masked_conv2d/masked_conv2d.h"
 #include "masked_conv2d_direct/masked_conv2d_direct.h"
+#include "memory.h"
 #include "vq_ema_update/vq_ema_update.h"
 #include "vq_dead_codes/vq_dead_codes.h"
 #include "vq_quantize/vq_quantize.h"
 
 namespace {
 
-// Clears the last error, honours an injected failure, runs the op and prefixes its error with the op name.
+int select_device([[maybe_unused]] vq4j_ctx* ctx) {
+#ifdef VQ4J_WITH_CUDA
+  if (ctx->device >= 0) return vq4j::use_device(ctx);
+#endif
+  return VQ4J_OK;
+}
+
+// Clears the last error, honours an injected failure, makes a CUDA context's device current (the one place
+// that does, for every op), runs the op and prefixes its error with the op name.
 template <class Body>
 int run(vq4j_ctx* ctx, const char* op, Body body) {
   if (ctx == nullptr) return VQ4J_ERR_ARGUMENT;
@@ -33,7 +42,8 @@ int run(vq4j_ctx* ctx, const char* op, Body body) {
     ctx->inject_failure = false;
     status = VQ4J_FAIL(ctx, VQ4J_ERR_ARGUMENT, "injected failure (test hook)");
   } else {
-    status = body();
+    status = select_device(ctx);
+    if (status == VQ4J_OK) status = body();
   }
   if (status != VQ4J_OK) {
     char message[sizeof ctx->error + 64];
