@@ -1,5 +1,6 @@
 package ai.vq4j.nn;
 
+import ai.vq4j.dist.Communicator;
 import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Ops;
@@ -15,6 +16,12 @@ import java.util.List;
  * EmaCodebookQuantizer} by exponential moving averages. Both track, every training step, the perplexity of
  * code use and an EMA of each code's use, and can restart dead codes (Jukebox): a code whose usage EMA
  * falls under a threshold takes a random encoder output of the current batch.
+ *
+ * <p>Data-parallel ({@link #shareBatchesWith}): the codebook's training statistics are those of the global
+ * batch. Every rank gathers every rank's z_e and codes (rank order), then counts, updates the EMA codebook,
+ * tracks usage and restarts dead codes on the gathered batch, with the same key on every rank: each rank's
+ * codebook stays identical, and equal to that of one process on the concatenated batch. The loss and the
+ * gradients stay local (the trainer averages the gradients).
  */
 public abstract class Quantizer implements AutoCloseable {
   /** Usage EMA decay: a code unused for n steps has usage 0.99^n of what it had. */
@@ -30,7 +37,11 @@ public abstract class Quantizer implements AutoCloseable {
   private final Tensor restarted;
   private final Tensor dead;
   private Tensor zE;
+  private Tensor batchZE;  // z_e of the batch the statistics are taken over: zE, or the gathered global batch
   private Tensor codes;
+  private Communicator comm;
+  private Tensor globalZE;
+  private Tensor globalCodes;
   private Tensor zQ;
   private Tensor dzE;
   private final Tensor loss;
@@ -76,11 +87,40 @@ public abstract class Quantizer implements AutoCloseable {
     zQ = Buffers.ensure(zQ, device, shape);
     Ops.vqQuantizeForward(zE, codebook.value(), codes, zQ);
     Ops.vqLoss(zE, zQ, loss);
-    Ops.vqStats(codes, counts, perplexity);
+    batchZE = zE;
+    Tensor batchCodes = codes;
+    if (training && comm != null) {
+      globalZE = gather(globalZE, zE);
+      globalCodes = gather(globalCodes, codes);
+      batchZE = globalZE;
+      batchCodes = globalCodes;
+    }
+    Ops.vqStats(batchCodes, counts, perplexity);
     if (training) {
-      update(zE, codes);
+      update(batchZE, batchCodes);
     }
     return zQ;
+  }
+
+  /**
+   * From now on, training statistics are taken over the global batch of comm's ranks (see the class
+   * comment); every rank must then call {@link #forward} in training and {@link #initFromData} together.
+   */
+  public void shareBatchesWith(Communicator comm) {
+    if (comm.device() != device) {
+      throw new IllegalArgumentException("quantizer on " + device + " cannot share batches over a communicator on "
+          + comm.device());
+    }
+    this.comm = comm;
+  }
+
+  /** local[N, ...] of every rank, in rank order: [worldSize * N, ...], in buffer (grown to fit). */
+  private Tensor gather(Tensor buffer, Tensor local) {
+    int[] shape = local.shape().clone();
+    shape[0] *= comm.worldSize();
+    Tensor all = Buffers.ensure(buffer, device, local.dtype(), shape);
+    comm.allGather(local, all);
+    return all;
   }
 
   /** The variant's codebook update after quantization (none for the loss-trained codebook). */
@@ -171,7 +211,7 @@ public abstract class Quantizer implements AutoCloseable {
     if (zE == null) {
       throw new IllegalStateException("quantizer: trackUsage needs a forward first");
     }
-    Ops.vqDeadCodes(counts, usage, zE, codebook.value(), emaCount(), emaSum(), restarted, dead, USAGE_DECAY,
+    Ops.vqDeadCodes(counts, usage, batchZE, codebook.value(), emaCount(), emaSum(), restarted, dead, USAGE_DECAY,
         deadCodeThreshold, restart, key);
   }
 
@@ -192,7 +232,13 @@ public abstract class Quantizer implements AutoCloseable {
    * every code starts where the encoder puts its outputs.
    */
   public void initFromData(Tensor zE, Rng rng) {
-    float[] z = zE.toFloatArray();
+    float[] z;
+    if (comm != null) {
+      globalZE = gather(globalZE, zE);  // every rank draws the same rows of the global batch
+      z = globalZE.toFloatArray();
+    } else {
+      z = zE.toFloatArray();
+    }
     int rows = z.length / d;
     if (rows < k) {
       throw new IllegalArgumentException("codebook init from data needs at least K = " + k + " vectors, the batch has "
@@ -234,6 +280,6 @@ public abstract class Quantizer implements AutoCloseable {
   @Override
   public void close() {
     codebook.close();
-    Buffers.close(codes, zQ, dzE, loss, counts, perplexity, usage, restarted, dead);
+    Buffers.close(codes, zQ, dzE, loss, counts, perplexity, usage, restarted, dead, globalZE, globalCodes);
   }
 }
