@@ -111,6 +111,7 @@ public final class PriorCheckpoint {
 
   /** A new prior on the device with this checkpoint's weights. */
   public PixelCnnPrior model(Device device) throws IOException {
+    CheckpointShapes.requireCount(fields.file(), fields.shapes(), "model.", config.parameterCount());
     PixelCnnPrior prior = new PixelCnnPrior(config, device);
     try {
       Map<String, int[]> expected = new LinkedHashMap<>();

@@ -103,6 +103,7 @@ public final class VqVaeCheckpoint {
 
   /** A new model on the device with this checkpoint's weights and quantizer state. */
   public VqVae model(Device device) throws IOException {
+    CheckpointShapes.requireCount(fields.file(), fields.shapes(), "model.", config.parameterCount());
     VqVae model = new VqVae(config, device);
     try {
       Map<String, int[]> expected = new LinkedHashMap<>();

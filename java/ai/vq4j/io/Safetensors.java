@@ -360,7 +360,10 @@ public final class Safetensors {
         }
         return e.getAsJsonObject();
       } catch (IOException | IllegalStateException | NumberFormatException e) {
-        throw new FormatException("header is not valid JSON: " + e.getMessage());
+        // Gson's advice to switch to lenient parsing is for programmers, not for whoever holds a broken file.
+        String why = String.valueOf(e.getMessage()).replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept"
+            + " malformed JSON", "malformed JSON");
+        throw new FormatException("header is not valid JSON: " + why);
       }
     }
 

@@ -16,6 +16,36 @@ import java.util.TreeSet;
 public final class CheckpointShapes {
   private CheckpointShapes() {}
 
+  /** Models this small are built even when their count is wrong, so that requireExactly can name the tensors. */
+  static final long CHEAP_TO_BUILD = 1L << 22;
+
+  /**
+   * Before a model is built: the elements of the file's tensors under the prefix must add up to the
+   * parameter count the config implies. A mismatch is refused here when the model would be costly to build
+   * (a config that does not describe the file costs no allocation); a cheap one is left to
+   * {@link #requireExactly}, whose message names the tensors.
+   */
+  public static void requireCount(Path file, Map<String, int[]> inFile, String prefix, long expected)
+      throws IOException {
+    if (expected <= CHEAP_TO_BUILD) {
+      return;
+    }
+    long have = 0;
+    for (Map.Entry<String, int[]> e : inFile.entrySet()) {
+      if (e.getKey().startsWith(prefix)) {
+        long n = 1;
+        for (int d : e.getValue()) {
+          n *= d;  // each tensor was read into one array: no overflow
+        }
+        have += n;
+      }
+    }
+    if (have != expected) {
+      throw new IOException(file + ": model_config describes a model of " + expected + " parameters but the file's '"
+          + prefix + "*' tensors hold " + have + ". Was model_config edited, or the file written by another model?");
+    }
+  }
+
   /**
    * Throws an IOException naming the file and every tensor that is missing, unexpected or of the wrong shape.
    *

@@ -72,7 +72,28 @@ public final class PixelCnnConfig {
           + " layer with mask A sees nothing), got " + firstKernelSize);
     }
     range("numClasses", numClasses, 0, 65536);
+    if (parameterCount() > VqVaeConfig.MAX_PARAMETERS) {
+      throw new IllegalArgumentException("prior config gives " + parameterCount() + " parameters, more than the "
+          + VqVaeConfig.MAX_PARAMETERS + " vq4j builds");
+    }
     return this;
+  }
+
+  /**
+   * The number of parameters {@link PixelCnnPrior} builds for this config, computed without building it
+   * (CheckpointShapesTest checks it against the built prior): the code embedding, per gated layer the vertical
+   * and horizontal k x k convs to 2p, the 1x1 vertical-to-horizontal link and residual convs and the class
+   * bias, then the two 1x1 head convs.
+   */
+  public long parameterCount() {
+    long p = hidden;
+    long total = (long) numCodes * p + VqVaeConfig.conv(p, outputHidden, 1) + VqVaeConfig.conv(outputHidden, numCodes, 1);
+    for (int i = 0; i < layers; i++) {
+      long k = i == 0 ? firstKernelSize : kernelSize;
+      total += 2 * VqVaeConfig.conv(p, 2 * p, k) + VqVaeConfig.conv(2 * p, 2 * p, 1) + VqVaeConfig.conv(p, p, 1)
+          + (long) numClasses * 2 * p;
+    }
+    return total;
   }
 
   private static void range(String field, int value, int min, int max) {

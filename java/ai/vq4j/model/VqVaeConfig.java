@@ -114,7 +114,37 @@ public final class VqVaeConfig {
       throw new IllegalArgumentException("config field deadCodeThreshold must be finite and >= 0, got "
           + deadCodeThreshold);
     }
+    if (parameterCount() > MAX_PARAMETERS) {
+      throw new IllegalArgumentException("config gives " + parameterCount() + " parameters, more than the "
+          + MAX_PARAMETERS + " vq4j builds");
+    }
     return this;
+  }
+
+  /** Parameters a model may have: 256 MB of float32, some 50 times the paper's net. */
+  public static final long MAX_PARAMETERS = 1L << 26;
+
+  /**
+   * The number of parameters {@link VqVae} builds for this config (the codebook included), computed without
+   * building it, so that a checkpoint's tensors can be counted against it first. CheckpointShapesTest checks it
+   * against the built model.
+   */
+  public long parameterCount() {
+    long c = imageChannels;
+    long h = hidden;
+    long d = embeddingDim;
+    long res = residualBlocks * (conv(h, residualHidden, 3) + conv(residualHidden, h, 1));
+    long codebook = (long) numEmbeddings * d;
+    if (stem) {
+      return conv(c, h / 2, 4) + conv(h / 2, h, 4) + conv(h, h, 3) + res + conv(h, d, 1) + codebook
+          + conv(d, h, 3) + res + conv(h, h / 2, 4) + conv(h / 2, c, 4);
+    }
+    return conv(c, h, 4) + conv(h, h, 4) + res + codebook + res + conv(h, h, 4) + conv(h, c, 4);
+  }
+
+  /** Weights and bias of a k x k conv (or transposed conv) from ci to co channels. */
+  static long conv(long ci, long co, long k) {
+    return co * k * k * ci + co;
   }
 
   private static void range(String field, int value, int min, int max) {

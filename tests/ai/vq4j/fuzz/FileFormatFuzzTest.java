@@ -139,8 +139,17 @@ class FileFormatFuzzTest {
     return raw.length - 4L * headerInts == count ? b : null;
   }
 
-  private static final Case IDX_IMAGES = (file, bytes) -> {
-    IdxReader.Images im = IdxReader.readImages(file);
+  interface ImagesReader {
+    IdxReader.Images read(Path file) throws IOException;
+  }
+
+  private static final Case IDX_IMAGES = idxImagesCase(IdxReader::readImages);
+
+  private static Case idxImagesCase(ImagesReader reader) {
+    return (file, bytes) -> checkIdxImages(reader.read(file), bytes);
+  }
+
+  private static void checkIdxImages(IdxReader.Images im, byte[] bytes) {
     ByteBuffer ref = idxReference(bytes, IdxReader.IMAGES_MAGIC, 4);
     if (ref == null) {
       fail("loaded " + im.count() + " images from a file the reference reader rejects");
@@ -151,7 +160,22 @@ class FileFormatFuzzTest {
     byte[] px = new byte[ref.capacity() - 16];
     ref.get(16, px);
     assertArrayEquals(px, im.pixels());
-  };
+  }
+
+  /** The harness itself must fail on a reader that fills a short file with zeros, as ImageIO fills with grey. */
+  @Test
+  void theHarnessCatchesASilentlyPaddingReader() {
+    ImagesReader padding = file -> {
+      ByteBuffer b = ByteBuffer.wrap(java.util.Arrays.copyOf(Files.readAllBytes(file), 16 + 5 * 4 * 3));
+      byte[] px = new byte[5 * 4 * 3];
+      b.get(16, px);
+      return new IdxReader.Images(5, 4, 3, px);
+    };
+    AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> fuzz("padding",
+        "idx3-ubyte", idxImages(5, 4, 3, 1), Mutator.Fields.BIG_ENDIAN_INTS, new int[] {0, 4, 8, 12},
+        idxImagesCase(padding)));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("padding case "), e.getMessage());
+  }
 
   private static final Case IDX_LABELS = (file, bytes) -> {
     int[] labels = IdxReader.readLabels(file);

@@ -33,7 +33,12 @@ final class Mutator {
   private String what = "";
 
   Mutator(long seed, Fields fields, int... intFieldOffsets) {
-    this.rng = new Random(seed);
+    // SplitMix64's finaliser: java.util.Random's first draws from neighbouring seeds are nearly equal, which
+    // would give consecutive cases the same kind of mutation.
+    long z = seed + 0x9e3779b97f4a7c15L;
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    this.rng = new Random(z ^ (z >>> 31));
     this.fields = fields;
     this.intFieldOffsets = intFieldOffsets;
   }

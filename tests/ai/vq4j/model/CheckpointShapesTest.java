@@ -57,19 +57,78 @@ class CheckpointShapesTest {
     long live = Tensor.liveCount();
     IOException e = assertThrows(IOException.class, () -> ck.model(Device.CPU));
     assertTrue(e.getMessage().startsWith(file + ": the tensors do not match model_config"), e.getMessage());
-    assertTrue(e.getMessage().contains("'model.decoder.res.0.conv1.bias' is not part of the model"),
-        e.getMessage());
+    assertTrue(e.getMessage().contains("'model.decoder.res.0.conv1.bias' is not part of the model"), e.getMessage());
     assertEquals(live, Tensor.liveCount(), "the half-built model was freed");
+  }
+
+  /** A config that would be costly to build is counted against the file first, and refused with no allocation. */
+  @Test
+  void aLargeConfigThatDoesNotFitTheTensorsIsRefusedBeforeBuilding() throws IOException {
+    Path file = edited("large.safetensors", m -> {
+      String c = m.get("model_config");
+      for (String[] f : new String[][] {{"hidden", "512"}, {"residualHidden", "512"}, {"residualBlocks", "8"}}) {
+        c = withField(c, f[0], f[1]);
+      }
+      m.put("model_config", c);
+    });
+    VqVaeCheckpoint ck = VqVaeCheckpoint.read(file);
+    long allocated = Tensor.allocationCount();
+    IOException e = assertThrows(IOException.class, () -> ck.model(Device.CPU));
+    assertTrue(e.getMessage().startsWith(file + ": model_config describes a model of "
+        + ck.config().parameterCount() + " parameters but the file's 'model.*' tensors hold"), e.getMessage());
+    assertEquals(allocated, Tensor.allocationCount(), "refused before the model was built");
   }
 
   @Test
   void moreOrWiderLayersThanTheTensorsHoldIsRefused() throws IOException {
-    Path wider = edited("wider.safetensors", m -> m.put("model_config", withField(m.get("model_config"), "hidden", "16")));
-    IOException e = assertThrows(IOException.class, () -> VqVaeCheckpoint.loadModel(wider, Device.CPU));
-    assertTrue(e.getMessage().contains("has shape") && e.getMessage().contains("the model needs"), e.getMessage());
-    Path deeper = edited("deeper.safetensors", m -> m.put("model_config", withField(m.get("model_config"), "residualBlocks", "3")));
-    IOException d = assertThrows(IOException.class, () -> VqVaeCheckpoint.loadModel(deeper, Device.CPU));
-    assertTrue(d.getMessage().contains("'model.encoder.res.2.") && d.getMessage().contains("is missing"), d.getMessage());
+    for (String[] f : new String[][] {{"hidden", "16"}, {"residualBlocks", "3"}, {"residualHidden", "8"}, {"stem", "false"},
+        {"numEmbeddings", "9"}}) {
+      Path file = edited(f[0] + ".safetensors", m -> m.put("model_config", withField(m.get("model_config"), f[0], f[1])));
+      IOException e = assertThrows(IOException.class, () -> VqVaeCheckpoint.loadModel(file, Device.CPU));
+      assertTrue(e.getMessage().startsWith(file.toString()) && e.getMessage().contains("model_config"), e.getMessage());
+    }
+  }
+
+  /** Once the counts agree, every name and shape must too (a transposed or renamed tensor holds as many values). */
+  @Test
+  void namesAndShapesAreComparedExactly() {
+    Path file = Path.of("w.safetensors");
+    IOException e = assertThrows(IOException.class, () -> CheckpointShapes.requireExactly(file,
+        Map.of("model.a", new int[] {2, 3}, "model.b", new int[] {2}, "other", new int[] {9}), "model.",
+        Map.of("model.a", new int[] {3, 2}, "model.c", new int[] {2})));
+    assertTrue(e.getMessage().startsWith("w.safetensors: the tensors do not match model_config (3 problem(s))"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("'model.a' has shape [2, 3], the model needs [3, 2]")
+        && e.getMessage().contains("'model.c' is missing") && e.getMessage().contains("'model.b' is not part of the model")
+        && !e.getMessage().contains("'other'"), e.getMessage());
+  }
+
+  @Test
+  void parameterCountsFromTheConfigMatchTheBuiltModels() {
+    VqVaeConfig flat = tiny();
+    flat.stem = false;
+    flat.embeddingDim = flat.hidden;
+    VqVaeConfig ema = tiny();
+    ema.ema = true;
+    ema.residualBlocks = 0;
+    for (VqVaeConfig c : new VqVaeConfig[] {tiny(), flat, ema, VqVaeConfig.sonnet(1), VqVaeConfig.paper(3)}) {
+      try (VqVae model = new VqVae(c, Device.CPU)) {
+        assertEquals(model.parameterCount(), c.parameterCount(), c.toJson());
+      }
+    }
+    PixelCnnConfig small = PixelCnnConfig.forCodes(8, 2, 0);
+    small.hidden = 4;
+    small.layers = 3;
+    small.outputHidden = 8;
+    PixelCnnConfig conditioned = PixelCnnConfig.forCodes(16, 4, 10);
+    conditioned.hidden = 6;
+    conditioned.layers = 2;
+    conditioned.kernelSize = 5;
+    for (PixelCnnConfig c : new PixelCnnConfig[] {small, conditioned, PixelCnnConfig.forCodes(512, 8, 0)}) {
+      try (PixelCnnPrior prior = new PixelCnnPrior(c, Device.CPU)) {
+        assertEquals(prior.parameterCount(), c.parameterCount(), c.toJson());
+      }
+    }
   }
 
   @Test
@@ -82,6 +141,12 @@ class CheckpointShapesTest {
       assertTrue(e.getMessage().contains(file + ": model_config: config field " + f[0]), e.getMessage());
       assertEquals(allocated, Tensor.allocationCount(), f[0] + " = " + f[1] + " allocated before it was refused");
     }
+    VqVaeConfig wide = tiny();
+    wide.hidden = 1024;
+    wide.residualHidden = 1024;
+    wide.residualBlocks = 16;
+    IllegalArgumentException we = assertThrows(IllegalArgumentException.class, wide::validate);
+    assertTrue(we.getMessage().contains("parameters, more than the"), we.getMessage());
     PixelCnnConfig p = PixelCnnConfig.forCodes(8, 2, 0);
     p.hidden = 1 << 20;
     IllegalArgumentException pe = assertThrows(IllegalArgumentException.class, p::validate);
