@@ -37,11 +37,13 @@ final class SystemReport {
     out.add("cpu: " + (cpuinfo == null ? "unknown (no /proc/cpuinfo)" : cpuModel(cpuinfo)) + ", "
         + Runtime.getRuntime().availableProcessors() + " cores available");
     out.add("cpu vector extensions: " + (cpuinfo == null ? "unknown" : String.join(" ", vectorFlags(cpuinfo))));
-    out.add("cpu path: " + Backends.cpuGemm() + ", " + Backends.cpuThreads() + " threads (OMP_NUM_THREADS sets them)");
+    out.add("cpu path: " + (Device.CPU.cpuReference() ? "the reference kernels (-D" + Device.CPU_REFERENCE_PROPERTY
+        + "=true)" : Backends.cpuFastPath()) + ", " + Backends.cpuThreads() + " threads (OMP_NUM_THREADS sets them)");
     out.addAll(gpuLines(runtime));
     int nccl = Backends.ncclVersion();
     out.add("nccl: " + (nccl > 0 ? Backends.ncclVersionString(nccl) : "not found (libnccl.so.2 does not load)"));
-    out.add("gloo: not built");
+    String gloo = Backends.glooStatus();
+    out.add("gloo: " + (gloo.isEmpty() ? "available (libvq4j_gloo.so loads)" : "not available: " + gloo));
     return out;
   }
 

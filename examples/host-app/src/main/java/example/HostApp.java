@@ -8,8 +8,8 @@ import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Tensor;
-import ai.vq4j.train.Checkpoint;
-import ai.vq4j.train.StepMetrics;
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
+import ai.vq4j.train.VqVaeStepMetrics;
 import ai.vq4j.train.VqVaeTrainer;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -45,13 +45,13 @@ public final class HostApp {
       for (int step = 0; step < STEPS; step++) {
         System.arraycopy(pixels, step * BATCH * perImage, values, 0, values.length);
         batch.copyFrom(values);
-        StepMetrics m = trainer.step(batch);
+        VqVaeStepMetrics m = trainer.step(batch);
         if ((step + 1) % 20 == 0) {
           System.out.printf("step %d/%d: reconstruction MSE %.4f, perplexity %.1f%n", step + 1, STEPS, m.reconMse(),
               m.perplexity());
         }
       }
-      Checkpoint.saveModel(checkpoint, model);
+      VqVaeCheckpoint.saveModel(checkpoint, model);
     }
 
     BufferedImage shirt = grey(Datasets.fashionMnist(false), 0);
