@@ -62,9 +62,9 @@ int vq4j_cuda_device_count(void);
 /* ---- what `vq4j info` reports (native/src/info.cpp): never fail, never touch a context ---- */
 /* Threads the CPU ops run on: OpenMP's maximum (OMP_NUM_THREADS, or the cores available). */
 int vq4j_cpu_threads(void);
-/* The CPU fast path the conv, linear and quantizer ops call, with the instruction set its JIT picked for this
- * processor, e.g. "oneDNN 2.6.3 (isa avx512_core)". */
-const char* vq4j_cpu_gemm(void);
+/* The CPU fast path: oneDNN's version, the instruction set its kernels dispatch to and its threading runtime,
+ * e.g. "oneDNN 2.6.3 (AVX-512 kernels, OpenMP runtime) for convolutions and matrix products". */
+const char* vq4j_cpu_fast_path(void);
 /* CUDA versions as 1000 * major + 10 * minor (12080 = 12.8): the installed driver's (0 without one) and the
  * runtime this library was compiled against (0 in a CPU-only build). */
 int vq4j_cuda_driver_version(void);
@@ -74,6 +74,8 @@ int vq4j_cuda_runtime_version(void);
  * VQ4J_ERR_UNSUPPORTED in a CPU-only build, VQ4J_ERR_CUDA when the runtime fails. */
 int vq4j_cuda_device_info(int device, char* name, int name_capacity, long long* total_bytes, int* cc_major,
                           int* cc_minor);
+/* "" when the Gloo communicator (libvq4j_gloo.so) loads, else why not. */
+const char* vq4j_gloo_status(void);
 /* NCCL's version (e.g. 22703 for 2.27.3) when libnccl.so.2 can be loaded on this machine, else 0. The
  * library is opened only to ask, then closed. */
 int vq4j_nccl_version(void);
@@ -297,8 +299,6 @@ int vq4j_comm_all_gather(vq4j_comm* comm, const void* send, void* recv, long lon
 /* Returns when every rank has called it (after the context's queued work on a CUDA context). */
 int vq4j_comm_barrier(vq4j_comm* comm);
 void vq4j_comm_destroy(vq4j_comm* comm);
-/* "" when the Gloo communicator loads on this machine, else why not (what to install). Never fails. */
-const char* vq4j_comm_gloo_status(void);
 
 #ifdef __cplusplus
 }

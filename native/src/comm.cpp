@@ -195,13 +195,4 @@ void vq4j_comm_destroy(vq4j_comm* comm) {
   delete comm;
 }
 
-const char* vq4j_comm_gloo_status(void) {
-  static std::string why;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (vq4j::gloo_api(&why) != nullptr) why.clear();
-  });
-  return why.c_str();
-}
-
 }  // extern "C"

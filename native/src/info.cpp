@@ -1,10 +1,14 @@
-// What `vq4j info` reports about the native side: the CPU threads and matrix-product library, the CUDA
-// driver, runtime and devices (from runtime/cuda_info.cu in a CUDA build), and whether NCCL is installed.
-#include <oneapi/dnnl/dnnl.h>
+// What `vq4j info` reports about the native side: the CPU threads and fast path (oneDNN and the instruction
+// set it dispatches to), the CUDA driver, runtime and devices (from runtime/cuda_info.cu in a CUDA build),
+// and whether NCCL and the Gloo communicator load.
 #include <dlfcn.h>
+#include <oneapi/dnnl/dnnl.h>
 #include <omp.h>
 
 #include <cstdio>
+#include <string>
+
+#include "comm_backends.h"
 
 #include "cuda_info.h"
 #include "vq4j.h"
@@ -13,33 +17,24 @@ extern "C" {
 
 int vq4j_cpu_threads(void) { return omp_get_max_threads(); }
 
-namespace {
-
-const char* isa_name(dnnl_cpu_isa_t isa) {
-  switch (isa) {
-    case dnnl_cpu_isa_sse41: return "sse41";
-    case dnnl_cpu_isa_avx: return "avx";
-    case dnnl_cpu_isa_avx2: return "avx2";
-    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
-    case dnnl_cpu_isa_avx512_mic: return "avx512_mic";
-    case dnnl_cpu_isa_avx512_mic_4ops: return "avx512_mic_4ops";
-    case dnnl_cpu_isa_avx512_core: return "avx512_core";
-    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
-    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
-    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
-    default: return "generic";
+const char* vq4j_cpu_fast_path(void) {
+  // The instruction set oneDNN dispatches its kernels to decides the speed (ONEDNN_MAX_CPU_ISA caps it).
+  const char* isa;
+  switch (dnnl_get_effective_cpu_isa()) {
+    case dnnl_cpu_isa_sse41: isa = "SSE4.1"; break;
+    case dnnl_cpu_isa_avx: isa = "AVX"; break;
+    case dnnl_cpu_isa_avx2: isa = "AVX2"; break;
+    case dnnl_cpu_isa_avx2_vnni: isa = "AVX2 VNNI"; break;
+    case dnnl_cpu_isa_avx512_core: isa = "AVX-512"; break;
+    case dnnl_cpu_isa_avx512_core_vnni: isa = "AVX-512 VNNI"; break;
+    case dnnl_cpu_isa_avx512_core_bf16: isa = "AVX-512 BF16"; break;
+    case dnnl_cpu_isa_avx512_core_amx: isa = "AVX-512 AMX"; break;
+    default: isa = "other"; break;
   }
-}
-
-}  // namespace
-
-const char* vq4j_cpu_gemm(void) {
-  // The ISA is what oneDNN's JIT uses on this CPU (DNNL_MAX_CPU_ISA may cap it): it decides the speed more
-  // than the version does.
-  static char text[256];
   const dnnl_version_t* v = dnnl_version();
-  std::snprintf(text, sizeof text, "oneDNN %d.%d.%d (isa %s)", v->major, v->minor, v->patch,
-                isa_name(dnnl_get_effective_cpu_isa()));
+  static char text[160];
+  std::snprintf(text, sizeof text, "oneDNN %d.%d.%d (%s kernels, %s runtime) for convolutions and matrix products",
+                v->major, v->minor, v->patch, isa, v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "non-OpenMP");
   return text;
 }
 
@@ -69,6 +64,12 @@ int vq4j_cuda_device_info(int device, char* name, int name_capacity, long long* 
   (void)device;
   return VQ4J_ERR_UNSUPPORTED;
 #endif
+}
+
+const char* vq4j_gloo_status(void) {
+  static std::string why;
+  static const char* status = vq4j::gloo_api(&why) != nullptr ? "" : why.c_str();
+  return status;
 }
 
 int vq4j_nccl_version(void) {

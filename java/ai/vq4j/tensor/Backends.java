@@ -10,7 +10,7 @@ import org.bytedeco.javacpp.LongPointer;
 
 /**
  * What the native library and this machine offer to compute on: the CPU backend's threads and matrix-product
- * library, the CUDA driver, runtime and devices, and NCCL. Every query answers (zero, empty) rather than
+ * library, the CUDA driver, runtime and devices, NCCL and Gloo. Every query answers (zero, empty) rather than
  * fails when a piece is missing, so that a report can always be printed.
  */
 public final class Backends {
@@ -24,9 +24,14 @@ public final class Backends {
     return vq4j_cpu_threads();
   }
 
-  /** The CPU convolution and matrix-product library with the instruction set it uses on this processor. */
-  public static String cpuGemm() {
-    return vq4j_cpu_gemm().getString();
+  /** The CPU fast path: oneDNN's version and the instruction set its kernels dispatch to on this processor. */
+  public static String cpuFastPath() {
+    return vq4j_cpu_fast_path().getString();
+  }
+
+  /** "" when the Gloo communicator loads, else why not (not built, or Gloo not installed). */
+  public static String glooStatus() {
+    return vq4j_gloo_status().getString();
   }
 
   /** The installed CUDA driver's version as 1000 * major + 10 * minor, 0 without a driver. */
@@ -61,11 +66,6 @@ public final class Backends {
   /** NCCL's version (22703 for 2.27.3) when libnccl.so.2 loads on this machine, else 0. */
   public static int ncclVersion() {
     return vq4j_nccl_version();
-  }
-
-  /** Empty when the Gloo communicator (CPU data-parallel training) loads here, else why it does not. */
-  public static String glooStatus() {
-    return vq4j_comm_gloo_status().getString();
   }
 
   /** "12.8" for 12080; NCCL's 22703 is "2.27.3". */

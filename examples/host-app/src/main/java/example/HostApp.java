@@ -1,7 +1,6 @@
 package example;
 
 import ai.vq4j.api.VqVaeCodec;
-import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.data.Dataset;
 import ai.vq4j.data.Datasets;
 import ai.vq4j.model.VqVae;
@@ -9,6 +8,7 @@ import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Tensor;
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.train.VqVaeStepMetrics;
 import ai.vq4j.train.VqVaeTrainer;
 import java.awt.image.BufferedImage;
