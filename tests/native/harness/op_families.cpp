@@ -1,6 +1,7 @@
 // Each family runs its ops through the C API only, so the same code drives every backend.
 #include "op_families.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -404,6 +405,268 @@ std::string some_dead(const Case& c, const Outputs& out) {
   return dead > 0 && dead < c.i("k") ? "" : "dead = " + std::to_string(dead) + ": not some live, some dead";
 }
 
+// ---------------------------------------------------------------- the Transformer prior's ops
+
+constexpr float kLayerNormEps = 1e-5f;
+
+// The first row is offset by 10 (the mean must be subtracted before the variance is summed); constant_row=1
+// makes the last row constant (variance 0: rstd is 1/sqrt(eps), y is beta). Cases with a constant row have
+// rows >= 13, so that no finite-difference sample (at 1/12, 3/12, ... 11/12 of x) falls on it: its
+// gradient is 1/sqrt(eps) large and a step of 1e-2 leaves the linear regime.
+Inputs layer_norm_inputs(const Case& c, uint64_t seed) {
+  Rng rng(seed);
+  Inputs in;
+  const int rows = c.i("rows"), ch = c.i("c");
+  in.f["x"] = rng.normal(static_cast<size_t>(rows) * ch);
+  for (int i = 0; i < ch; ++i) in.f["x"][i] += 10.0f;
+  if (c.s("constant_row", "0") == "1")
+    for (int i = 0; i < ch; ++i) in.f["x"][static_cast<size_t>(rows - 1) * ch + i] = 0.75f;  // exact sums
+  in.f["gamma"] = rng.uniform(ch, 0.5f, 1.5f);
+  in.f["beta"] = rng.uniform(ch);
+  in.f["dy"] = rng.normal(static_cast<size_t>(rows) * ch);
+  return in;
+}
+
+// The backward takes the backend's own mean and rstd, as the prior does.
+std::string layer_norm_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs* out) {
+  const int rows = c.i("rows"), ch = c.i("c");
+  const size_t n = static_cast<size_t>(rows) * ch;
+  Session s(ctx);
+  const float *x = s.in(in.f.at("x")), *gamma = s.in(in.f.at("gamma")), *beta = s.in(in.f.at("beta"));
+  const float* dy = s.in(in.f.at("dy"));
+  float *y = s.out("y", n), *mean = s.out("mean", rows), *rstd = s.out("rstd", rows);
+  float *dx = s.out("dx", n), *dgamma = s.out("dgamma", ch), *dbeta = s.out("dbeta", ch);
+  s.op([&] { return vq4j_layer_norm_fwd(ctx, x, gamma, beta, y, mean, rstd, rows, ch, kLayerNormEps); });
+  s.op([&] { return vq4j_layer_norm_bwd(ctx, x, gamma, mean, rstd, dy, dx, dgamma, dbeta, rows, ch); });
+  return s.finish(out);
+}
+
+// y is invariant to adding a constant to a row, so each row of dx sums to 0 (to float rounding).
+std::string layer_norm_dx_rows_sum_to_zero(const Case& c, const Outputs& out) {
+  const int rows = c.i("rows"), ch = c.i("c");
+  const Vec& dx = out.at("dx");
+  for (int r = 0; r < rows; ++r) {
+    double sum = 0, size = 0;
+    for (int i = 0; i < ch; ++i) {
+      sum += dx[static_cast<size_t>(r) * ch + i];
+      size += std::fabs(dx[static_cast<size_t>(r) * ch + i]);
+    }
+    if (std::fabs(sum) > 1e-5 * size + 1e-6)
+      return "row " + std::to_string(r) + " of dx sums to " + std::to_string(sum) + ", not 0";
+  }
+  return "";
+}
+
+// Attention shapes: q is drawn for all tk positions (the full forward and the backward use it); the cached
+// forward takes its last tq rows, as the sampler does with a kv cache of kv rows of which tk are filled.
+struct Attn {
+  int batch, tq, tk, kv, heads, dh;
+  size_t c() const { return static_cast<size_t>(heads) * dh; }
+};
+
+Attn attn_of(const Case& c) {
+  const int tk = c.i("tk");
+  return {(int)c.i("batch"), (int)std::stoll(c.s("tq", std::to_string(tk))), tk,
+          (int)std::stoll(c.s("kv", std::to_string(tk))), (int)c.i("heads"), (int)c.i("dh")};
+}
+
+// The kv cache's rows past tk are NaN: an op that reads one poisons its output. amp scales q, so that
+// amp=30 gives softmaxes of one dominant key (the online softmax's rescaling at its extreme).
+Inputs attention_inputs(const Case& c, uint64_t seed) {
+  const Attn a = attn_of(c);
+  Rng rng(seed);
+  Inputs in;
+  in.f["q"] = rng.normal(static_cast<size_t>(a.batch) * a.tk * a.c(), std::stof(c.s("amp", "1")));
+  for (const char* name : {"k", "v"}) {
+    Vec t = rng.normal(static_cast<size_t>(a.batch) * a.kv * a.c());
+    for (int b = 0; b < a.batch; ++b)
+      for (size_t e = static_cast<size_t>(a.tk) * a.c(); e < static_cast<size_t>(a.kv) * a.c(); ++e)
+        t[static_cast<size_t>(b) * a.kv * a.c() + e] = kNaN;
+    in.f[name] = t;
+  }
+  in.f["dy"] = rng.normal(static_cast<size_t>(a.batch) * a.tk * a.c());
+  return in;
+}
+
+// Rows [from, from + count) of each batch of t[batch, rows, c].
+Vec rows_of(const Vec& t, int batch, int rows, size_t c, int from, int count) {
+  Vec r;
+  for (int b = 0; b < batch; ++b) {
+    const auto start = t.begin() + (static_cast<size_t>(b) * rows + from) * c;
+    r.insert(r.end(), start, start + static_cast<size_t>(count) * c);
+  }
+  return r;
+}
+
+// The full forward (every position, tq = tk), the cached one (the last tq queries over a kv cache), the
+// prefix one (the first half of the positions over the same cache), and the backward of the full one on
+// the filled rows of the cache.
+std::string attention_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs* out) {
+  const Attn a = attn_of(c);
+  const int half = (a.tk + 1) / 2;
+  const size_t c_ = a.c();
+  Session s(ctx);
+  const float *q = s.in(in.f.at("q")), *k = s.in(in.f.at("k")), *v = s.in(in.f.at("v"));
+  const float* q_last = s.in(rows_of(in.f.at("q"), a.batch, a.tk, c_, a.tk - a.tq, a.tq));
+  const float* q_first = s.in(rows_of(in.f.at("q"), a.batch, a.tk, c_, 0, half));
+  const float* k_filled = s.in(rows_of(in.f.at("k"), a.batch, a.kv, c_, 0, a.tk));
+  const float* v_filled = s.in(rows_of(in.f.at("v"), a.batch, a.kv, c_, 0, a.tk));
+  const float* dy = s.in(in.f.at("dy"));
+  const size_t full = static_cast<size_t>(a.batch) * a.tk * c_;
+  float *y = s.out("y", full), *lse = s.out("lse", static_cast<size_t>(a.batch) * a.heads * a.tk);
+  float* y_cached = s.out("y_cached", static_cast<size_t>(a.batch) * a.tq * c_);
+  float* lse_cached = s.out("lse_cached", static_cast<size_t>(a.batch) * a.heads * a.tq);
+  float* y_prefix = s.out("y_prefix", static_cast<size_t>(a.batch) * half * c_);
+  float* lse_prefix = s.out("lse_prefix", static_cast<size_t>(a.batch) * a.heads * half);
+  float *dq = s.out("dq", full), *dk = s.out("dk", full), *dv = s.out("dv", full);
+  s.op([&] { return vq4j_causal_attention_fwd(ctx, q, k, v, y, lse, a.batch, a.tk, a.tk, a.kv, a.heads, a.dh); });
+  s.op([&] {
+    return vq4j_causal_attention_fwd(ctx, q_last, k, v, y_cached, lse_cached, a.batch, a.tq, a.tk, a.kv, a.heads,
+                                     a.dh);
+  });
+  s.op([&] {
+    return vq4j_causal_attention_fwd(ctx, q_first, k, v, y_prefix, lse_prefix, a.batch, half, half, a.kv, a.heads,
+                                     a.dh);
+  });
+  s.op([&] {
+    return vq4j_causal_attention_bwd(ctx, q, k_filled, v_filled, y, lse, dy, dq, dk, dv, a.batch, a.tk, a.heads,
+                                     a.dh);
+  });
+  const std::string error = s.finish(out);
+  if (!error.empty()) return error;
+  // dk, dv in the cache's layout [batch, kv, C] (0 past tk), element for element with the inputs k, v that
+  // the finite differences move.
+  for (const char* name : {"dk", "dv"}) {
+    Vec cache(static_cast<size_t>(a.batch) * a.kv * c_, 0.0f);
+    const Vec& filled = out->at(name);
+    for (int b = 0; b < a.batch; ++b)
+      std::copy_n(filled.begin() + static_cast<size_t>(b) * a.tk * c_, static_cast<size_t>(a.tk) * c_,
+                  cache.begin() + static_cast<size_t>(b) * a.kv * c_);
+    (*out)[name] = cache;
+  }
+  (*out)["v_row0"] = rows_of(in.f.at("v"), a.batch, a.kv, c_, 0, 1);  // for the invariant, which sees outputs only
+  return "";
+}
+
+// Bit for bit: a query's output does not depend on the queries run with it (cached = the full forward's last
+// rows), nor on keys after its position (prefix = the full forward's first rows); the first position sees
+// only key 0 (its weight is exactly 1, its output v_0).
+std::string attention_consistent(const Case& c, const Outputs& out) {
+  const Attn a = attn_of(c);
+  const int half = (a.tk + 1) / 2;
+  const Vec& y = out.at("y");
+  if (rows_of(y, a.batch, a.tk, a.c(), a.tk - a.tq, a.tq) != out.at("y_cached"))
+    return "the cached forward's y differs from the full forward's last tq rows";
+  if (rows_of(y, a.batch, a.tk, a.c(), 0, half) != out.at("y_prefix"))
+    return "the first half's forward differs from the full forward's first rows: a later key is read";
+  for (int b = 0; b < a.batch; ++b)
+    for (size_t d = 0; d < a.c(); ++d)
+      if (y[static_cast<size_t>(b) * a.tk * a.c() + d] != out.at("v_row0")[static_cast<size_t>(b) * a.c() + d])
+        return "batch " + std::to_string(b) + ": the first position's output is not v_0";
+  return "";
+}
+
+Inputs gelu_inputs(const Case& c, uint64_t seed) {
+  Rng rng(seed);
+  Inputs in;
+  const size_t n = c.i("count");
+  in.f["x"] = rng.normal(n, 3.0f);
+  in.f["x"][0] = 0.0f;
+  if (n > 2) {  // saturated tanh: y = x and y = -0, not NaN
+    in.f["x"][1] = 100.0f;
+    in.f["x"][2] = -100.0f;
+  }
+  in.f["dy"] = rng.normal(n);
+  return in;
+}
+
+std::string gelu_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs* out) {
+  const long long n = c.i("count");
+  Session s(ctx);
+  const float *x = s.in(in.f.at("x")), *dy = s.in(in.f.at("dy"));
+  float *y = s.out("y", n), *dx = s.out("dx", n), *in_place = s.inout("y_in_place", in.f.at("x"));
+  s.op([&] { return vq4j_gelu_fwd(ctx, x, y, n); });
+  s.op([&] { return vq4j_gelu_bwd(ctx, x, dy, dx, n); });
+  s.op([&] { return vq4j_gelu_fwd(ctx, in_place, in_place, n); });
+  return s.finish(out);
+}
+
+std::string gelu_in_place_same(const Case&, const Outputs& out) {
+  return out.at("y") == out.at("y_in_place") ? "" : "gelu_fwd in place differs from gelu_fwd";
+}
+
+Inputs linear_inputs(const Case& c, uint64_t seed) {
+  Rng rng(seed);
+  Inputs in;
+  const size_t rows = c.i("rows"), n_in = c.i("in"), n_out = c.i("out");
+  in.f["x"] = rng.uniform(rows * n_in);
+  in.f["w"] = rng.uniform(n_out * n_in);
+  in.f["b"] = rng.uniform(n_out);
+  in.f["dy"] = rng.uniform(rows * n_out);
+  return in;
+}
+
+// Each op with and without its optional bias (b, db NULL).
+std::string linear_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs* out) {
+  const int rows = c.i("rows"), n_in = c.i("in"), n_out = c.i("out");
+  Session s(ctx);
+  const float *x = s.in(in.f.at("x")), *w = s.in(in.f.at("w")), *b = s.in(in.f.at("b")), *dy = s.in(in.f.at("dy"));
+  const size_t ny = static_cast<size_t>(rows) * n_out, nw = static_cast<size_t>(n_out) * n_in;
+  float *y = s.out("y", ny), *y_unbiased = s.out("y_without_bias", ny);
+  float *dx = s.out("dx", static_cast<size_t>(rows) * n_in), *dw = s.out("dw", nw), *db = s.out("db", n_out);
+  float* dw_alone = s.out("dw_without_db", nw);
+  s.op([&] { return vq4j_linear_fwd(ctx, x, w, b, y, rows, n_in, n_out); });
+  s.op([&] { return vq4j_linear_fwd(ctx, x, w, nullptr, y_unbiased, rows, n_in, n_out); });
+  s.op([&] { return vq4j_linear_bwd_data(ctx, dy, w, dx, rows, n_in, n_out); });
+  s.op([&] { return vq4j_linear_bwd_weight(ctx, x, dy, dw, db, rows, n_in, n_out); });
+  s.op([&] { return vq4j_linear_bwd_weight(ctx, x, dy, dw_alone, nullptr, rows, n_in, n_out); });
+  return s.finish(out);
+}
+
+std::string linear_same_dw(const Case&, const Outputs& out) {
+  return out.at("dw") == out.at("dw_without_db") ? "" : "dw differs when db is not asked for";
+}
+
+Inputs dropout_inputs(const Case& c, uint64_t seed) {
+  Rng rng(seed);
+  Inputs in;
+  const size_t n = c.i("count");
+  in.f["x"] = rng.uniform(n, 0.5f, 1.5f);  // no zeros: a 0 in y is a dropped element
+  in.f["dy"] = rng.normal(n);
+  return in;
+}
+
+// y and its backward dx (the same call on dy, same key), out of place and in place.
+std::string dropout_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs* out) {
+  const long long n = c.i("count");
+  const float p = static_cast<float>(c.d("p"));
+  const unsigned long long key = std::stoull(c.s("key", "1"));
+  Session s(ctx);
+  const float *x = s.in(in.f.at("x")), *dy = s.in(in.f.at("dy"));
+  float *y = s.out("y", n), *dx = s.out("dx", n), *in_place = s.inout("y_in_place", in.f.at("x"));
+  s.op([&] { return vq4j_dropout(ctx, x, y, n, p, key); });
+  s.op([&] { return vq4j_dropout(ctx, dy, dx, n, p, key); });
+  s.op([&] { return vq4j_dropout(ctx, in_place, in_place, n, p, key); });
+  return s.finish(out);
+}
+
+// In place equals out of place; dx drops where y drops; the kept fraction is 1 - p within 5 standard
+// deviations of a binomial.
+std::string dropout_mask(const Case& c, const Outputs& out) {
+  const Vec &y = out.at("y"), &dx = out.at("dx");
+  if (y != out.at("y_in_place")) return "dropout in place differs from out of place";
+  const double p = c.d("p");
+  size_t kept = 0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    if ((y[i] == 0.0f) != (dx[i] == 0.0f)) return "element " + std::to_string(i) + ": dx and y drop differently";
+    kept += y[i] != 0.0f;
+  }
+  const double n = static_cast<double>(y.size()), sd = std::sqrt(n * p * (1 - p));
+  if (std::fabs(kept - n * (1 - p)) > 5 * sd + 0.5)
+    return std::to_string(kept) + " of " + std::to_string(y.size()) + " kept at p = " + std::to_string(p);
+  return "";
+}
+
 }  // namespace
 
 const std::map<std::string, Family>& families() {
@@ -420,6 +683,17 @@ const std::map<std::string, Family>& families() {
       {"vq_quantize", {quantize_inputs, quantize_run, {}, {}}},
       {"vq_ema_update", {ema_inputs, ema_run, {}, {}}},
       {"vq_dead_codes", {dead_codes_inputs, dead_codes_run, {}, {}, some_dead}},
+      {"layer_norm",
+       {layer_norm_inputs, layer_norm_run, {{"x", "y", "dy", "dx"}, {"gamma", "y", "dy", "dgamma"}, {"beta", "y", "dy", "dbeta"}},
+        {}, layer_norm_dx_rows_sum_to_zero}},
+      {"causal_attention",
+       {attention_inputs, attention_run, {{"q", "y", "dy", "dq"}, {"k", "y", "dy", "dk"}, {"v", "y", "dy", "dv"}},
+        {}, attention_consistent}},
+      {"gelu", {gelu_inputs, gelu_run, {{"x", "y", "dy", "dx"}}, {}, gelu_in_place_same}},
+      {"linear",
+       {linear_inputs, linear_run, {{"x", "y", "dy", "dx"}, {"w", "y", "dy", "dw"}, {"b", "y", "dy", "db"}},
+        {"y", "y_without_bias"}, linear_same_dw}},
+      {"dropout", {dropout_inputs, dropout_run, {{"x", "y", "dy", "dx"}}, {}, dropout_mask}},
   };
   return all;
 }
