@@ -30,8 +30,9 @@ trap 'rm -rf "$work"' EXIT
 source "$here/build.sh"
 emu_prepare "$work"
 start=$SECONDS
-# The C API without comm.cpp: the communicator's NCCL side is not emulated, and no op needs it.
-emu_compile $(find "$work/kernels" "$work/runtime" -name '*.cu' -o -name '*.cpp'; ls "$root"/native/src/*.cpp | grep -v '/comm.cpp$') \
+# The C API without comm.cpp (the communicator's NCCL side is not emulated, and no op needs it) and without
+# info.cpp (the build report, whose Gloo status is comm.cpp's).
+emu_compile $(find "$work/kernels" "$work/runtime" -name '*.cu' -o -name '*.cpp'; ls "$root"/native/src/*.cpp | grep -v -e '/comm.cpp$' -e '/info.cpp$') \
   "$root"/tests/native/harness/*.cpp "$here/runtime_test.cpp"
 # Two programs over one set of library objects: each main() is in its own object.
 lib=$(ls "$work"/obj/*.o | grep -v -e '_tests_native_harness_' -e '_runtime_test.cpp.o$')
