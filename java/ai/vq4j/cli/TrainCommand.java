@@ -13,7 +13,9 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = {"Trains a VQ-VAE.",
         "Writes checkpoint.safetensors, metrics.jsonl, eval.txt, code_usage.csv, code_usage.png,",
-        "loss.png and reconstructions.png into the output folder. --resume continues the folder's run."})
+        "loss.png and reconstructions.png into the output folder. --resume continues the folder's run.",
+        "eval.txt scores the data set's own pixels (28x28 for MNIST and Fashion-MNIST, padding cropped)",
+        "first; padded-image figures follow, labelled."})
 final class TrainCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "runs/vqvae", description = "output folder (default: ${DEFAULT-VALUE})")
   Path out;
