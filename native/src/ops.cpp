@@ -9,6 +9,7 @@
 #include "conv_transpose2d/conv_transpose2d.h"
 #include "elementwise/elementwise.h"
 #include "embedding/embedding.h"
+#include "fsq/fsq.h"
 #include "gated_activation/gated_activation.h"
 #include "losses/losses.h"
 #include "masked_conv2d/masked_conv2d.h"
@@ -16,6 +17,7 @@
 #include "vq_ema_update/vq_ema_update.h"
 #include "vq_dead_codes/vq_dead_codes.h"
 #include "vq_quantize/vq_quantize.h"
+#include "vq_rotate_grad/vq_rotate_grad.h"
 
 namespace {
 
@@ -53,6 +55,19 @@ int check_conv(vq4j_ctx* ctx, int n, int h, int wd, int ci, int co, int kh, int 
   VQ4J_REQUIRE(ctx, fits && oh > 0 && ow > 0,
                "input %dx%d with kernel %dx%d stride %d pad %d gives no output", h, wd, kh, kw, stride,
                pad);
+  return VQ4J_OK;
+}
+
+int check_fsq(vq4j_ctx* ctx, const int* levels, int rows, int d) {
+  VQ4J_REQUIRE(ctx, levels != nullptr, "null levels");
+  VQ4J_REQUIRE(ctx, rows > 0 && d > 0 && d <= vq4j::kFsqMaxDims, "need rows > 0 and 1 <= d <= %d: rows=%d d=%d",
+               vq4j::kFsqMaxDims, rows, d);
+  long long codes = 1;
+  for (int i = 0; i < d; ++i) {
+    VQ4J_REQUIRE(ctx, levels[i] >= 2, "levels[%d] = %d, must be >= 2", i, levels[i]);
+    codes *= levels[i];
+    VQ4J_REQUIRE(ctx, codes < (1LL << 31), "the levels' product passes 2^31 at levels[%d]", i);
+  }
   return VQ4J_OK;
 }
 
@@ -215,6 +230,31 @@ int vq4j_vq_quantize_bwd(vq4j_ctx* ctx, const float* z_e, const float* z_q, cons
     VQ4J_REQUIRE(ctx, rows > 0 && d > 0 && k > 0, "sizes must be positive: rows=%d d=%d k=%d", rows, d, k);
     return ON_BACKEND(vq_quantize_bwd, z_e, z_q, codes, dz_q, dz_e, dcodebook, beta, codebook_weight, rows,
                       d, k);
+  });
+}
+
+int vq4j_vq_rotate_grad(vq4j_ctx* ctx, const float* z_e, const float* z_q, const float* dz_q, float* dz_rot,
+                        int rows, int d) {
+  return run(ctx, "vq_rotate_grad", [&] {
+    REQUIRE_PTRS(z_e && z_q && dz_q && dz_rot);
+    VQ4J_REQUIRE(ctx, rows > 0 && d > 0, "sizes must be positive: rows=%d d=%d", rows, d);
+    return ON_BACKEND(vq_rotate_grad, z_e, z_q, dz_q, dz_rot, rows, d);
+  });
+}
+
+int vq4j_fsq_fwd(vq4j_ctx* ctx, const float* z, const int* levels, int* codes, float* z_q, int rows, int d) {
+  return run(ctx, "fsq_fwd", [&] {
+    REQUIRE_PTRS(z && codes && z_q);
+    VQ4J_TRY(check_fsq(ctx, levels, rows, d));
+    return ON_BACKEND(fsq_fwd, z, levels, codes, z_q, rows, d);
+  });
+}
+
+int vq4j_fsq_bwd(vq4j_ctx* ctx, const float* z, const int* levels, const float* dz_q, float* dz, int rows, int d) {
+  return run(ctx, "fsq_bwd", [&] {
+    REQUIRE_PTRS(z && dz_q && dz);
+    VQ4J_TRY(check_fsq(ctx, levels, rows, d));
+    return ON_BACKEND(fsq_bwd, z, levels, dz_q, dz, rows, d);
   });
 }
 

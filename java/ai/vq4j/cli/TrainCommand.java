@@ -41,6 +41,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--ema", description = "EMA codebook (gamma 0.99, Laplace eps 1e-5) instead of the codebook loss")
   boolean ema;
 
+  @Mixin
+  QuantizerOptions quantizer;
+
   @Option(names = "--beta", defaultValue = "0.25", description = "commitment weight (default: ${DEFAULT-VALUE})")
   float beta;
 
@@ -78,7 +81,6 @@ final class TrainCommand implements Callable<Integer> {
     }
     int channels = data.data.equals("cifar10") || data.data.equals("folder") ? 3 : 1;
     VqVaeConfig config = VqVaeConfig.preset(preset, channels);
-    config.ema = ema;
     config.beta = beta;
     if (numCodes != null) {
       config.numEmbeddings = numCodes;
@@ -95,6 +97,7 @@ final class TrainCommand implements Callable<Integer> {
     config.deadCodeThreshold = deadThreshold;
     config.restartDeadCodes = !noRestart;
     config.initCodebookFromData = !noDataInit;
+    quantizer.apply(config, ema, numCodes != null || codeDim != null);
     config.seed = opts.seed;
     TrainConfig train = new TrainConfig();
     train.dataset = data.data;

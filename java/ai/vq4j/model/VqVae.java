@@ -11,6 +11,7 @@ import ai.vq4j.nn.ResidualStack;
 import ai.vq4j.nn.Sequential;
 import ai.vq4j.nn.GradientCodebookQuantizer;
 import ai.vq4j.nn.EmaCodebookQuantizer;
+import ai.vq4j.nn.FiniteScalarQuantizer;
 import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Ops;
@@ -59,11 +60,16 @@ public final class VqVae implements AutoCloseable {
     }
     this.encoder = new Sequential(enc);
     encoder.setInputGradNeeded(false);
-    this.quantizer = config.ema
-        ? new EmaCodebookQuantizer("quantizer", device, rng, config.numEmbeddings, config.embeddingDim, config.beta,
-            config.emaDecay, config.emaEpsilon, config.deadCodeThreshold)
-        : new GradientCodebookQuantizer("quantizer", device, rng, config.numEmbeddings, config.embeddingDim, config.beta,
-            config.deadCodeThreshold);
+    Quantizer.Gradient gradient = Quantizer.Gradient.of(config.gradient);
+    if (config.fsqLevels.length > 0) {
+      this.quantizer = new FiniteScalarQuantizer("quantizer", device, config.fsqLevels);
+    } else if (config.ema) {
+      this.quantizer = new EmaCodebookQuantizer("quantizer", device, rng, config.numEmbeddings, config.embeddingDim,
+          config.beta, config.emaDecay, config.emaEpsilon, config.deadCodeThreshold, gradient);
+    } else {
+      this.quantizer = new GradientCodebookQuantizer("quantizer", device, rng, config.numEmbeddings,
+          config.embeddingDim, config.beta, config.deadCodeThreshold, gradient);
+    }
     if (config.stem) {
       dec.add(new Conv2d("decoder.conv1", device, rng, config.embeddingDim, h, 3, 1, 1));
       dec.add(new ResidualStack("decoder.res", device, rng, h, config.residualHidden, config.residualBlocks, true));

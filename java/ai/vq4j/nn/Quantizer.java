@@ -15,8 +15,41 @@ import java.util.List;
  * EmaCodebookQuantizer} by exponential moving averages. Both track, every training step, the perplexity of
  * code use and an EMA of each code's use, and can restart dead codes (Jukebox): a code whose usage EMA
  * falls under a threshold takes a random encoder output of the current batch.
+ *
+ * <p>The gradient reaches z_e by a straight copy, or by the rotation trick ({@link Gradient#ROTATION}).
  */
 public abstract class Quantizer implements AutoCloseable {
+  /** How dL/dz_q becomes dL/dz_e. */
+  public enum Gradient {
+    /** Copied (paper section 3.2). */
+    STRAIGHT_THROUGH("straight-through"),
+    /**
+     * Through the rotation and rescaling that maps z_e onto z_q, held constant (Fifty et al. 2024): the
+     * gradient keeps the angle between z_e and its code, so vectors inside one code's cell move apart.
+     */
+    ROTATION("rotation");
+
+    private final String label;
+
+    Gradient(String label) {
+      this.label = label;
+    }
+
+    /** The config and CLI spelling. */
+    public String label() {
+      return label;
+    }
+
+    public static Gradient of(String label) {
+      for (Gradient g : values()) {
+        if (g.label.equals(label)) {
+          return g;
+        }
+      }
+      throw new IllegalArgumentException("unknown quantizer gradient '" + label + "' (known: straight-through, rotation)");
+    }
+  }
+
   /** Usage EMA decay: a code unused for n steps has usage 0.99^n of what it had. */
   static final double USAGE_DECAY = 0.99;
 
@@ -25,6 +58,7 @@ public abstract class Quantizer implements AutoCloseable {
   protected final float beta;
   protected final Device device;
   protected final Parameter codebook;
+  private final Gradient gradient;
   private final float deadCodeThreshold;
   private final Tensor usage;
   private final Tensor restarted;
@@ -33,12 +67,13 @@ public abstract class Quantizer implements AutoCloseable {
   private Tensor codes;
   private Tensor zQ;
   private Tensor dzE;
+  private Tensor dzRot;
   private final Tensor loss;
   private final Tensor counts;
   private final Tensor perplexity;
 
   protected Quantizer(String name, Device device, Rng rng, int k, int d, float beta, float deadCodeThreshold,
-      boolean trainable) {
+      boolean trainable, Gradient gradient) {
     if (k < 1 || d < 1) {
       throw new IllegalArgumentException("quantizer needs K >= 1 and D >= 1, got K = " + k + ", D = " + d);
     }
@@ -47,6 +82,7 @@ public abstract class Quantizer implements AutoCloseable {
     this.beta = beta;
     this.device = device;
     this.deadCodeThreshold = deadCodeThreshold;
+    this.gradient = gradient;
     float[] init = new float[k * d];
     for (int i = 0; i < init.length; i++) {
       init[i] = (float) ((rng.nextDouble() * 2 - 1) / k);
@@ -74,7 +110,7 @@ public abstract class Quantizer implements AutoCloseable {
     int[] shape = zE.shape();
     codes = Buffers.ensure(codes, device, DType.INT32, Arrays.copyOf(shape, shape.length - 1));
     zQ = Buffers.ensure(zQ, device, shape);
-    Ops.vqQuantizeForward(zE, codebook.value(), codes, zQ);
+    quantize(zE, codes, zQ);
     Ops.vqLoss(zE, zQ, loss);
     Ops.vqStats(codes, counts, perplexity);
     if (training) {
@@ -83,18 +119,41 @@ public abstract class Quantizer implements AutoCloseable {
     return zQ;
   }
 
+  /** codes and z_q for z_e: the nearest codebook row, unless the variant quantizes otherwise. */
+  protected void quantize(Tensor zE, Tensor codes, Tensor zQ) {
+    Ops.vqQuantizeForward(zE, codebook.value(), codes, zQ);
+  }
+
   /** The variant's codebook update after quantization (none for the loss-trained codebook). */
   protected abstract void update(Tensor zE, Tensor codes);
 
   /** The weight of mean||z_e - z_q||^2 in this variant's loss. */
   public abstract float lossWeight();
 
-  /** dz_e from dz_q: straight-through plus beta times the commitment gradient; the codebook gradient too. */
+  /**
+   * dz_e from dz_q: straight-through (or rotated) plus beta times the commitment gradient; the codebook
+   * gradient too.
+   */
   public Tensor backward(Tensor dzQ) {
     dzE = Buffers.ensure(dzE, device, zE.shape());
     Tensor dCodebook = codebook.trainable() ? codebook.grad() : null;
-    Ops.vqQuantizeBackward(zE, zQ, codes, dzQ, dzE, dCodebook, beta, 1f);
+    Tensor through = dzQ;
+    if (gradient == Gradient.ROTATION) {
+      dzRot = Buffers.ensure(dzRot, device, zE.shape());
+      Ops.vqRotateGrad(zE, zQ, dzQ, dzRot);
+      through = dzRot;
+    }
+    Ops.vqQuantizeBackward(zE, zQ, codes, through, dzE, dCodebook, beta, 1f);
     return dzE;
+  }
+
+  /** z_e of the last forward. */
+  protected Tensor lastInput() {
+    return zE;
+  }
+
+  public Gradient gradient() {
+    return gradient;
   }
 
   /** mean||z_e - z_q||^2 of the last forward (one float, on the device). */
@@ -234,6 +293,6 @@ public abstract class Quantizer implements AutoCloseable {
   @Override
   public void close() {
     codebook.close();
-    Buffers.close(codes, zQ, dzE, loss, counts, perplexity, usage, restarted, dead);
+    Buffers.close(codes, zQ, dzE, dzRot, loss, counts, perplexity, usage, restarted, dead);
   }
 }

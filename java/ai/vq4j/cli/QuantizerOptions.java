@@ -1,0 +1,60 @@
+package ai.vq4j.cli;
+
+import ai.vq4j.model.VqVaeConfig;
+import ai.vq4j.nn.FiniteScalarQuantizer;
+import picocli.CommandLine.Option;
+
+/** Which quantizer {@code train} builds (a picocli mixin); the choice is stored in the checkpoint's config. */
+final class QuantizerOptions {
+  private static final int[] DEFAULT_FSQ_LEVELS = {8, 5, 5, 5};
+
+  @Option(names = "--quantizer", defaultValue = "plain",
+      description = {"plain (codebook loss, paper eq. 3), ema (EMA codebook, appendix A.1) or fsq (finite scalar",
+          "quantization, Mentzer et al. 2023: no codebook to learn) (default: ${DEFAULT-VALUE})"})
+  String kind;
+
+  @Option(names = "--rotation-trick",
+      description = "pass the gradient through the quantizer by the rotation trick (Fifty et al. 2024) instead of "
+          + "straight-through; with plain or ema")
+  boolean rotationTrick;
+
+  @Option(names = "--fsq-levels", split = ",",
+      description = "levels per channel for --quantizer fsq; the code dimension is their count, K their product "
+          + "(default: 8,5,5,5 = 1000 codes)")
+  int[] fsqLevels;
+
+  /** Sets the quantizer fields of config; ema is the older --ema flag, sizesGiven whether --codes/--code-dim were. */
+  void apply(VqVaeConfig config, boolean ema, boolean sizesGiven) {
+    if (ema && !kind.equals("plain") && !kind.equals("ema")) {
+      throw new IllegalArgumentException("--ema is --quantizer ema; it does not combine with --quantizer " + kind);
+    }
+    if (fsqLevels != null && !kind.equals("fsq")) {
+      throw new IllegalArgumentException("--fsq-levels needs --quantizer fsq");
+    }
+    config.gradient = rotationTrick ? "rotation" : "straight-through";
+    switch (kind) {
+      case "plain":
+      case "ema":
+        config.ema = ema || kind.equals("ema");
+        return;
+      case "fsq": {
+        if (rotationTrick) {
+          throw new IllegalArgumentException("--rotation-trick needs a codebook (--quantizer plain or ema), not fsq");
+        }
+        if (sizesGiven) {
+          throw new IllegalArgumentException("--codes and --code-dim follow from --fsq-levels with --quantizer fsq");
+        }
+        int[] levels = fsqLevels == null ? DEFAULT_FSQ_LEVELS.clone() : fsqLevels;
+        config.fsqLevels = levels;
+        config.embeddingDim = levels.length;
+        config.numEmbeddings = FiniteScalarQuantizer.codeCount(levels);
+        config.ema = false;
+        config.initCodebookFromData = false;
+        config.restartDeadCodes = false;
+        return;
+      }
+      default:
+        throw new IllegalArgumentException("--quantizer must be plain, ema or fsq, got " + kind);
+    }
+  }
+}
