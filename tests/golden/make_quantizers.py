@@ -3,7 +3,7 @@
 
     /work/.venv-torch/bin/python tests/golden/make_quantizers.py
 
-Writes tests/golden/data/vq_rotate_grad.safetensors and fsq.safetensors with make_golden.py's writer and
+Writes tests/golden/data/vq_rotate_grad, fsq and kmeans_lloyd .safetensors with make_golden.py's writer and
 precision rules (float32 inputs, float64 math, one rounding at the end).
 
 - Rotation trick (Fifty et al. 2024, "Restructuring Vector Quantization with the Rotation Trick", eq. 4 and
@@ -94,10 +94,40 @@ def fsq_case(levels=(8, 5, 5, 5), rows=40):
             dict(op="fsq", rows=rows, levels=",".join(str(l) for l in levels)))
 
 
+def kmeans_case(n=150, d=4, k=6, iterations=4):
+    """Lloyd's iterations (assign to the nearest centre, ties to the lowest index; move each centre to the
+    mean of its points; an empty centre stays) from the first k points as centres."""
+    for attempt in range(1000):
+        torch.manual_seed(1600 + attempt)
+        blobs = randn(k, d) * 3
+        points = (blobs[torch.randint(0, k, (n,))] + randn(n, d)).to(torch.float32).to(F64)
+        centres = points[:k].clone()
+        margin_ok = True
+        history = []
+        for _ in range(iterations):
+            dist = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
+            srt = dist.sort(dim=1).values
+            margin_ok &= bool(((srt[:, 1] - srt[:, 0]) > 1e-3).all())
+            assign = dist.argmin(1)
+            history.append(assign)
+            for j in range(k):
+                mask = assign == j
+                if mask.any():
+                    centres[j] = points[mask].mean(0)
+        # Near-ties would make the expected assignment depend on float32 rounding in the library.
+        if margin_ok and not torch.equal(history[0], history[-1]):
+            break
+    else:
+        raise RuntimeError("kmeans: no suitable seed")
+    return ({"points": points, "centres": centres},
+            dict(op="kmeans_lloyd", n=n, d=d, k=k, iterations=iterations))
+
+
 def main():
     torch.set_num_threads(1)
     os.makedirs(DATA_DIR, exist_ok=True)
-    for name, (tensors, meta) in {"vq_rotate_grad": rotate_case(), "fsq": fsq_case()}.items():
+    for name, (tensors, meta) in {"vq_rotate_grad": rotate_case(), "fsq": fsq_case(),
+                                     "kmeans_lloyd": kmeans_case()}.items():
         path = os.path.join(DATA_DIR, name + ".safetensors")
         write_safetensors(path, {k: _to_numpy(v) for k, v in tensors.items()}, {k: str(v) for k, v in meta.items()})
         print(f"{path}: {', '.join(tensors)}")

@@ -23,6 +23,11 @@ final class QuantizerOptions {
           + "(default: 8,5,5,5 = 1000 codes)")
   int[] fsqLevels;
 
+  @Option(names = "--kmeans-init", defaultValue = "0",
+      description = "initialise the codebook by k-means++ and this many Lloyd iterations on the first batch's "
+          + "encoder outputs instead of K random ones (default: ${DEFAULT-VALUE}: off)")
+  int kmeansIterations;
+
   /** Sets the quantizer fields of config; ema is the older --ema flag, sizesGiven whether --codes/--code-dim were. */
   void apply(VqVaeConfig config, boolean ema, boolean sizesGiven) {
     if (ema && !kind.equals("plain") && !kind.equals("ema")) {
@@ -32,6 +37,10 @@ final class QuantizerOptions {
       throw new IllegalArgumentException("--fsq-levels needs --quantizer fsq");
     }
     config.gradient = rotationTrick ? "rotation" : "straight-through";
+    if (kmeansIterations > 0 && !config.initCodebookFromData) {
+      throw new IllegalArgumentException("--kmeans-init initialises the codebook from data: not with --no-data-init");
+    }
+    config.kmeansIterations = kmeansIterations;
     switch (kind) {
       case "plain":
       case "ema":
@@ -40,6 +49,9 @@ final class QuantizerOptions {
       case "fsq": {
         if (rotationTrick) {
           throw new IllegalArgumentException("--rotation-trick needs a codebook (--quantizer plain or ema), not fsq");
+        }
+        if (kmeansIterations > 0) {
+          throw new IllegalArgumentException("--kmeans-init needs a codebook (--quantizer plain or ema), not fsq");
         }
         if (sizesGiven) {
           throw new IllegalArgumentException("--codes and --code-dim follow from --fsq-levels with --quantizer fsq");

@@ -44,6 +44,11 @@ public final class VqVaeConfig {
   /** Codebook from K random encoder outputs of the first training batch. */
   public boolean initCodebookFromData = true;
   /**
+   * With initCodebookFromData: 0 takes K random encoder outputs; n > 0 runs k-means++ seeding and n Lloyd
+   * iterations on them instead (deterministic for the seed).
+   */
+  public int kmeansIterations = 0;
+  /**
    * How the gradient passes the quantizer: "straight-through" (the paper) or "rotation" (the rotation trick,
    * Fifty et al. 2024). Checkpoints written before this field read as straight-through.
    */
@@ -124,6 +129,9 @@ public final class VqVaeConfig {
       throw new IllegalArgumentException("config field deadCodeThreshold must be >= 0, got " + deadCodeThreshold);
     }
     Quantizer.Gradient.of(gradient);
+    if (kmeansIterations < 0 || kmeansIterations > 1000) {
+      throw new IllegalArgumentException("config field kmeansIterations must be in 0..1000, got " + kmeansIterations);
+    }
     if (fsqLevels == null) {
       fsqLevels = new int[0];
     }

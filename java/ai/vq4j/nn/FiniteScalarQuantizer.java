@@ -93,7 +93,7 @@ public final class FiniteScalarQuantizer extends Quantizer {
   }
 
   @Override
-  public void initFromData(Tensor zE, Rng rng) {
+  public void initFromData(Tensor zE, Rng rng, int kmeansIterations) {
     throw new UnsupportedOperationException("FSQ codes are fixed by their levels: no codebook to initialise from data");
   }
 

@@ -247,15 +247,21 @@ public abstract class Quantizer implements AutoCloseable {
   protected void resetVariantStatistics() {}
 
   /**
-   * Sets the codebook to k distinct random rows of z_e (which must hold at least k vectors), so that
-   * every code starts where the encoder puts its outputs.
+   * Sets the codebook from z_e (which must hold at least k vectors), so that every code starts where the
+   * encoder puts its outputs: with kmeansIterations = 0, k distinct random rows; else k-means++ seeding and
+   * that many Lloyd iterations ({@link KMeans}), which spreads the codes over the outputs' clusters.
    */
-  public void initFromData(Tensor zE, Rng rng) {
+  public void initFromData(Tensor zE, Rng rng, int kmeansIterations) {
     float[] z = zE.toFloatArray();
     int rows = z.length / d;
     if (rows < k) {
       throw new IllegalArgumentException("codebook init from data needs at least K = " + k + " vectors, the batch has "
           + rows + " (use a larger batch, or turn the option off)");
+    }
+    if (kmeansIterations > 0) {
+      codebook.value().copyFrom(KMeans.fit(device, z, d, k, kmeansIterations, rng));
+      resetCodeStatistics();
+      return;
     }
     int[] order = new int[rows];
     for (int i = 0; i < rows; i++) {

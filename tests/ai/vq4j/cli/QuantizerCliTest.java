@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * train --quantizer / --rotation-trick / --fsq-levels on real Fashion-MNIST with a small model: the choice is
+ * train --quantizer / --rotation-trick / --fsq-levels / --kmeans-init on real Fashion-MNIST with a small model: the choice is
  * stored in the checkpoint, FSQ codes are evaluated and decoded like any codes, bad combinations are one line.
  */
 class QuantizerCliTest {
@@ -61,13 +61,14 @@ class QuantizerCliTest {
   }
 
   @Test
-  void rotationTrickIsRecordedWithEitherCodebook() throws Exception {
+  void rotationTrickAndKMeansAreRecordedWithEitherCodebook() throws Exception {
     for (String kind : new String[] {"plain", "ema"}) {
-      Object[] r = train("rot-" + kind, "--quantizer", kind, "--rotation-trick");
+      Object[] r = train("rot-" + kind, "--quantizer", kind, "--rotation-trick", "--kmeans-init", "2");
       assertEquals(0, r[0], (String) r[1]);
       VqVaeConfig c = Checkpoint.read(dir.resolve("rot-" + kind).resolve("checkpoint.safetensors")).config();
       assertEquals("rotation", c.gradient);
       assertEquals(kind.equals("ema"), c.ema);
+      assertEquals(2, c.kmeansIterations);
     }
   }
 
@@ -82,6 +83,9 @@ class QuantizerCliTest {
     r = train("bad3", "--quantizer", "fsq", "--fsq-levels", "8,1");
     assertEquals(1, r[0]);
     assertTrue(((String) r[1]).contains(">= 2"), (String) r[1]);
+    r = train("bad5", "--kmeans-init", "3", "--no-data-init");
+    assertEquals(1, r[0]);
+    assertTrue(((String) r[1]).contains("not with --no-data-init"), (String) r[1]);
     r = train("bad4", "--quantizer", "vq2");
     assertEquals(1, r[0]);
     assertTrue(((String) r[1]).contains("--quantizer must be plain, ema or fsq"), (String) r[1]);

@@ -133,13 +133,13 @@ class QuantizerTest {
     try (GradientCodebookQuantizer q = new GradientCodebookQuantizer("q", CPU, rng, 4, 1, 0.25f, 0.1f, Quantizer.Gradient.STRAIGHT_THROUGH);
          Tensor zE = Tensor.of(CPU, new float[] {1, 2, 3, 4, 5, 6}, 1, 2, 3, 1);
          Tensor small = Tensor.of(CPU, new float[] {1, 2}, 1, 1, 2, 1)) {
-      q.initFromData(zE, rng);
+      q.initFromData(zE, rng, 0);
       float[] book = q.codebook().value().toFloatArray();
       assertEquals(4, java.util.Arrays.stream(new double[] {book[0], book[1], book[2], book[3]}).distinct().count());
       for (float v : book) {
         assertTrue(v >= 1 && v <= 6 && v == Math.rint(v), "codebook value " + v + " comes from the batch");
       }
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> q.initFromData(small, rng));
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> q.initFromData(small, rng, 0));
       assertTrue(e.getMessage().contains("at least K = 4"), e.getMessage());
     }
   }
@@ -245,7 +245,7 @@ class QuantizerTest {
       assertEquals(0f, q.lossWeight());
       q.trackUsage(true, 1);
       assertArrayEquals(book, q.codebook().value().toFloatArray(), "a restart must not touch FSQ's fixed codes");
-      assertThrows(UnsupportedOperationException.class, () -> q.initFromData(zE, rng));
+      assertThrows(UnsupportedOperationException.class, () -> q.initFromData(zE, rng, 3));
     }
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> FiniteScalarQuantizer.codeCount(new int[] {8, 1}));
