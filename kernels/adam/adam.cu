@@ -48,7 +48,6 @@ __global__ void reset_rows_kernel(float* __restrict__ m, float* __restrict__ v, 
 int adam_step_cuda(vq4j_ctx* ctx, float* param, const float* grad, float* m, float* v, long long count,
                    double lr, double beta1, double beta2, double eps, double weight_decay, int t) {
   if (count == 0) return VQ4J_OK;  // a zero-block grid is an invalid launch
-  VQ4J_TRY(use_device(ctx));
   // As adam_cpu.cpp: hyper-parameters and derived constants in double, each rounded to float once.
   const double bias_correction1 = 1.0 - std::pow(beta1, t);
   const double bias_correction2 = 1.0 - std::pow(beta2, t);
@@ -69,7 +68,6 @@ int adam_step_cuda(vq4j_ctx* ctx, float* param, const float* grad, float* m, flo
 int adam_reset_rows_cuda(vq4j_ctx* ctx, float* m, float* v, const int* mask, int rows, int width) {
   const long long count = static_cast<long long>(rows) * width;
   if (count == 0) return VQ4J_OK;
-  VQ4J_TRY(use_device(ctx));
   reset_rows_kernel<<<grid_for(count), kBlockThreads, 0, stream_of(ctx)>>>(m, v, mask, count, width);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "reset_rows_kernel");
   return VQ4J_OK;

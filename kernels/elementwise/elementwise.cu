@@ -35,7 +35,6 @@ __global__ void add_kernel(const float* a, const float* b, float* y, long long c
 
 int relu_fwd_cuda(vq4j_ctx* ctx, const float* x, float* y, long long count) {
   if (count == 0) return VQ4J_OK;  // a zero-block grid is an invalid launch
-  VQ4J_TRY(use_device(ctx));
   relu_fwd_kernel<<<grid_for(count), kBlockThreads, 0, stream_of(ctx)>>>(x, y, count);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "relu_fwd_kernel");
   return VQ4J_OK;
@@ -43,7 +42,6 @@ int relu_fwd_cuda(vq4j_ctx* ctx, const float* x, float* y, long long count) {
 
 int relu_bwd_cuda(vq4j_ctx* ctx, const float* y, const float* dy, float* dx, long long count) {
   if (count == 0) return VQ4J_OK;
-  VQ4J_TRY(use_device(ctx));
   relu_bwd_kernel<<<grid_for(count), kBlockThreads, 0, stream_of(ctx)>>>(y, dy, dx, count);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "relu_bwd_kernel");
   return VQ4J_OK;
@@ -51,7 +49,6 @@ int relu_bwd_cuda(vq4j_ctx* ctx, const float* y, const float* dy, float* dx, lon
 
 int add_cuda(vq4j_ctx* ctx, const float* a, const float* b, float* y, long long count) {
   if (count == 0) return VQ4J_OK;
-  VQ4J_TRY(use_device(ctx));
   add_kernel<<<grid_for(count), kBlockThreads, 0, stream_of(ctx)>>>(a, b, y, count);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "add_kernel");
   return VQ4J_OK;

@@ -39,7 +39,6 @@ struct EmbeddingGrad {
 
 // table[k, d], ids[rows] -> y[rows, d]
 int embedding_fwd_cuda(vq4j_ctx* ctx, const float* table, const int* ids, float* y, int rows, int d, int k) {
-  VQ4J_TRY(use_device(ctx));
   VQ4J_TRY(check_indices_cuda(ctx, "embedding_fwd", "ids", ids, rows, k));
   const long long count = static_cast<long long>(rows) * d;
   embedding_gather<<<grid_for(count), kBlockThreads, 0, stream_of(ctx)>>>(table, ids, y, count, d, k);
@@ -50,7 +49,6 @@ int embedding_fwd_cuda(vq4j_ctx* ctx, const float* table, const int* ids, float*
 // ids[rows], dy[rows, d] -> dtable[k, d] (every element written: no memset needed)
 int embedding_bwd_cuda(vq4j_ctx* ctx, const int* ids, const float* dy, float* dtable, int rows, int d,
                        int k) {
-  VQ4J_TRY(use_device(ctx));
   VQ4J_TRY(check_indices_cuda(ctx, "embedding_bwd", "ids", ids, rows, k));
   return launch_sum_rows_by_code(ctx, ids, rows, d, k, EmbeddingGrad{dy, dtable, d});
 }

@@ -49,7 +49,6 @@ __global__ void fsq_bwd_kernel(const float* __restrict__ z, FsqLevels l, const f
 }  // namespace
 
 int fsq_fwd_cuda(vq4j_ctx* ctx, const float* z, const int* levels, int* codes, float* z_q, int rows, int d) {
-  VQ4J_TRY(use_device(ctx));
   fsq_fwd_kernel<<<grid_for(rows), kBlockThreads, 0, stream_of(ctx)>>>(z, make_levels(levels, d), codes, z_q,
                                                                         rows, d);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "fsq_fwd_kernel");
@@ -58,7 +57,6 @@ int fsq_fwd_cuda(vq4j_ctx* ctx, const float* z, const int* levels, int* codes, f
 
 int fsq_bwd_cuda(vq4j_ctx* ctx, const float* z, const int* levels, const float* dz_q, float* dz, int rows,
                  int d) {
-  VQ4J_TRY(use_device(ctx));
   const long long count = static_cast<long long>(rows) * d;
   fsq_bwd_kernel<<<grid_for(count), kBlockThreads, 0, stream_of(ctx)>>>(z, make_levels(levels, d), dz_q, dz,
                                                                          count, d);

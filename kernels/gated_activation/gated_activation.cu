@@ -47,7 +47,6 @@ __global__ void gated_bwd_kernel(const float* __restrict__ x, const float* __res
 }  // namespace
 
 int gated_activation_fwd_cuda(vq4j_ctx* ctx, const float* x, float* y, int rows, int c) {
-  VQ4J_TRY(use_device(ctx));
   const long long count = static_cast<long long>(rows) * c;
   gated_fwd_kernel<<<grid_for(count), kBlockThreads, 0, stream_of(ctx)>>>(x, y, count, c);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "gated_fwd_kernel");
@@ -55,7 +54,6 @@ int gated_activation_fwd_cuda(vq4j_ctx* ctx, const float* x, float* y, int rows,
 }
 
 int gated_activation_bwd_cuda(vq4j_ctx* ctx, const float* x, const float* dy, float* dx, int rows, int c) {
-  VQ4J_TRY(use_device(ctx));
   const long long count = static_cast<long long>(rows) * c;
   gated_bwd_kernel<<<grid_for(count), kBlockThreads, 0, stream_of(ctx)>>>(x, dy, dx, count, c);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "gated_bwd_kernel");

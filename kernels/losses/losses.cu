@@ -80,7 +80,6 @@ __global__ void xent_bwd_kernel(const float* __restrict__ logits, const int* __r
 
 // pred[count], target[count] -> loss[1]
 int mse_fwd_cuda(vq4j_ctx* ctx, const float* pred, const float* target, float* loss, long long count) {
-  VQ4J_TRY(use_device(ctx));
   double* partial =
       static_cast<double*>(scratch(ctx, sizeof(double) * static_cast<size_t>(reduce_blocks(count))));
   if (partial == nullptr) return VQ4J_ERR_MEMORY;
@@ -90,7 +89,6 @@ int mse_fwd_cuda(vq4j_ctx* ctx, const float* pred, const float* target, float* l
 // pred[count], target[count] -> dpred[count]
 int mse_bwd_cuda(vq4j_ctx* ctx, const float* pred, const float* target, float* dpred, float scale,
                  long long count) {
-  VQ4J_TRY(use_device(ctx));
   // The factor is formed on the host in double and rounded once, exactly as the CPU reference forms it.
   const float factor = static_cast<float>(2.0 * scale / static_cast<double>(count));
   mse_bwd_kernel<<<grid_for(count), kBlockThreads, 0, stream_of(ctx)>>>(pred, target, dpred, factor, count);
@@ -101,7 +99,6 @@ int mse_bwd_cuda(vq4j_ctx* ctx, const float* pred, const float* target, float* d
 // logits[rows, k], targets[rows] -> loss[1], nll[rows] (optional)
 int softmax_xent_fwd_cuda(vq4j_ctx* ctx, const float* logits, const int* targets, float* loss, float* nll,
                           int rows, int k) {
-  VQ4J_TRY(use_device(ctx));
   Carve carve;
   const size_t at_terms = carve.add(sizeof(double) * static_cast<size_t>(rows));
   const size_t at_partial = carve.add(sizeof(double) * static_cast<size_t>(reduce_blocks(rows)));
@@ -118,7 +115,6 @@ int softmax_xent_fwd_cuda(vq4j_ctx* ctx, const float* logits, const int* targets
 // logits[rows, k], targets[rows] -> dlogits[rows, k]
 int softmax_xent_bwd_cuda(vq4j_ctx* ctx, const float* logits, const int* targets, float* dlogits,
                           float scale, int rows, int k) {
-  VQ4J_TRY(use_device(ctx));
   VQ4J_TRY(check_indices_cuda(ctx, "softmax_xent_bwd", "targets", targets, rows, k));
   const double factor = static_cast<double>(scale) / rows;
   xent_bwd_kernel<<<grid_for(static_cast<long long>(rows) * kWarp), kBlockThreads, 0, stream_of(ctx)>>>(

@@ -48,7 +48,6 @@ __global__ void dead_codes_kernel(const float* __restrict__ counts, float* __res
 int vq_dead_codes_cuda(vq4j_ctx* ctx, const float* counts, float* usage, const float* z_e, float* codebook,
                        float* ema_count, float* ema_sum, int* restarted, float* dead, int rows, int d, int k,
                        double decay, float threshold, int restart, unsigned long long key) {
-  VQ4J_TRY(use_device(ctx));
   dead_codes_kernel<<<1, kBlockThreads, 0, stream_of(ctx)>>>(counts, usage, z_e, codebook, ema_count, ema_sum,
                                                              restarted, dead, rows, d, k, decay, threshold,
                                                              restart, key);

@@ -84,7 +84,6 @@ __global__ void ema_codebook(const float* __restrict__ ema_count, const float* _
 // z_e[rows, d], codes[rows] -> ema_count[k], ema_sum[k, d], codebook[k, d] (all three updated in place)
 int vq_ema_update_cuda(vq4j_ctx* ctx, const float* z_e, const int* codes, float* ema_count, float* ema_sum,
                        float* codebook, float gamma, float eps, int rows, int d, int k) {
-  VQ4J_TRY(use_device(ctx));
   double* norm = static_cast<double*>(scratch(ctx, sizeof(double)));
   if (norm == nullptr) return VQ4J_ERR_MEMORY;
   const unsigned long long* verdict = nullptr;

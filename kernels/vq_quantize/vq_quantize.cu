@@ -246,7 +246,6 @@ int vq_loss_cuda(vq4j_ctx* ctx, const float* z_e, const float* z_q, float* loss,
 int vq_quantize_bwd_cuda(vq4j_ctx* ctx, const float* z_e, const float* z_q, const int* codes,
                          const float* dz_q, float* dz_e, float* dcodebook, float beta, float codebook_weight,
                          int rows, int d, int k) {
-  VQ4J_TRY(use_device(ctx));
   const long long count = static_cast<long long>(rows) * d;
   const double inv_count = 1.0 / static_cast<double>(count);
   if (dcodebook != nullptr) {  // k is meaningful only with a codebook gradient, as on the CPU
@@ -262,7 +261,6 @@ int vq_quantize_bwd_cuda(vq4j_ctx* ctx, const float* z_e, const float* z_q, cons
 
 // codes[rows] -> counts[k], perplexity[1], both in device memory
 int vq_stats_cuda(vq4j_ctx* ctx, const int* codes, float* counts, float* perplexity, int rows, int k) {
-  VQ4J_TRY(use_device(ctx));
   int* tally = static_cast<int*>(scratch(ctx, sizeof(int) * static_cast<size_t>(k)));
   if (tally == nullptr) return VQ4J_ERR_MEMORY;
   VQ4J_TRY(check_indices_cuda(ctx, "vq_stats", "codes", codes, rows, k));

@@ -23,6 +23,15 @@ constexpr size_t kDistanceBytes = size_t{16} << 20;
 // z_e[rows, d], codebook[k, d] -> codes[rows], z_q[rows, d]
 int vq_quantize_fwd_cpu(vq4j_ctx* ctx, const float* z_e, const float* codebook, int* codes, float* z_q,
                         int rows, int d, int k) {
+  // A non-finite latent has no nearest code (NaN distances would all lose and pick code 0): say where
+  // it is rather than hand out codes that do not describe the input.
+  const size_t values = static_cast<size_t>(rows) * d;
+  for (size_t i = 0; i < values; ++i) {
+    if (!std::isfinite(z_e[i])) {
+      return VQ4J_FAIL(ctx, VQ4J_ERR_ARGUMENT, "z_e row %zu holds a non-finite value (%g at column %zu)",
+                       i / d, static_cast<double>(z_e[i]), i % d);
+    }
+  }
   const size_t row_bytes = sizeof(float) * static_cast<size_t>(k);
   const int block = static_cast<int>(
       std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(rows), kDistanceBytes / row_bytes)));

@@ -62,7 +62,6 @@ __global__ void rotate_grad(const float* __restrict__ z_e, const float* __restri
 
 int vq_rotate_grad_cuda(vq4j_ctx* ctx, const float* z_e, const float* z_q, const float* dz_q, float* dz_rot,
                         int rows, int d) {
-  VQ4J_TRY(use_device(ctx));
   const int blocks = grid_for(rows, kWarpsPerBlock);
   rotate_grad<<<blocks, kBlockThreads, 0, stream_of(ctx)>>>(z_e, z_q, dz_q, dz_rot, rows, d);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "rotate_grad");

@@ -13,6 +13,11 @@
  * integer codes and labels int32. Backward ops overwrite their outputs (they never accumulate).
  * Scalar results (losses, perplexity) are written to a one-float buffer in the context's memory, so a
  * CUDA training step never has to read back to the host.
+ *
+ * Sizes are checked in 64-bit arithmetic; no tensor an op addresses may exceed 2^31 - 1 elements. An
+ * output may alias an input only in the elementwise ops (and in the in-place updates: adam_step's
+ * param/m/v, vq_quantize_bwd's dz_e = dz_q); every other op refuses an output whose bytes overlap
+ * another operand with VQ4J_ERR_ARGUMENT, since it would read what it has already overwritten.
  */
 #ifndef VQ4J_H
 #define VQ4J_H

@@ -1,7 +1,9 @@
 // The op half of the C API: validates what can be validated without reading tensor contents, then
 // hands the call to the backend the context names. Failures carry the op name in front of the message.
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 
 #include "adam/adam.h"
 #include "context.h"
@@ -14,6 +16,7 @@
 #include "losses/losses.h"
 #include "masked_conv2d/masked_conv2d.h"
 #include "masked_conv2d_direct/masked_conv2d_direct.h"
+#include "memory.h"
 #include "vq_ema_update/vq_ema_update.h"
 #include "vq_dead_codes/vq_dead_codes.h"
 #include "vq_quantize/vq_quantize.h"
@@ -21,7 +24,15 @@
 
 namespace {
 
-// Clears the last error, honours an injected failure, runs the op and prefixes its error with the op name.
+int select_device([[maybe_unused]] vq4j_ctx* ctx) {
+#ifdef VQ4J_WITH_CUDA
+  if (ctx->device >= 0) return vq4j::use_device(ctx);
+#endif
+  return VQ4J_OK;
+}
+
+// Clears the last error, honours an injected failure, makes a CUDA context's device current (the one place
+// that does, for every op), runs the op and prefixes its error with the op name.
 template <class Body>
 int run(vq4j_ctx* ctx, const char* op, Body body) {
   if (ctx == nullptr) return VQ4J_ERR_ARGUMENT;
@@ -33,7 +44,8 @@ int run(vq4j_ctx* ctx, const char* op, Body body) {
     ctx->inject_failure = false;
     status = VQ4J_FAIL(ctx, VQ4J_ERR_ARGUMENT, "injected failure (test hook)");
   } else {
-    status = body();
+    status = select_device(ctx);
+    if (status == VQ4J_OK) status = body();
   }
   if (status != VQ4J_OK) {
     char message[sizeof ctx->error + 64];
@@ -43,18 +55,82 @@ int run(vq4j_ctx* ctx, const char* op, Body body) {
   return status;
 }
 
+// Tensors an op may address: the kernels index them with int arithmetic in places (BLAS dimensions).
+constexpr long long kMaxElements = 0x7fffffffLL;
+
+// The product of non-negative sizes, or -1 once it passes kMaxElements (so it never wraps).
+long long extent(std::initializer_list<long long> dims) {
+  long long e = 1;
+  for (long long d : dims) {
+    if (d < 0 || (d > 0 && e > kMaxElements / d)) return -1;
+    e *= d;
+  }
+  return e;
+}
+
+#define REQUIRE_EXTENT(name, ...)                                                          \
+  VQ4J_REQUIRE(ctx, extent({__VA_ARGS__}) >= 0, "%s has more than %lld elements", (name), \
+               kMaxElements)
+
+// One operand: its address and extent in bytes (0 for an absent optional one).
+struct Span {
+  const char* name;
+  const void* p;
+  long long bytes;
+};
+
+Span span(const char* name, const void* p, std::initializer_list<long long> dims, long long element = 4) {
+  return {name, p, p == nullptr ? 0 : extent(dims) * element};
+}
+
+bool overlap(const Span& a, const Span& b) {
+  if (a.p == nullptr || b.p == nullptr || a.bytes <= 0 || b.bytes <= 0) return false;
+  auto x = reinterpret_cast<uintptr_t>(a.p);
+  auto y = reinterpret_cast<uintptr_t>(b.p);
+  return x < y + static_cast<uintptr_t>(b.bytes) && y < x + static_cast<uintptr_t>(a.bytes);
+}
+
+// Refuses an output that shares memory with another operand. Only the elementwise ops and the in-place
+// updates (adam, the EMA state) are written to support it; the others read inputs while writing outputs,
+// so an alias would corrupt the result silently.
+int check_no_alias(vq4j_ctx* ctx, std::initializer_list<Span> outs, std::initializer_list<Span> ins) {
+  for (const Span& o : outs) {
+    for (const Span& i : ins) {
+      VQ4J_REQUIRE(ctx, !overlap(o, i), "output %s overlaps input %s (this op does not support aliasing)",
+                   o.name, i.name);
+    }
+    for (const Span& o2 : outs) {
+      VQ4J_REQUIRE(ctx, &o == &o2 || !overlap(o, o2), "outputs %s and %s overlap", o.name, o2.name);
+    }
+  }
+  return VQ4J_OK;
+}
+
+// The geometry of a conv call, in 64-bit arithmetic so that no size can wrap.
+struct ConvGeom {
+  long long oh, ow;
+};
+
 int check_conv(vq4j_ctx* ctx, int n, int h, int wd, int ci, int co, int kh, int kw, int stride, int pad,
-               bool transposed) {
+               bool transposed, ConvGeom* g) {
   VQ4J_REQUIRE(ctx, n > 0 && h > 0 && wd > 0 && ci > 0 && co > 0,
                "sizes must be positive: n=%d h=%d w=%d ci=%d co=%d", n, h, wd, ci, co);
   VQ4J_REQUIRE(ctx, kh > 0 && kw > 0 && stride > 0 && pad >= 0,
                "bad geometry: kernel %dx%d stride %d pad %d", kh, kw, stride, pad);
-  int oh = transposed ? (h - 1) * stride - 2 * pad + kh : (h + 2 * pad - kh) / stride + 1;
-  int ow = transposed ? (wd - 1) * stride - 2 * pad + kw : (wd + 2 * pad - kw) / stride + 1;
-  bool fits = transposed || (h + 2 * pad >= kh && wd + 2 * pad >= kw);
+  const long long s = stride, p = pad;
+  const long long oh = transposed ? (h - 1LL) * s - 2 * p + kh : (h + 2 * p - kh) / s + 1;
+  const long long ow = transposed ? (wd - 1LL) * s - 2 * p + kw : (wd + 2 * p - kw) / s + 1;
+  const bool fits = transposed || (h + 2 * p >= kh && wd + 2 * p >= kw);
   VQ4J_REQUIRE(ctx, fits && oh > 0 && ow > 0,
                "input %dx%d with kernel %dx%d stride %d pad %d gives no output", h, wd, kh, kw, stride,
                pad);
+  VQ4J_REQUIRE(ctx, oh <= kMaxElements && ow <= kMaxElements, "output %lldx%lld is too large", oh, ow);
+  REQUIRE_EXTENT("the input", n, h, wd, ci);
+  REQUIRE_EXTENT("the output", n, oh, ow, co);
+  REQUIRE_EXTENT("the weight", co, kh, kw, ci);
+  REQUIRE_EXTENT("the im2col row", kh, kw, transposed ? co : ci);
+  g->oh = oh;
+  g->ow = ow;
   return VQ4J_OK;
 }
 
@@ -62,6 +138,7 @@ int check_fsq(vq4j_ctx* ctx, const int* levels, int rows, int d) {
   VQ4J_REQUIRE(ctx, levels != nullptr, "null levels");
   VQ4J_REQUIRE(ctx, rows > 0 && d > 0 && d <= vq4j::kFsqMaxDims, "need rows > 0 and 1 <= d <= %d: rows=%d d=%d",
                vq4j::kFsqMaxDims, rows, d);
+  REQUIRE_EXTENT("z", rows, d);
   long long codes = 1;
   for (int i = 0; i < d; ++i) {
     VQ4J_REQUIRE(ctx, levels[i] >= 2, "levels[%d] = %d, must be >= 2", i, levels[i]);
@@ -71,10 +148,18 @@ int check_fsq(vq4j_ctx* ctx, const int* levels, int rows, int d) {
   return VQ4J_OK;
 }
 
-int check_masked(vq4j_ctx* ctx, int n, int h, int wd, int ci, int co, int k, int mask) {
+int check_masked(vq4j_ctx* ctx, int n, int h, int wd, int ci, int co, int k, int mask, ConvGeom* g) {
   VQ4J_REQUIRE(ctx, k > 0 && k % 2 == 1, "kernel size must be odd and positive, got %d", k);
   VQ4J_REQUIRE(ctx, mask >= VQ4J_MASK_A && mask <= VQ4J_MASK_H_B, "unknown mask %d", mask);
-  return check_conv(ctx, n, h, wd, ci, co, k, k, 1, k / 2, false);
+  return check_conv(ctx, n, h, wd, ci, co, k, k, 1, k / 2, false, g);
+}
+
+// Sizes of a rows x d op over a k-row table, all positive and addressable.
+int check_rows(vq4j_ctx* ctx, int rows, int d, int k) {
+  VQ4J_REQUIRE(ctx, rows > 0 && d > 0 && k > 0, "sizes must be positive: rows=%d d=%d k=%d", rows, d, k);
+  REQUIRE_EXTENT("the vectors", rows, d);
+  REQUIRE_EXTENT("the table", k, d);
+  return VQ4J_OK;
 }
 
 }  // namespace
@@ -94,7 +179,10 @@ int vq4j_conv2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* 
                     int wd, int ci, int co, int kh, int kw, int stride, int pad) {
   return run(ctx, "conv2d_fwd", [&] {
     REQUIRE_PTRS(x && w && y);
-    VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, false));
+    ConvGeom g;
+    VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, false, &g));
+    VQ4J_TRY(check_no_alias(ctx, {span("y", y, {n, g.oh, g.ow, co})},
+                            {span("x", x, {n, h, wd, ci}), span("w", w, {co, kh, kw, ci}), span("b", b, {co})}));
     return ON_BACKEND(conv2d_fwd, x, w, b, y, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
@@ -103,7 +191,10 @@ int vq4j_conv2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* w, float* 
                          int ci, int co, int kh, int kw, int stride, int pad) {
   return run(ctx, "conv2d_bwd_data", [&] {
     REQUIRE_PTRS(dy && w && dx);
-    VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, false));
+    ConvGeom g;
+    VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, false, &g));
+    VQ4J_TRY(check_no_alias(ctx, {span("dx", dx, {n, h, wd, ci})},
+                            {span("dy", dy, {n, g.oh, g.ow, co}), span("w", w, {co, kh, kw, ci})}));
     return ON_BACKEND(conv2d_bwd_data, dy, w, dx, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
@@ -112,7 +203,10 @@ int vq4j_conv2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy, float
                            int h, int wd, int ci, int co, int kh, int kw, int stride, int pad) {
   return run(ctx, "conv2d_bwd_weight", [&] {
     REQUIRE_PTRS(x && dy && dw);
-    VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, false));
+    ConvGeom g;
+    VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, false, &g));
+    VQ4J_TRY(check_no_alias(ctx, {span("dw", dw, {co, kh, kw, ci}), span("db", db, {co})},
+                            {span("x", x, {n, h, wd, ci}), span("dy", dy, {n, g.oh, g.ow, co})}));
     return ON_BACKEND(conv2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
@@ -121,7 +215,10 @@ int vq4j_conv_transpose2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, con
                               int n, int h, int wd, int ci, int co, int kh, int kw, int stride, int pad) {
   return run(ctx, "conv_transpose2d_fwd", [&] {
     REQUIRE_PTRS(x && w && y);
-    VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, true));
+    ConvGeom g;
+    VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, true, &g));
+    VQ4J_TRY(check_no_alias(ctx, {span("y", y, {n, g.oh, g.ow, co})},
+                            {span("x", x, {n, h, wd, ci}), span("w", w, {ci, kh, kw, co}), span("b", b, {co})}));
     return ON_BACKEND(conv_transpose2d_fwd, x, w, b, y, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
@@ -130,7 +227,10 @@ int vq4j_conv_transpose2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* 
                                    int wd, int ci, int co, int kh, int kw, int stride, int pad) {
   return run(ctx, "conv_transpose2d_bwd_data", [&] {
     REQUIRE_PTRS(dy && w && dx);
-    VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, true));
+    ConvGeom g;
+    VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, true, &g));
+    VQ4J_TRY(check_no_alias(ctx, {span("dx", dx, {n, h, wd, ci})},
+                            {span("dy", dy, {n, g.oh, g.ow, co}), span("w", w, {ci, kh, kw, co})}));
     return ON_BACKEND(conv_transpose2d_bwd_data, dy, w, dx, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
@@ -140,7 +240,10 @@ int vq4j_conv_transpose2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float*
                                      int pad) {
   return run(ctx, "conv_transpose2d_bwd_weight", [&] {
     REQUIRE_PTRS(x && dy && dw);
-    VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, true));
+    ConvGeom g;
+    VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, true, &g));
+    VQ4J_TRY(check_no_alias(ctx, {span("dw", dw, {ci, kh, kw, co}), span("db", db, {co})},
+                            {span("x", x, {n, h, wd, ci}), span("dy", dy, {n, g.oh, g.ow, co})}));
     return ON_BACKEND(conv_transpose2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
@@ -149,7 +252,10 @@ int vq4j_masked_conv2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, const 
                            int h, int wd, int ci, int co, int k, int mask) {
   return run(ctx, "masked_conv2d_fwd", [&] {
     REQUIRE_PTRS(x && w && y);
-    VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask));
+    ConvGeom g;
+    VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask, &g));
+    VQ4J_TRY(check_no_alias(ctx, {span("y", y, {n, h, wd, co})},
+                            {span("x", x, {n, h, wd, ci}), span("w", w, {co, k, k, ci}), span("b", b, {co})}));
     return ON_BACKEND(masked_conv2d_fwd, x, w, b, y, n, h, wd, ci, co, k, mask);
   });
 }
@@ -158,7 +264,10 @@ int vq4j_masked_conv2d_direct_fwd(vq4j_ctx* ctx, const float* x, const float* w,
                                   int n, int h, int wd, int ci, int co, int k, int mask) {
   return run(ctx, "masked_conv2d_direct_fwd", [&] {
     REQUIRE_PTRS(x && w && y);
-    VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask));
+    ConvGeom g;
+    VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask, &g));
+    VQ4J_TRY(check_no_alias(ctx, {span("y", y, {n, h, wd, co})},
+                            {span("x", x, {n, h, wd, ci}), span("w", w, {co, k, k, ci}), span("b", b, {co})}));
     return ON_BACKEND(masked_conv2d_direct_fwd, x, w, b, y, n, h, wd, ci, co, k, mask);
   });
 }
@@ -167,7 +276,10 @@ int vq4j_masked_conv2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* w, 
                                 int wd, int ci, int co, int k, int mask) {
   return run(ctx, "masked_conv2d_bwd_data", [&] {
     REQUIRE_PTRS(dy && w && dx);
-    VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask));
+    ConvGeom g;
+    VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask, &g));
+    VQ4J_TRY(check_no_alias(ctx, {span("dx", dx, {n, h, wd, ci})},
+                            {span("dy", dy, {n, h, wd, co}), span("w", w, {co, k, k, ci})}));
     return ON_BACKEND(masked_conv2d_bwd_data, dy, w, dx, n, h, wd, ci, co, k, mask);
   });
 }
@@ -176,7 +288,10 @@ int vq4j_masked_conv2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy
                                   int n, int h, int wd, int ci, int co, int k, int mask) {
   return run(ctx, "masked_conv2d_bwd_weight", [&] {
     REQUIRE_PTRS(x && dy && dw);
-    VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask));
+    ConvGeom g;
+    VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask, &g));
+    VQ4J_TRY(check_no_alias(ctx, {span("dw", dw, {co, k, k, ci}), span("db", db, {co})},
+                            {span("x", x, {n, h, wd, ci}), span("dy", dy, {n, h, wd, co})}));
     return ON_BACKEND(masked_conv2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, k, mask);
   });
 }
@@ -209,7 +324,9 @@ int vq4j_vq_quantize_fwd(vq4j_ctx* ctx, const float* z_e, const float* codebook,
                          int rows, int d, int k) {
   return run(ctx, "vq_quantize_fwd", [&] {
     REQUIRE_PTRS(z_e && codebook && codes && z_q);
-    VQ4J_REQUIRE(ctx, rows > 0 && d > 0 && k > 0, "sizes must be positive: rows=%d d=%d k=%d", rows, d, k);
+    VQ4J_TRY(check_rows(ctx, rows, d, k));
+    VQ4J_TRY(check_no_alias(ctx, {span("codes", codes, {rows}), span("z_q", z_q, {rows, d})},
+                            {span("z_e", z_e, {rows, d}), span("codebook", codebook, {k, d})}));
     return ON_BACKEND(vq_quantize_fwd, z_e, codebook, codes, z_q, rows, d, k);
   });
 }
@@ -217,7 +334,8 @@ int vq4j_vq_quantize_fwd(vq4j_ctx* ctx, const float* z_e, const float* codebook,
 int vq4j_vq_loss(vq4j_ctx* ctx, const float* z_e, const float* z_q, float* loss, int rows, int d) {
   return run(ctx, "vq_loss", [&] {
     REQUIRE_PTRS(z_e && z_q && loss);
-    VQ4J_REQUIRE(ctx, rows > 0 && d > 0, "sizes must be positive: rows=%d d=%d", rows, d);
+    VQ4J_TRY(check_rows(ctx, rows, d, 1));
+    VQ4J_TRY(check_no_alias(ctx, {span("loss", loss, {1})}, {span("z_e", z_e, {rows, d}), span("z_q", z_q, {rows, d})}));
     return ON_BACKEND(vq_loss, z_e, z_q, loss, rows, d);
   });
 }
@@ -228,6 +346,13 @@ int vq4j_vq_quantize_bwd(vq4j_ctx* ctx, const float* z_e, const float* z_q, cons
   return run(ctx, "vq_quantize_bwd", [&] {
     REQUIRE_PTRS(z_e && z_q && codes && dz_q && dz_e);
     VQ4J_REQUIRE(ctx, rows > 0 && d > 0 && k > 0, "sizes must be positive: rows=%d d=%d k=%d", rows, d, k);
+    REQUIRE_EXTENT("the vectors", rows, d);
+    VQ4J_REQUIRE(ctx, dcodebook == nullptr || extent({k, d}) >= 0, "the codebook has more than %lld elements",
+                 kMaxElements);
+    // dz_e may be dz_q (each element reads its own gradient before writing it); nothing else may alias.
+    VQ4J_TRY(check_no_alias(ctx, {span("dz_e", dz_e, {rows, d}), span("dcodebook", dcodebook, {k, d})},
+                            {span("z_e", z_e, {rows, d}), span("z_q", z_q, {rows, d}), span("codes", codes, {rows})}));
+    VQ4J_TRY(check_no_alias(ctx, {span("dcodebook", dcodebook, {k, d})}, {span("dz_q", dz_q, {rows, d})}));
     return ON_BACKEND(vq_quantize_bwd, z_e, z_q, codes, dz_q, dz_e, dcodebook, beta, codebook_weight, rows,
                       d, k);
   });
@@ -237,7 +362,10 @@ int vq4j_vq_rotate_grad(vq4j_ctx* ctx, const float* z_e, const float* z_q, const
                         int rows, int d) {
   return run(ctx, "vq_rotate_grad", [&] {
     REQUIRE_PTRS(z_e && z_q && dz_q && dz_rot);
-    VQ4J_REQUIRE(ctx, rows > 0 && d > 0, "sizes must be positive: rows=%d d=%d", rows, d);
+    VQ4J_TRY(check_rows(ctx, rows, d, 1));
+    // dz_rot may be dz_q (each row reads its gradient before writing it); nothing else may alias.
+    VQ4J_TRY(check_no_alias(ctx, {span("dz_rot", dz_rot, {rows, d})},
+                            {span("z_e", z_e, {rows, d}), span("z_q", z_q, {rows, d})}));
     return ON_BACKEND(vq_rotate_grad, z_e, z_q, dz_q, dz_rot, rows, d);
   });
 }
@@ -246,6 +374,8 @@ int vq4j_fsq_fwd(vq4j_ctx* ctx, const float* z, const int* levels, int* codes, f
   return run(ctx, "fsq_fwd", [&] {
     REQUIRE_PTRS(z && codes && z_q);
     VQ4J_TRY(check_fsq(ctx, levels, rows, d));
+    VQ4J_TRY(check_no_alias(ctx, {span("codes", codes, {rows}), span("z_q", z_q, {rows, d})},
+                            {span("z", z, {rows, d})}));
     return ON_BACKEND(fsq_fwd, z, levels, codes, z_q, rows, d);
   });
 }
@@ -254,6 +384,8 @@ int vq4j_fsq_bwd(vq4j_ctx* ctx, const float* z, const int* levels, const float* 
   return run(ctx, "fsq_bwd", [&] {
     REQUIRE_PTRS(z && dz_q && dz);
     VQ4J_TRY(check_fsq(ctx, levels, rows, d));
+    // dz may be dz_q (elementwise); not z.
+    VQ4J_TRY(check_no_alias(ctx, {span("dz", dz, {rows, d})}, {span("z", z, {rows, d})}));
     return ON_BACKEND(fsq_bwd, z, levels, dz_q, dz, rows, d);
   });
 }
@@ -262,6 +394,8 @@ int vq4j_vq_stats(vq4j_ctx* ctx, const int* codes, float* counts, float* perplex
   return run(ctx, "vq_stats", [&] {
     REQUIRE_PTRS(codes && counts && perplexity);
     VQ4J_REQUIRE(ctx, rows > 0 && k > 0, "sizes must be positive: rows=%d k=%d", rows, k);
+    VQ4J_TRY(check_no_alias(ctx, {span("counts", counts, {k}), span("perplexity", perplexity, {1})},
+                            {span("codes", codes, {rows})}));
     return ON_BACKEND(vq_stats, codes, counts, perplexity, rows, k);
   });
 }
@@ -270,7 +404,10 @@ int vq4j_vq_ema_update(vq4j_ctx* ctx, const float* z_e, const int* codes, float*
                        float* ema_sum, float* codebook, float gamma, float eps, int rows, int d, int k) {
   return run(ctx, "vq_ema_update", [&] {
     REQUIRE_PTRS(z_e && codes && ema_count && ema_sum && codebook);
-    VQ4J_REQUIRE(ctx, rows > 0 && d > 0 && k > 0, "sizes must be positive: rows=%d d=%d k=%d", rows, d, k);
+    VQ4J_TRY(check_rows(ctx, rows, d, k));
+    VQ4J_TRY(check_no_alias(ctx, {span("ema_count", ema_count, {k}), span("ema_sum", ema_sum, {k, d}),
+                                  span("codebook", codebook, {k, d})},
+                            {span("z_e", z_e, {rows, d}), span("codes", codes, {rows})}));
     VQ4J_REQUIRE(ctx, gamma >= 0.0f && gamma < 1.0f, "gamma must be in [0, 1), got %g", gamma);
     VQ4J_REQUIRE(ctx, eps > 0.0f, "eps must be positive, got %g", eps);
     return ON_BACKEND(vq_ema_update, z_e, codes, ema_count, ema_sum, codebook, gamma, eps, rows, d, k);
@@ -280,7 +417,8 @@ int vq4j_vq_ema_update(vq4j_ctx* ctx, const float* z_e, const int* codes, float*
 int vq4j_gated_activation_fwd(vq4j_ctx* ctx, const float* x, float* y, int rows, int c) {
   return run(ctx, "gated_activation_fwd", [&] {
     REQUIRE_PTRS(x && y);
-    VQ4J_REQUIRE(ctx, rows > 0 && c > 0, "sizes must be positive: rows=%d c=%d", rows, c);
+    VQ4J_TRY(check_rows(ctx, rows, 2LL * c <= kMaxElements ? 2 * c : -1, 1));
+    VQ4J_TRY(check_no_alias(ctx, {span("y", y, {rows, c})}, {span("x", x, {rows, 2LL * c})}));
     return ON_BACKEND(gated_activation_fwd, x, y, rows, c);
   });
 }
@@ -288,7 +426,9 @@ int vq4j_gated_activation_fwd(vq4j_ctx* ctx, const float* x, float* y, int rows,
 int vq4j_gated_activation_bwd(vq4j_ctx* ctx, const float* x, const float* dy, float* dx, int rows, int c) {
   return run(ctx, "gated_activation_bwd", [&] {
     REQUIRE_PTRS(x && dy && dx);
-    VQ4J_REQUIRE(ctx, rows > 0 && c > 0, "sizes must be positive: rows=%d c=%d", rows, c);
+    VQ4J_TRY(check_rows(ctx, rows, 2LL * c <= kMaxElements ? 2 * c : -1, 1));
+    VQ4J_TRY(check_no_alias(ctx, {span("dx", dx, {rows, 2LL * c})},
+                            {span("x", x, {rows, 2LL * c}), span("dy", dy, {rows, c})}));
     return ON_BACKEND(gated_activation_bwd, x, dy, dx, rows, c);
   });
 }
@@ -297,6 +437,8 @@ int vq4j_mse_fwd(vq4j_ctx* ctx, const float* pred, const float* target, float* l
   return run(ctx, "mse_fwd", [&] {
     REQUIRE_PTRS(pred && target && loss);
     VQ4J_REQUIRE(ctx, count > 0, "count must be positive, got %lld", count);
+    VQ4J_TRY(check_no_alias(ctx, {span("loss", loss, {1})},
+                            {span("pred", pred, {count}), span("target", target, {count})}));
     return ON_BACKEND(mse_fwd, pred, target, loss, count);
   });
 }
@@ -314,7 +456,9 @@ int vq4j_softmax_xent_fwd(vq4j_ctx* ctx, const float* logits, const int* targets
                           int rows, int k) {
   return run(ctx, "softmax_xent_fwd", [&] {
     REQUIRE_PTRS(logits && targets && loss);
-    VQ4J_REQUIRE(ctx, rows > 0 && k > 0, "sizes must be positive: rows=%d k=%d", rows, k);
+    VQ4J_TRY(check_rows(ctx, rows, k, 1));
+    VQ4J_TRY(check_no_alias(ctx, {span("loss", loss, {1}), span("nll", nll, {rows})},
+                            {span("logits", logits, {rows, k}), span("targets", targets, {rows})}));
     return ON_BACKEND(softmax_xent_fwd, logits, targets, loss, nll, rows, k);
   });
 }
@@ -323,7 +467,9 @@ int vq4j_softmax_xent_bwd(vq4j_ctx* ctx, const float* logits, const int* targets
                           float scale, int rows, int k) {
   return run(ctx, "softmax_xent_bwd", [&] {
     REQUIRE_PTRS(logits && targets && dlogits);
-    VQ4J_REQUIRE(ctx, rows > 0 && k > 0, "sizes must be positive: rows=%d k=%d", rows, k);
+    VQ4J_TRY(check_rows(ctx, rows, k, 1));
+    VQ4J_TRY(check_no_alias(ctx, {span("dlogits", dlogits, {rows, k})},
+                            {span("logits", logits, {rows, k}), span("targets", targets, {rows})}));
     return ON_BACKEND(softmax_xent_bwd, logits, targets, dlogits, scale, rows, k);
   });
 }
@@ -331,7 +477,9 @@ int vq4j_softmax_xent_bwd(vq4j_ctx* ctx, const float* logits, const int* targets
 int vq4j_embedding_fwd(vq4j_ctx* ctx, const float* table, const int* ids, float* y, int rows, int d, int k) {
   return run(ctx, "embedding_fwd", [&] {
     REQUIRE_PTRS(table && ids && y);
-    VQ4J_REQUIRE(ctx, rows > 0 && d > 0 && k > 0, "sizes must be positive: rows=%d d=%d k=%d", rows, d, k);
+    VQ4J_TRY(check_rows(ctx, rows, d, k));
+    VQ4J_TRY(check_no_alias(ctx, {span("y", y, {rows, d})},
+                            {span("table", table, {k, d}), span("ids", ids, {rows})}));
     return ON_BACKEND(embedding_fwd, table, ids, y, rows, d, k);
   });
 }
@@ -340,7 +488,9 @@ int vq4j_embedding_bwd(vq4j_ctx* ctx, const int* ids, const float* dy, float* dt
                        int k) {
   return run(ctx, "embedding_bwd", [&] {
     REQUIRE_PTRS(ids && dy && dtable);
-    VQ4J_REQUIRE(ctx, rows > 0 && d > 0 && k > 0, "sizes must be positive: rows=%d d=%d k=%d", rows, d, k);
+    VQ4J_TRY(check_rows(ctx, rows, d, k));
+    VQ4J_TRY(check_no_alias(ctx, {span("dtable", dtable, {k, d})},
+                            {span("ids", ids, {rows}), span("dy", dy, {rows, d})}));
     return ON_BACKEND(embedding_bwd, ids, dy, dtable, rows, d, k);
   });
 }
@@ -360,7 +510,9 @@ int vq4j_adam_step(vq4j_ctx* ctx, float* param, const float* grad, float* m, flo
 int vq4j_adam_reset_rows(vq4j_ctx* ctx, float* m, float* v, const int* mask, int rows, int width) {
   return run(ctx, "adam_reset_rows", [&] {
     REQUIRE_PTRS(m && v && mask);
-    VQ4J_REQUIRE(ctx, rows > 0 && width > 0, "sizes must be positive: rows=%d width=%d", rows, width);
+    VQ4J_TRY(check_rows(ctx, rows, width, 1));
+    VQ4J_TRY(check_no_alias(ctx, {span("m", m, {rows, width}), span("v", v, {rows, width})},
+                            {span("mask", mask, {rows}, 4)}));
     return ON_BACKEND(adam_reset_rows, m, v, mask, rows, width);
   });
 }
@@ -372,7 +524,11 @@ int vq4j_vq_dead_codes(vq4j_ctx* ctx, const float* counts, float* usage, const f
     REQUIRE_PTRS(counts && usage && z_e && codebook && restarted && dead);
     VQ4J_REQUIRE(ctx, (ema_count == nullptr) == (ema_sum == nullptr),
                  "ema_count and ema_sum must both be given (EMA codebook) or both be NULL");
-    VQ4J_REQUIRE(ctx, rows > 0 && d > 0 && k > 0, "sizes must be positive: rows=%d d=%d k=%d", rows, d, k);
+    VQ4J_TRY(check_rows(ctx, rows, d, k));
+    VQ4J_TRY(check_no_alias(ctx, {span("usage", usage, {k}), span("codebook", codebook, {k, d}),
+                                  span("ema_count", ema_count, {k}), span("ema_sum", ema_sum, {k, d}),
+                                  span("restarted", restarted, {k}), span("dead", dead, {1})},
+                            {span("counts", counts, {k}), span("z_e", z_e, {rows, d})}));
     VQ4J_REQUIRE(ctx, decay >= 0.0 && decay < 1.0, "decay must be in [0, 1), got %g", decay);
     return ON_BACKEND(vq_dead_codes, counts, usage, z_e, codebook, ema_count, ema_sum, restarted, dead, rows, d,
                       k, decay, threshold, restart, key);

@@ -1,4 +1,4 @@
-// bench/gpu/emu: a CPU emulation of the slice of CUDA the vq4j kernels and native/src/cuda_runtime.cu use,
+// The CUDA emulator: a CPU emulation of the slice of CUDA the vq4j kernels and runtime/cuda_runtime.cu use,
 // standing in for the real cuda_runtime.h. Every CUDA thread of a block is an OS thread (a pool of blockDim
 // threads walks the blocks one after another); __syncthreads is a std::barrier; warp shuffles go through a
 // per-warp exchange buffer and barrier; __shared__ is a function static (safe because one block runs at a
@@ -6,7 +6,11 @@
 // not numerics: the math functions are glibc's, and the intrinsics __fadd_rn & co. are plain operations
 // (built with -ffp-contract=off).
 //
-// The runtime: one device, "device memory" is host memory, launches run at once, in call order. A
+// The runtime: VQ4J_EMU_DEVICES devices (2 by default, so that two contexts can sit on different ids), all
+// sharing host memory as "device memory"; launches run at once, in call order. A stream belongs to the
+// device current when it was created, and a launch into a stream of another device than the current one
+// fails as on a GPU (cudaErrorInvalidResourceHandle) and is counted in emu::wrong_device_launches: the
+// check that every op selects its context's device before it launches. A
 // host-to-device copy from pinned memory (cudaHostAlloc) is the one operation left queued, as a real one
 // is: it runs at the next launch, copy or memset, at cudaStreamSynchronize, or at a cudaEventSynchronize of
 // an event recorded after it. So a pinned buffer refilled before its copy has run hands the device the new
@@ -32,7 +36,13 @@ struct dim3 {
 struct uint3 { unsigned x, y, z; };
 typedef void* cudaStream_t;
 typedef struct emu_event* cudaEvent_t;
-enum cudaError_t { cudaSuccess = 0, cudaErrorInvalidValue = 1, cudaErrorInvalidConfiguration = 9 };
+enum cudaError_t {
+  cudaSuccess = 0,
+  cudaErrorInvalidValue = 1,
+  cudaErrorInvalidConfiguration = 9,
+  cudaErrorInvalidDevice = 101,
+  cudaErrorInvalidResourceHandle = 400
+};
 enum cudaMemcpyKind { cudaMemcpyHostToDevice = 1, cudaMemcpyDeviceToHost = 2, cudaMemcpyDeviceToDevice = 3 };
 
 namespace emu {
@@ -45,6 +55,13 @@ inline thread_local int lane_id = 0;
 inline thread_local unsigned char* dyn_shared = nullptr;
 inline cudaError_t last_error = cudaSuccess;
 inline long long launches = 0;
+inline const int device_count = [] {
+  const char* env = std::getenv("VQ4J_EMU_DEVICES");
+  return env != nullptr && std::atoi(env) > 0 ? std::atoi(env) : 2;
+}();
+inline thread_local int current_device = 0;
+inline long long wrong_device_launches = 0;
+struct Stream { int device; };
 
 // Host-to-device copies from pinned memory, not yet run, in stream order; seq numbers them.
 struct PendingCopy {
@@ -73,7 +90,8 @@ inline void drain(long long upto = -1) {
 struct Config {
   dim3 grid, block;
   size_t shm;
-  Config(dim3 g, dim3 b, size_t s = 0, cudaStream_t = nullptr) : grid(g), block(b), shm(s) {}
+  cudaStream_t stream;
+  Config(dim3 g, dim3 b, size_t s = 0, cudaStream_t st = nullptr) : grid(g), block(b), shm(s), stream(st) {}
 };
 
 template <class T> T* dynamic_shared() { return reinterpret_cast<T*>(dyn_shared); }
@@ -81,6 +99,13 @@ template <class T> T* dynamic_shared() { return reinterpret_cast<T*>(dyn_shared)
 inline void launch(const Config& c, const std::function<void()>& body) {
   drain();
   ++launches;
+  if (c.stream != nullptr && static_cast<const Stream*>(c.stream)->device != current_device) {
+    std::fprintf(stderr, "emu: launch into a stream of device %d while device %d is current\n",
+                 static_cast<const Stream*>(c.stream)->device, current_device);
+    ++wrong_device_launches;
+    last_error = cudaErrorInvalidResourceHandle;
+    return;
+  }
   const unsigned nthreads = c.block.x * c.block.y * c.block.z;
   if (c.grid.x == 0 || c.grid.y == 0 || c.grid.z == 0 || nthreads == 0 || nthreads > 1024 ||
       c.grid.y > 65535 || c.grid.z > 65535) {
@@ -164,10 +189,20 @@ inline double __ddiv_rn(double a, double b) { return a / b; }
 #include <math.h>
 
 inline const char* cudaGetErrorString(cudaError_t e) {
-  return e == cudaSuccess ? "no error" : e == cudaErrorInvalidValue ? "invalid argument" : "invalid configuration";
+  switch (e) {
+    case cudaSuccess: return "no error";
+    case cudaErrorInvalidValue: return "invalid argument";
+    case cudaErrorInvalidDevice: return "invalid device ordinal";
+    case cudaErrorInvalidResourceHandle: return "invalid resource handle";
+    default: return "invalid configuration";
+  }
 }
 inline cudaError_t cudaGetLastError() { cudaError_t e = emu::last_error; emu::last_error = cudaSuccess; return e; }
-inline cudaError_t cudaSetDevice(int) { return cudaSuccess; }
+inline cudaError_t cudaSetDevice(int device) {
+  if (device < 0 || device >= emu::device_count) return cudaErrorInvalidDevice;
+  emu::current_device = device;
+  return cudaSuccess;
+}
 inline cudaError_t cudaMemsetAsync(void* p, int v, size_t n, cudaStream_t = nullptr) { emu::drain(); std::memset(p, v, n); return cudaSuccess; }
 inline cudaError_t cudaMemcpyAsync(void* d, const void* s, size_t n, cudaMemcpyKind k, cudaStream_t = nullptr) {
   if (k == cudaMemcpyHostToDevice && emu::is_pinned(s)) {
@@ -181,14 +216,17 @@ inline cudaError_t cudaMemcpyAsync(void* d, const void* s, size_t n, cudaMemcpyK
 inline cudaError_t cudaStreamSynchronize(cudaStream_t) { emu::drain(); return cudaSuccess; }
 
 enum { cudaStreamNonBlocking = 1, cudaEventDisableTiming = 2, cudaHostAllocDefault = 0 };
-inline cudaError_t cudaGetDeviceCount(int* n) { *n = 1; return cudaSuccess; }
+inline cudaError_t cudaGetDeviceCount(int* n) { *n = emu::device_count; return cudaSuccess; }
 enum cudaDeviceAttr { cudaDevAttrComputeCapabilityMajor = 75 };
 // Compute capability 7.0: no TF32 tensor cores, so conv_gemm.cu's VQ4J_CONV_TF32=1 falls back to FP32 as it
 // does on such a GPU. The TF32 kernel's body exists only in the device pass (__CUDA_ARCH__ >= 800), which
 // the emulation never compiles: reporting 8.0 would launch an empty kernel.
 inline cudaError_t cudaDeviceGetAttribute(int* v, cudaDeviceAttr, int) { *v = 7; return cudaSuccess; }
-inline cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned) { *s = new char; return cudaSuccess; }
-inline cudaError_t cudaStreamDestroy(cudaStream_t s) { emu::drain(); delete static_cast<char*>(s); return cudaSuccess; }
+inline cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned) {
+  *s = new emu::Stream{emu::current_device};
+  return cudaSuccess;
+}
+inline cudaError_t cudaStreamDestroy(cudaStream_t s) { emu::drain(); delete static_cast<emu::Stream*>(s); return cudaSuccess; }
 inline cudaError_t cudaMalloc(void** p, size_t n) { *p = std::malloc(n); return *p ? cudaSuccess : cudaErrorInvalidValue; }
 inline cudaError_t cudaFree(void* p) { emu::drain(); std::free(p); return cudaSuccess; }
 inline cudaError_t cudaHostAlloc(void** p, size_t n, unsigned) {

@@ -58,7 +58,8 @@ if [[ ${VQ4J_EMU_ASAN:-0} == 1 ]]; then
   [[ $# == 0 ]] && tests+=',!TensorTest#closedTensorsGiveTheirMemoryBack'
 fi
 start=$SECONDS
-emu_compile $(find "$work/kernels" -name '*.cu' -o -name '*_cpu.cpp') "$root"/native/src/*.cpp "$root"/native/src/*.cu
+emu_compile $(find "$work/kernels" -name '*.cu' -o -name '*_cpu.cpp'; find "$work/runtime" -name '*.cpp' -o -name '*.cu') \
+  "$root"/native/src/*.cpp
 g++ "${link[@]}" -shared -fopenmp -Wl,-soname,libvq4j.so -Wl,--no-undefined "$work"/obj/*.o -o "$work/lib/libvq4j.so" \
   -lopenblas -pthread
 echo "java.sh: built $work/lib/libvq4j.so in $((SECONDS - start)) s"

@@ -2,7 +2,7 @@
 # Runs the CUDA launchers of the non-conv ops on the CPU under a thread-per-CUDA-thread emulation and compares
 # them with the CPU reference (bench/gpu/emu/emu_test.cpp): a check of index math, grid-stride loops,
 # __syncthreads/shuffle logic, the deterministic sums, the deferred index errors, and the runtime of
-# native/src/cuda_runtime.cu (contexts, staged uploads), for machines without a GPU. It says nothing about numerics on real hardware (the math functions are glibc's, not CUDA's) nor
+# runtime/cuda_runtime.cu (contexts, staged uploads), for machines without a GPU. It says nothing about numerics on real hardware (the math functions are glibc's, not CUDA's) nor
 # about races the emulation's scheduling does not produce: the GPU check (bench/gpu-check) is the real test.
 #
 #   bash bench/gpu/emu/run.sh        (about 3 minutes on 2 cores; needs g++ >= 11, libopenblas-dev)
@@ -22,7 +22,7 @@ emu_prepare "$work"
 # The conv engine and the conv ops over it are not needed here: java.sh and
 # kernels/common/conv_gemm_emutest.cpp cover them.
 emu_compile $(find "$work/kernels" -name '*.cu' ! -name conv_gemm.cu -exec grep -L conv_gemm.cuh {} + ;
-  find "$work/kernels" -name '*_cpu.cpp') "$root/native/src/context.cpp" "$root/native/src/memory.cpp" \
-  "$root/native/src/cuda_runtime.cu" "$here/emu_test.cpp"
+  find "$work/kernels" -name '*_cpu.cpp'; find "$work/runtime" -name '*.cpp' -o -name '*.cu') \
+  "$root/native/src/context.cpp" "$root/native/src/memory.cpp" "$here/emu_test.cpp"
 g++ "${link[@]}" -fopenmp "$work"/obj/*.o -o "$work/emu_test" -lopenblas -pthread
 "$work/emu_test"

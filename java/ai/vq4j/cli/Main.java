@@ -21,6 +21,7 @@ public final class Main implements Runnable {
   /** Runs a command line and returns its exit code: 0 done, 1 failed, 2 bad usage. */
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new Main());
+    FiniteNumbers.register(cli);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       // Expected failures (bad input files, bad options, native errors) get one clear line, not a trace.
       if (e instanceof java.io.IOException || e instanceof IllegalArgumentException

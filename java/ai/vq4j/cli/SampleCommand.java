@@ -23,6 +23,9 @@ import picocli.CommandLine.Option;
         "Code grids are drawn seeded, with a temperature and, when conditioned, a",
         "class label; the decoded images are written as a PNG grid; --codes-out also keeps the grids."})
 final class SampleCommand implements Callable<Integer> {
+  /** Samples per call: their decoded images are held at once and drawn into one PNG. */
+  static final int MAX_SAMPLES = 10_000;
+
   @Option(names = "--prior", required = true, description = "a prior checkpoint (prior.safetensors)")
   Path priorFile;
 
@@ -58,8 +61,9 @@ final class SampleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if (n < 1 || columns < 1) {
-      throw new IllegalArgumentException("-n and --columns must be >= 1");
+    if (n < 1 || n > MAX_SAMPLES || columns < 1) {
+      throw new IllegalArgumentException("-n must be in 1.." + MAX_SAMPLES + " (the samples become one PNG grid)"
+          + " and --columns >= 1, got -n " + n + " --columns " + columns);
     }
     if (!(temperature > 0)) {
       throw new IllegalArgumentException("--temperature must be > 0, got " + temperature);

@@ -42,7 +42,8 @@ public final class Cifar10Reader {
       records += counts[f];
     }
     if (records * (RECORD_BYTES - 1) > IdxReader.MAX_BYTES) {
-      throw new IllegalArgumentException(records + " CIFAR-10 records do not fit one Java array");
+      throw new DatasetException(files.get(files.size() - 1), "with the files before it makes " + records
+          + " CIFAR-10 records, more than one Java array holds");
     }
     int n = (int) records;
     byte[] pixels = new byte[n * (RECORD_BYTES - 1)];
@@ -82,6 +83,10 @@ public final class Cifar10Reader {
   }
 
   private static int recordCount(Path file) throws IOException {
+    if (Files.exists(file) && !Files.isRegularFile(file)) {
+      throw new DatasetException(file, Files.isDirectory(file) ? "is a folder, not a CIFAR-10 batch file"
+          : "not a regular file (a device or pipe cannot be a CIFAR-10 batch)");
+    }
     long bytes;
     try {
       bytes = Files.size(file);

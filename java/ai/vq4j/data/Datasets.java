@@ -66,6 +66,11 @@ public final class Datasets {
       if (Files.isRegularFile(p)) {
         return p;
       }
+      if (Files.exists(p)) {
+        throw new DatasetException(p, (Files.isDirectory(p) ? "is a folder" : "is not a regular file")
+            + ", where the IDX file of the " + set + " " + (prefix.equals("train") ? "training" : "test") + " "
+            + kind + " should be");
+      }
     }
     throw new DatasetException(dir.resolve(base + ".gz"), "no such file (nor " + base + " or " + dotted
         + (Files.isDirectory(dir) ? "" : "; the folder " + dir + " does not exist") + "): the " + set
@@ -93,6 +98,9 @@ public final class Datasets {
       files.add(base.resolve("test_batch.bin"));
     }
     for (Path f : files) {
+      if (Files.isDirectory(f)) {
+        throw new DatasetException(f, "is a folder, where a CIFAR-10 batch file should be");
+      }
       if (!Files.isRegularFile(f)) {
         throw new DatasetException(f, "no such file: CIFAR-10 " + (train ? "training" : "test")
             + " batch; unpack the binary version (cifar-10-binary.tar.gz) into " + dir
@@ -112,11 +120,12 @@ public final class Datasets {
   }
 
   /** The set kinds {@link #forModel} knows. */
-  public static final List<String> KINDS = List.of("fashion-mnist", "mnist", "cifar10", "folder");
+  public static final List<String> KINDS = List.of("fashion-mnist", "mnist", "cifar10", "folder", "folder-unlabelled");
 
   /**
-   * A set ready for a model: read by kind ("fashion-mnist", "mnist", "cifar10", or "folder": PNG/JPEG
-   * images with class subfolders, or flat without labels), padded with background when smaller than
+   * A set ready for a model: read by kind ("fashion-mnist", "mnist", "cifar10", "folder": PNG/JPEG
+   * images with class subfolders, or flat without labels, hidden subfolders ignored; or "folder-unlabelled":
+   * the images directly in the folder, its subfolders ignored), padded with background when smaller than
    * size (28×28 → 32×32, centred), and scaled to [-0.5, 0.5]. The channel count must be what the model
    * takes; a folder is read with that many channels. dir may be null for Fashion-MNIST (its Debian folder).
    * For "folder", train and test come from the subfolders train/ and test/ when both exist; otherwise
@@ -134,13 +143,19 @@ public final class Datasets {
       case "cifar10":
         raw = cifar10(require(dir, kind), train);
         break;
-      case "folder": {
+      case "folder":
+      case "folder-unlabelled": {
         Path root = require(dir, kind);
         Path split = root.resolve(train ? "train" : "test");
         Path from = Files.isDirectory(root.resolve("train")) && Files.isDirectory(root.resolve("test")) ? split : root;
-        boolean labelled;
-        try (var entries = Files.list(from)) {
-          labelled = entries.anyMatch(Files::isDirectory);
+        boolean labelled = false;
+        if (kind.equals("folder")) {
+          // Hidden folders (.ipynb_checkpoints, .git) are tool litter, not classes.
+          try (var entries = Files.list(from)) {
+            labelled = entries.anyMatch(p -> Files.isDirectory(p) && !p.getFileName().toString().startsWith("."));
+          } catch (java.nio.file.NoSuchFileException | java.nio.file.NotDirectoryException e) {
+            throw new DatasetException(from, Files.exists(from) ? "not a folder" : "no such folder", e);
+          }
         }
         raw = imageFolder(from, size, size, channels, labelled);
         break;

@@ -137,6 +137,9 @@ public final class IdxReader {
     }
 
     static Source open(Path file) throws IOException {
+      if (Files.isDirectory(file)) {
+        throw new DatasetException(file, "is a folder, not an IDX file");
+      }
       InputStream raw;
       try {
         raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);

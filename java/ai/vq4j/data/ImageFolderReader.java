@@ -10,10 +10,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Reads a folder of PNG and JPEG images (via {@code javax.imageio}) into one uint8 set of a size the
@@ -41,6 +44,13 @@ import javax.imageio.ImageIO;
  * black, the background that padding uses too.
  */
 public final class ImageFolderReader {
+  /** Largest source image decoded: its pixels are held as ints and floats while it is scaled. */
+  public static final long MAX_SOURCE_PIXELS = 1L << 25;
+  /** Longest source side (a 1 x 30M-pixel strip is no photo). */
+  public static final int MAX_SOURCE_SIDE = 1 << 15;
+  /** Longest side images are scaled to. */
+  public static final int MAX_TARGET_SIDE = 4096;
+
   private final int height;
   private final int width;
   private final int channels;
@@ -51,8 +61,9 @@ public final class ImageFolderReader {
    * @param channels 1 for grey, 3 for RGB
    */
   public ImageFolderReader(int height, int width, int channels) {
-    if (height <= 0 || width <= 0 || height > IdxReader.MAX_SIDE || width > IdxReader.MAX_SIDE) {
-      throw new IllegalArgumentException("target size " + height + "x" + width + " must be 1.." + IdxReader.MAX_SIDE);
+    // 4096 keeps every scaling buffer (a source side up to MAX_SOURCE_SIDE times a target side) in int range.
+    if (height <= 0 || width <= 0 || height > MAX_TARGET_SIDE || width > MAX_TARGET_SIDE) {
+      throw new IllegalArgumentException("target size " + height + "x" + width + " must be 1.." + MAX_TARGET_SIDE);
     }
     if (channels != 1 && channels != 3) {
       throw new IllegalArgumentException("channels must be 1 (grey) or 3 (RGB), not " + channels);
@@ -122,19 +133,7 @@ public final class ImageFolderReader {
 
   /** Reads one image file, scaled and cropped to the target, into dst at offset (HWC uint8). */
   public void readInto(Path file, byte[] dst, int offset) throws IOException {
-    BufferedImage image;
-    try {
-      image = ImageIO.read(file.toFile());
-    } catch (IOException | RuntimeException e) {
-      throw new DatasetException(file, "unreadable image: " + e, e);
-    }
-    if (image == null) {
-      if (!Files.exists(file)) {
-        throw new DatasetException(file, "no such file");
-      }
-      throw new DatasetException(file, "unreadable image: no ImageIO decoder recognises its contents "
-          + "(not a valid PNG or JPEG)");
-    }
+    BufferedImage image = decode(file);
     float[] planes;
     try {
       planes = pixels(image);
@@ -144,6 +143,47 @@ public final class ImageFolderReader {
     float[] out = resize(planes, image.getHeight(), image.getWidth(), channels, height, width);
     for (int k = 0; k < out.length; k++) {
       dst[offset + k] = (byte) Math.max(0, Math.min(255, Math.round(out[k])));
+    }
+  }
+
+  /**
+   * Decodes a whole image, checking its size from the header before any pixel is allocated (a small file
+   * can claim 20000 x 20000 pixels). ImageIO fills a truncated or corrupt image with grey and only reports a
+   * warning; a warning here is an error, since the file does not hold the image it claims.
+   */
+  static BufferedImage decode(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new DatasetException(file, Files.exists(file) ? "not a regular file" : "no such file");
+    }
+    try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+      Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+      if (readers == null || !readers.hasNext()) {
+        throw new DatasetException(file, "unreadable image: no ImageIO decoder recognises its contents "
+            + "(not a valid PNG or JPEG)");
+      }
+      ImageReader reader = readers.next();
+      List<String> warnings = new ArrayList<>();
+      try {
+        reader.setInput(in, true, true);
+        reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+        int w = reader.getWidth(0);
+        int h = reader.getHeight(0);
+        if (w <= 0 || h <= 0 || w > MAX_SOURCE_SIDE || h > MAX_SOURCE_SIDE || (long) w * h > MAX_SOURCE_PIXELS) {
+          throw new DatasetException(file, "image is " + w + "x" + h + " pixels; vq4j reads images of at most "
+              + MAX_SOURCE_PIXELS + " pixels with sides up to " + MAX_SOURCE_SIDE);
+        }
+        BufferedImage image = reader.read(0);
+        if (!warnings.isEmpty()) {
+          throw new DatasetException(file, "corrupt or truncated image: " + String.join("; ", warnings));
+        }
+        return image;
+      } catch (DatasetException e) {
+        throw e;
+      } catch (IOException | RuntimeException e) {
+        throw new DatasetException(file, "unreadable image: " + e, e);
+      } finally {
+        reader.dispose();
+      }
     }
   }
 

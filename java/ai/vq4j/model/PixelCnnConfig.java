@@ -55,28 +55,30 @@ public final class PixelCnnConfig {
     return firstKernelSize / 2 + (layers - 1) * (kernelSize / 2);
   }
 
+  /** Checks every field, with upper bounds that keep a damaged or hostile config from allocating gigabytes. */
   public PixelCnnConfig validate() {
-    positive("numCodes", numCodes);
-    positive("gridSize", gridSize);
-    positive("hidden", hidden);
-    positive("layers", layers);
-    positive("outputHidden", outputHidden);
-    if (kernelSize < 1 || kernelSize % 2 == 0) {
+    range("numCodes", numCodes, 1, 65536);
+    range("gridSize", gridSize, 1, 256);
+    range("hidden", hidden, 1, 1024);
+    range("layers", layers, 1, 64);
+    range("outputHidden", outputHidden, 1, 4096);
+    range("kernelSize", kernelSize, 1, 15);
+    range("firstKernelSize", firstKernelSize, 3, 15);
+    if (kernelSize % 2 == 0) {
       throw new IllegalArgumentException("prior config field kernelSize must be odd and >= 1, got " + kernelSize);
     }
-    if (firstKernelSize < 3 || firstKernelSize % 2 == 0) {
+    if (firstKernelSize % 2 == 0) {
       throw new IllegalArgumentException("prior config field firstKernelSize must be odd and >= 3 (a 1x1 first"
           + " layer with mask A sees nothing), got " + firstKernelSize);
     }
-    if (numClasses < 0) {
-      throw new IllegalArgumentException("prior config field numClasses must be >= 0, got " + numClasses);
-    }
+    range("numClasses", numClasses, 0, 65536);
     return this;
   }
 
-  private static void positive(String field, int value) {
-    if (value < 1) {
-      throw new IllegalArgumentException("prior config field " + field + " must be >= 1, got " + value);
+  private static void range(String field, int value, int min, int max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException("prior config field " + field + " must be in " + min + ".." + max
+          + ", got " + value);
     }
   }
 

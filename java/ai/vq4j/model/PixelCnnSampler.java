@@ -78,6 +78,12 @@ public final class PixelCnnSampler {
     checkLabels(n, labels);
     int s = prior.gridSize();
     int k = prior.numCodes();
+    // The largest host buffers: every grid's stack activations (2 * hidden per position) and logits.
+    long widest = (long) n * s * s * 2 * Math.max(prior.config().hidden, k);
+    if (widest > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("sample: " + n + " grids of " + s + "x" + s + " need buffers of " + widest
+          + " values, more than one Java array holds: sample fewer at a time");
+    }
     Rng rng = new Rng(seed);
     int[] codes = new int[n * s * s];
     float[] logits = new float[n * k];

@@ -97,17 +97,20 @@ public final class VqVaeConfig {
     return imageSize / 4;
   }
 
+  /**
+   * Checks every field, with upper bounds far above any useful net but low enough that a config from a
+   * hostile or damaged file cannot make the model's constructor allocate gigabytes before the tensors are
+   * compared.
+   */
   public VqVaeConfig validate() {
-    positive("imageChannels", imageChannels);
-    positive("hidden", hidden);
-    positive("residualHidden", residualHidden);
-    if (residualBlocks < 0) {
-      throw new IllegalArgumentException("config field residualBlocks must be >= 0, got " + residualBlocks);
-    }
-    positive("embeddingDim", embeddingDim);
-    positive("numEmbeddings", numEmbeddings);
-    if (imageSize < 4 || imageSize % 4 != 0) {
-      throw new IllegalArgumentException("config field imageSize must be a positive multiple of 4, got " + imageSize);
+    range("imageChannels", imageChannels, 1, 4);
+    range("hidden", hidden, 1, 1024);
+    range("residualHidden", residualHidden, 1, 1024);
+    range("residualBlocks", residualBlocks, 0, 16);
+    range("embeddingDim", embeddingDim, 1, 1024);
+    range("numEmbeddings", numEmbeddings, 1, 65536);
+    if (imageSize < 4 || imageSize > 1024 || imageSize % 4 != 0) {
+      throw new IllegalArgumentException("config field imageSize must be a multiple of 4 in 4..1024, got " + imageSize);
     }
     if (stem && hidden % 2 != 0) {
       throw new IllegalArgumentException("config field hidden must be even with stem = true, got " + hidden);
@@ -117,16 +120,17 @@ public final class VqVaeConfig {
           + ") with stem = false (the paper's net has no projection), got " + embeddingDim);
     }
     if (!(beta >= 0) || Float.isInfinite(beta)) {
-      throw new IllegalArgumentException("config field beta must be >= 0, got " + beta);
+      throw new IllegalArgumentException("config field beta must be finite and >= 0, got " + beta);
     }
     if (!(emaDecay > 0 && emaDecay < 1)) {
       throw new IllegalArgumentException("config field emaDecay must be in (0, 1), got " + emaDecay);
     }
-    if (!(emaEpsilon > 0)) {
-      throw new IllegalArgumentException("config field emaEpsilon must be > 0, got " + emaEpsilon);
+    if (!(emaEpsilon > 0) || Float.isInfinite(emaEpsilon)) {
+      throw new IllegalArgumentException("config field emaEpsilon must be finite and > 0, got " + emaEpsilon);
     }
-    if (!(deadCodeThreshold >= 0)) {
-      throw new IllegalArgumentException("config field deadCodeThreshold must be >= 0, got " + deadCodeThreshold);
+    if (!(deadCodeThreshold >= 0) || Float.isInfinite(deadCodeThreshold)) {
+      throw new IllegalArgumentException("config field deadCodeThreshold must be finite and >= 0, got "
+          + deadCodeThreshold);
     }
     Quantizer.Gradient.of(gradient);
     if (kmeansIterations < 0 || kmeansIterations > 1000) {
@@ -150,9 +154,9 @@ public final class VqVaeConfig {
     return this;
   }
 
-  private static void positive(String field, int value) {
-    if (value < 1) {
-      throw new IllegalArgumentException("config field " + field + " must be >= 1, got " + value);
+  private static void range(String field, int value, int min, int max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException("config field " + field + " must be in " + min + ".." + max + ", got " + value);
     }
   }
 

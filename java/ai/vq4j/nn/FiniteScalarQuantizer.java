@@ -25,10 +25,13 @@ public final class FiniteScalarQuantizer extends Quantizer {
     resetCodeStatistics();
   }
 
-  /** The number of codes, prod(levels); every level count must be >= 2. */
+  /** The most channels the fsq op takes (kFsqMaxDims in kernels/fsq/fsq.h). */
+  public static final int MAX_CHANNELS = 16;
+
+  /** The number of codes, prod(levels); 1 to 16 channels, every level count >= 2, at most 2^24 codes. */
   public static int codeCount(int[] levels) {
-    if (levels.length == 0) {
-      throw new IllegalArgumentException("FSQ needs at least one level count");
+    if (levels.length == 0 || levels.length > MAX_CHANNELS) {
+      throw new IllegalArgumentException("FSQ needs 1 to " + MAX_CHANNELS + " level counts, got " + levels.length);
     }
     long k = 1;
     for (int l : levels) {

@@ -628,18 +628,20 @@ public final class Ops {
       if (x.dim(3) != g.ci) {
         throw shapeError(op, "input channels " + x.dim(3) + " do not match the weight's " + g.ci, x, wt);
       }
-      if (transposed) {
-        g.oh = (g.h - 1) * stride - 2 * pad + g.kh;
-        g.ow = (g.w - 1) * stride - 2 * pad + g.kw;
-      } else {
-        g.oh = g.h + 2 * pad >= g.kh ? (g.h + 2 * pad - g.kh) / stride + 1 : 0;
-        g.ow = g.w + 2 * pad >= g.kw ? (g.w + 2 * pad - g.kw) / stride + 1 : 0;
-      }
+      g.oh = outSide(transposed, g.h, g.kh, stride, pad);
+      g.ow = outSide(transposed, g.w, g.kw, stride, pad);
       if (g.oh <= 0 || g.ow <= 0) {
         throw shapeError(op, "kernel " + g.kh + "x" + g.kw + " stride " + stride + " pad " + pad
             + " leaves no output", x, wt);
       }
       return g;
+    }
+
+    /** One output side in long arithmetic (a huge stride or pad must not wrap into a plausible size); 0: none. */
+    private static int outSide(boolean transposed, int in, int k, int stride, long pad) {
+      long side = transposed ? (in - 1L) * stride - 2 * pad + k
+          : in + 2 * pad >= k ? (in + 2 * pad - k) / stride + 1 : 0;
+      return side > Integer.MAX_VALUE ? -1 : (int) Math.max(side, 0);
     }
 
     static Conv masked(String op, Tensor x, Tensor wt) {

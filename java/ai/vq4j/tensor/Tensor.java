@@ -20,6 +20,9 @@ public final class Tensor implements AutoCloseable {
   private static final java.util.concurrent.atomic.AtomicLong ALLOCATED = new java.util.concurrent.atomic.AtomicLong();
   private static final java.util.concurrent.atomic.AtomicLong LIVE_BYTES = new java.util.concurrent.atomic.AtomicLong();
 
+  /** Elements per tensor: what the native ops address (vq4j.h), and far past any device's memory. */
+  public static final long MAX_ELEMENTS = Integer.MAX_VALUE;
+
   private final int[] shape;
   private final long size;
   private final DType dtype;
@@ -79,7 +82,11 @@ public final class Tensor implements AutoCloseable {
       if (d <= 0) {
         throw new IllegalArgumentException("tensor dimensions must be positive: " + Arrays.toString(shape));
       }
-      size = Math.multiplyExact(size, d);
+      size *= d;
+      if (size > MAX_ELEMENTS) {
+        throw new IllegalArgumentException("tensor shape " + Arrays.toString(shape) + " has more than "
+            + MAX_ELEMENTS + " elements");
+      }
     }
     return size;
   }
@@ -256,7 +263,9 @@ public final class Tensor implements AutoCloseable {
       throw new IllegalArgumentException("copyElements: " + describe() + " <- " + src.describe()
           + ": needs the same device and type");
     }
-    if (count < 0 || srcOffset < 0 || dstOffset < 0 || srcOffset + count > src.size || dstOffset + count > size) {
+    // Compared against the room left after each offset: offset + count could wrap past Long.MAX_VALUE.
+    if (count < 0 || srcOffset < 0 || dstOffset < 0 || srcOffset > src.size || dstOffset > size
+        || count > src.size - srcOffset || count > size - dstOffset) {
       throw new IllegalArgumentException("copyElements: " + count + " elements from " + srcOffset + " of "
           + src.describe() + " to " + dstOffset + " of " + describe() + " is out of range");
     }

@@ -1,6 +1,7 @@
 package ai.vq4j.train;
 
 import ai.vq4j.io.Safetensors;
+import ai.vq4j.model.CheckpointShapes;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.nn.Parameter;
@@ -118,6 +119,11 @@ public final class Checkpoint {
   public VqVae model(Device device) throws IOException {
     VqVae model = new VqVae(config, device);
     try {
+      Map<String, int[]> expected = new LinkedHashMap<>();
+      for (Parameter p : model.parameters()) {
+        expected.put("model." + p.name(), p.shape());
+      }
+      CheckpointShapes.requireExactly(file, fields.shapes(), "model.", expected);
       for (Parameter p : model.parameters()) {
         p.value().copyFrom(fields.floats("model." + p.name(), p.shape()));
       }
@@ -147,11 +153,16 @@ public final class Checkpoint {
   }
 
   public double dataVariance() throws IOException {
+    double v;
     try {
-      return Double.parseDouble(fields.meta("data_variance"));
+      v = Double.parseDouble(fields.meta("data_variance"));
     } catch (NumberFormatException e) {
       throw new IOException(file + ": metadata data_variance is not a number", e);
     }
+    if (!(v > 0) || Double.isInfinite(v)) {
+      throw new IOException(file + ": metadata data_variance = " + v + " must be a finite positive number");
+    }
+    return v;
   }
 
   public String dataState() throws IOException {

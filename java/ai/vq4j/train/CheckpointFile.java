@@ -46,6 +46,13 @@ final class CheckpointFile {
     adam.restoreSteps((int) adamT);
   }
 
+  /** The shape of every tensor in the file, by name. */
+  Map<String, int[]> shapes() {
+    Map<String, int[]> out = new java.util.LinkedHashMap<>();
+    st.tensors().forEach((name, e) -> out.put(name, e.shape()));
+    return out;
+  }
+
   /** An F32 tensor of exactly this shape holding only finite values. */
   float[] floats(String name, int[] shape) throws IOException {
     if (!st.has(name)) {

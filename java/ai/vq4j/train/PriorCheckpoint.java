@@ -1,6 +1,7 @@
 package ai.vq4j.train;
 
 import ai.vq4j.io.Safetensors;
+import ai.vq4j.model.CheckpointShapes;
 import ai.vq4j.model.PixelCnnConfig;
 import ai.vq4j.model.PixelCnnPrior;
 import ai.vq4j.nn.Parameter;
@@ -121,6 +122,11 @@ public final class PriorCheckpoint {
   public PixelCnnPrior model(Device device) throws IOException {
     PixelCnnPrior prior = new PixelCnnPrior(config, device);
     try {
+      Map<String, int[]> expected = new LinkedHashMap<>();
+      for (Parameter p : prior.parameters()) {
+        expected.put("model." + p.name(), p.shape());
+      }
+      CheckpointShapes.requireExactly(file, fields.shapes(), "model.", expected);
       for (Parameter p : prior.parameters()) {
         p.value().copyFrom(fields.floats("model." + p.name(), p.shape()));
       }

@@ -85,4 +85,80 @@ class SafetensorsTest {
     assertTrue(corrupt(withHeader("{\"w\":{\"dtype\":\"F32\",\"shape\":[2]}}", 8)).getMessage().contains("data_offsets"));
     assertTrue(corrupt(withHeader("{\"__metadata__\":{\"step\":3}}", 0)).getMessage().contains("step"));
   }
+
+  private static String tensor(String name, String dtype, String shape, String offsets) {
+    return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":" + offsets + "}";
+  }
+
+  /** What the reference reader (huggingface/safetensors) refuses, we refuse too, naming the tensor. */
+  @Test
+  void rangesMustTileTheDataExactlyOnce() throws IOException {
+    String a = tensor("a", "F32", "[2]", "[0,8]");
+    assertTrue(corrupt(withHeader("{" + a + "," + tensor("b", "F32", "[2]", "[0,8]") + "}", 8)).getMessage()
+        .matches(".*tensor '[ab]' bytes \\[0, 8\\) overlap tensor '[ab]'.*"), "duplicated range");
+    assertTrue(corrupt(withHeader("{" + a + "," + tensor("b", "F32", "[2]", "[4,12]") + "}", 12)).getMessage()
+        .contains("overlap"), "overlapping ranges");
+    assertTrue(corrupt(withHeader("{" + a + "," + tensor("b", "F32", "[1]", "[12,16]") + "}", 16)).getMessage()
+        .contains("tensor 'b' starts at byte 12 but tensor 'a' ends at 8: a gap of 4 bytes"), "a hole");
+    assertTrue(corrupt(withHeader("{" + tensor("a", "F32", "[1]", "[4,8]") + "}", 8)).getMessage()
+        .contains("gap"), "a hole at the start");
+    assertTrue(corrupt(withHeader("{" + a + "}", 12)).getMessage().contains("4 bytes after the last tensor"),
+        "trailing bytes");
+    assertTrue(corrupt(withHeader("{" + a + "," + a + "}", 8)).getMessage().contains("duplicate key 'a'"),
+        "a duplicated tensor name");
+    assertTrue(corrupt(withHeader("{\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"}," + a + "}", 8)).getMessage()
+        .contains("duplicate key 'k'"), "a duplicated metadata key");
+  }
+
+  @Test
+  void numbersThatWouldWrapOrRoundAreRefused() throws IOException {
+    String two64 = "18446744073709551616";
+    for (String[] bad : new String[][] {
+      {"[2]", "[" + two64 + ",18446744073709551624]"},  // 2^64 + 0 and 2^64 + 8: [0, 8] after wrapping
+      {"[18446744073709551618]", "[0,8]"},              // 2^64 + 2
+      {"[2]", "[0,8.0]"}, {"[2]", "[0,8e0]"}, {"[2.0]", "[0,8]"}, {"[-2]", "[0,8]"}, {"[2]", "[-0,8]"},
+      {"[2]", "[0,\"8\"]"}, {"[2]", "[0,9223372036854775808]"}, {"[4294967298]", "[0,8]"},
+    }) {
+      IOException e = corrupt(withHeader("{" + tensor("w", "F32", bad[0], bad[1]) + "}", 8));
+      assertTrue(e.getMessage().contains("tensor 'w'"), String.join(" ", bad) + ": " + e.getMessage());
+    }
+    // Shapes whose product wraps a long: 2^32 * 2^32 = 2^64 = 0 (mod 2^64), which would match 0 bytes.
+    assertTrue(corrupt(withHeader("{" + tensor("w", "F32", "[2147483647,2147483647,4,0]", "[0,0]") + "}", 0))
+        .getMessage().contains("too large"));
+  }
+
+  @Test
+  void headerLengthExtremesAndNonStrictJson() throws IOException {
+    for (long length : new long[] {0, 1, -1, Long.MIN_VALUE, Long.MAX_VALUE, 1L << 32, 100_000_001}) {
+      byte[] b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(length).putLong(0).array();
+      assertTrue(corrupt(b).getMessage().contains("header length"), "length " + length);
+    }
+    for (String json : new String[] {"[]", "{}x", "{'a':1}", "{a:1}", "{\"a\":NaN}", "{} {}", "\"s\"",
+        "{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"}) {
+      assertTrue(corrupt(withHeader(json, 0)).getMessage().contains("header"), json);
+    }
+    // Deep nesting is refused by depth, never by a StackOverflowError.
+    assertTrue(corrupt(withHeader("{\"a\":" + "[".repeat(200_000) + "]".repeat(200_000) + "}", 0)).getMessage()
+        .contains("nests deeper"));
+  }
+
+  @Test
+  void foldersDevicesAndHugeFilesAreRefusedBeforeReading() throws IOException {
+    IOException folder = assertThrows(IOException.class, () -> Safetensors.read(dir));
+    assertTrue(folder.getMessage().contains(dir + ": is a folder"), folder.getMessage());
+    Path zero = Path.of("/dev/zero");
+    if (Files.exists(zero)) {
+      IOException dev = assertThrows(IOException.class, () -> Safetensors.read(zero));
+      assertTrue(dev.getMessage().contains("/dev/zero: not a regular file"), dev.getMessage());
+    }
+    Path huge = dir.resolve("huge.safetensors");
+    try (var ch = java.nio.channels.FileChannel.open(huge, java.nio.file.StandardOpenOption.CREATE_NEW,
+        java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.SPARSE)) {
+      ch.write(ByteBuffer.wrap(new byte[] {0}), 3L << 30);  // a sparse 3 GiB file: no disk used
+    }
+    IOException big = assertThrows(IOException.class, () -> Safetensors.read(huge));
+    assertTrue(big.getMessage().contains(huge + ": is 3221225473 bytes"), big.getMessage());
+    IOException missing = assertThrows(IOException.class, () -> Safetensors.read(dir.resolve("none")));
+    assertTrue(missing.getMessage().contains("no such file"), missing.getMessage());
+  }
 }

@@ -1,8 +1,9 @@
-// Launch helpers shared by the CUDA kernels of the op families: device selection, grid sizes for
-// grid-stride loops, and carving one scratch allocation into aligned workspaces.
+// Launch helpers shared by the CUDA kernels of the op families: grid sizes for grid-stride loops, and
+// carving one scratch allocation into aligned workspaces. The device is already current when a launcher
+// runs: the C API's dispatch selects it once per op (memory.h: use_device).
 // Internal to the .cu files; the CPU build never sees it.
-#ifndef VQ4J_COMMON_CUDA_LAUNCH_CUH
-#define VQ4J_COMMON_CUDA_LAUNCH_CUH
+#ifndef VQ4J_RUNTIME_CUDA_LAUNCH_CUH
+#define VQ4J_RUNTIME_CUDA_LAUNCH_CUH
 
 #include <cuda_runtime.h>
 
@@ -22,13 +23,6 @@ constexpr int kBlockThreads = 256;
 inline int grid_for(long long count, int threads = kBlockThreads, long long cap = 8192) {
   const long long blocks = (count + threads - 1) / threads;
   return static_cast<int>(blocks < 1 ? 1 : (blocks > cap ? cap : blocks));
-}
-
-// Makes the context's device current for this host thread: kernels launch on the current device, and the
-// context's stream belongs to ctx->device. Cheap when it already is current.
-inline int use_device(vq4j_ctx* ctx) {
-  VQ4J_CUDA_CHECK(ctx, cudaSetDevice(ctx->device));
-  return VQ4J_OK;
 }
 
 // Offsets of several workspaces inside one scratch request, each aligned to 256 bytes:

@@ -61,6 +61,11 @@ int cuda_device_count() {
   return count;
 }
 
+int use_device(vq4j_ctx* ctx) {
+  VQ4J_CUDA_CHECK(ctx, cudaSetDevice(ctx->device));
+  return VQ4J_OK;
+}
+
 int cuda_open(vq4j_ctx* ctx) {
   int count = cuda_device_count();
   if (ctx->device >= count)

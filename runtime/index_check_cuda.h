@@ -19,8 +19,8 @@
 // After kIndexChecks checks without a synchronisation the next check synchronises at the call (and may
 // report an earlier op's failure there): a rare round trip, taken instead of growing the slot array under
 // kernels that may still be writing it.
-#ifndef VQ4J_COMMON_INDEX_CHECK_CUDA_H
-#define VQ4J_COMMON_INDEX_CHECK_CUDA_H
+#ifndef VQ4J_RUNTIME_INDEX_CHECK_CUDA_H
+#define VQ4J_RUNTIME_INDEX_CHECK_CUDA_H
 
 #include "context.h"
 

@@ -1,7 +1,7 @@
 // CUDA error checks for kernels: they record the failing call and cudaGetErrorString in the context and
 // return a status; they never exit (that would kill the JVM).
-#ifndef VQ4J_COMMON_CUDA_CHECK_CUH
-#define VQ4J_COMMON_CUDA_CHECK_CUH
+#ifndef VQ4J_RUNTIME_CUDA_CHECK_CUH
+#define VQ4J_RUNTIME_CUDA_CHECK_CUH
 
 #include <cuda_runtime.h>
 

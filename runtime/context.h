@@ -1,7 +1,8 @@
-// The context every op receives, and the status helpers every kernel reports failures through.
+// The context every op receives, and the status helpers every kernel reports failures through. The runtime
+// layer (this folder) sits below the kernels: kernels include its headers, it includes nothing of theirs.
 // Internal: Java sees only the opaque vq4j_ctx of vq4j.h.
-#ifndef VQ4J_COMMON_CONTEXT_H
-#define VQ4J_COMMON_CONTEXT_H
+#ifndef VQ4J_RUNTIME_CONTEXT_H
+#define VQ4J_RUNTIME_CONTEXT_H
 
 #include <cstddef>
 
@@ -21,7 +22,7 @@ struct IndexCheck {
   int k;
 };
 
-// Pinned buffers that host-to-device copies go through (cuda_runtime.cu), so the copy can stay queued
+// Pinned buffers that host-to-device copies go through (runtime/cuda_runtime.cu), so the copy can stay queued
 // after vq4j_memcpy returns. A slot is reused only after its event says its previous copy is done.
 constexpr int kStagingSlots = 4;
 
