@@ -5,7 +5,7 @@
 # uniform-prior bits/dim over the native 28x28 image, perplexity, codes used of K) and metrics.jsonl (steps/s
 # = steps / wall time of the run).
 #
-#   bash bench/quality.sh 3000          (about 3 min a run on the 2-core machine when it is quiet: 8 runs)
+#   bash bench/quality.sh 3000          (about 3 min a run on the 2-core machine when it is quiet: 9 runs)
 #   bash bench/quality.sh 20000         (the long table: about 20 min a run)
 #   STEPS_ONLY="plain fsq" bash bench/quality.sh 300   (a subset, e.g. a smoke run)
 #
@@ -22,10 +22,11 @@ declare -A opts=(
   [ema+rotation]="--quantizer ema --rotation-trick"
   [kmeans]="--kmeans-init 10"
   [ema+rotation+kmeans]="--quantizer ema --rotation-trick --kmeans-init 10"
+  [l2-codes]="--l2-codes --code-dim 8"
   [fsq]="--quantizer fsq --fsq-levels 8,5,5,5"
   [fsq-8x8x8x5x5]="--quantizer fsq --fsq-levels 8,8,8,5,5"
 )
-order=(plain ema rotation ema+rotation kmeans ema+rotation+kmeans fsq fsq-8x8x8x5x5)
+order=(plain ema rotation ema+rotation kmeans ema+rotation+kmeans l2-codes fsq fsq-8x8x8x5x5)
 if [[ -n "${STEPS_ONLY:-}" ]]; then read -r -a order <<<"$STEPS_ONLY"; fi
 echo "| quantizer | options | steps | test PSNR 28x28 | MSE 28x28 | perplexity | codes used of K | bits/dim (uniform prior, 28x28) | steps/s |"
 echo "|---|---|---|---|---|---|---|---|---|"

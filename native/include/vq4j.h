@@ -173,6 +173,12 @@ int vq4j_fsq_fwd(vq4j_ctx* ctx, const float* z, const int* levels, int* codes, f
 /* Straight through the rounding: dz = dz_q half_l (1 - tanh^2(z + shift)) / (L/2). dz may alias dz_q. */
 int vq4j_fsq_bwd(vq4j_ctx* ctx, const float* z, const int* levels, const float* dz_q, float* dz, int rows, int d);
 
+/* ---- l2_normalize: rows of x[rows, d] onto the unit sphere, for l2-normalised codes (ViT-VQGAN):
+ *   y = x / max(|x|, 1e-12);  backward dx = (dy - y (y.dy)) / |x| (dy / 1e-12 where |x| <= 1e-12).
+ * y may be x; dx may be dy. ---- */
+int vq4j_l2_normalize_fwd(vq4j_ctx* ctx, const float* x, float* y, int rows, int d);
+int vq4j_l2_normalize_bwd(vq4j_ctx* ctx, const float* x, const float* dy, float* dx, int rows, int d);
+
 /* ---- vq_ema_update: EMA codebook (Sonnet VectorQuantizerEMA, no zero-debiasing):
  *   ema_count[j] = gamma ema_count[j] + (1 - gamma) n_j;  ema_sum[j] = gamma ema_sum[j] + (1 - gamma) sum z
  *   codebook[j] = ema_sum[j] / ((ema_count[j] + eps) / (total + k eps) * total), total = sum ema_count.

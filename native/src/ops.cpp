@@ -13,6 +13,7 @@
 #include "embedding/embedding.h"
 #include "fsq/fsq.h"
 #include "gated_activation/gated_activation.h"
+#include "l2_normalize/l2_normalize.h"
 #include "losses/losses.h"
 #include "masked_conv2d/masked_conv2d.h"
 #include "masked_conv2d_direct/masked_conv2d_direct.h"
@@ -387,6 +388,24 @@ int vq4j_fsq_bwd(vq4j_ctx* ctx, const float* z, const int* levels, const float* 
     // dz may be dz_q (elementwise); not z.
     VQ4J_TRY(check_no_alias(ctx, {span("dz", dz, {rows, d})}, {span("z", z, {rows, d})}));
     return ON_BACKEND(fsq_bwd, z, levels, dz_q, dz, rows, d);
+  });
+}
+
+int vq4j_l2_normalize_fwd(vq4j_ctx* ctx, const float* x, float* y, int rows, int d) {
+  return run(ctx, "l2_normalize_fwd", [&] {
+    REQUIRE_PTRS(x && y);
+    VQ4J_TRY(check_rows(ctx, rows, d, 1));
+    return ON_BACKEND(l2_normalize_fwd, x, y, rows, d);
+  });
+}
+
+int vq4j_l2_normalize_bwd(vq4j_ctx* ctx, const float* x, const float* dy, float* dx, int rows, int d) {
+  return run(ctx, "l2_normalize_bwd", [&] {
+    REQUIRE_PTRS(x && dy && dx);
+    VQ4J_TRY(check_rows(ctx, rows, d, 1));
+    // dx may be dy (each row reads its gradient before writing it); not x.
+    VQ4J_TRY(check_no_alias(ctx, {span("dx", dx, {rows, d})}, {span("x", x, {rows, d})}));
+    return ON_BACKEND(l2_normalize_bwd, x, dy, dx, rows, d);
   });
 }
 

@@ -3,7 +3,7 @@
 
     /work/.venv-torch/bin/python tests/golden/make_quantizers.py
 
-Writes tests/golden/data/vq_rotate_grad, fsq and kmeans_lloyd .safetensors with make_golden.py's writer and
+Writes tests/golden/data/{vq_rotate_grad,fsq,kmeans_lloyd,l2_normalize}.safetensors with make_golden.py's writer and
 precision rules (float32 inputs, float64 math, one rounding at the end).
 
 - Rotation trick (Fifty et al. 2024, "Restructuring Vector Quantization with the Rotation Trick", eq. 4 and
@@ -11,6 +11,8 @@ precision rules (float32 inputs, float64 math, one rounding at the end).
   r = (e + q)/|e + q|, R = I - 2 r r^T + 2 q e^T and lambda = |z_q|/|z_e|, R and lambda detached; autograd
   gives dz_e. Rows with z_e = 0 or z_q = 0 pass the gradient through; when e = -q, r = 0 (R still maps e to
   q), as lucidrains' vector-quantize-pytorch's safe division does.
+- l2-normalised codes (Yu et al. 2021, "Vector-quantized Image Modeling with Improved VQGAN", 3.2): rows
+  divided by max(|x|, 1e-12), as torch.nn.functional.normalize; autograd gives the backward.
 - FSQ (Mentzer et al. 2023, "Finite Scalar Quantization", section 3 and the reference code's bound()):
   bound(z) = tanh(z + shift) half_l - offset, half_l = (L - 1)(1 + 1e-3)/2, offset = 0.5 for even L,
   shift = atanh(offset/half_l); round with the straight-through estimator; divide by L // 2; codes are the
@@ -123,11 +125,23 @@ def kmeans_case(n=150, d=4, k=6, iterations=4):
             dict(op="kmeans_lloyd", n=n, d=d, k=k, iterations=iterations))
 
 
+def l2_normalize_case(rows=12, d=5):
+    """ViT-VQGAN's l2-normalised codes (Yu et al. 2021, section 3.2): torch.nn.functional.normalize, eps 1e-12."""
+    torch.manual_seed(1700)
+    x = randn(rows, d)
+    x[0] = 0  # a zero row stays zero
+    dy = randn(rows, d)
+    xl = leaf(x)
+    y = torch.nn.functional.normalize(xl, dim=1, eps=1e-12)
+    (y * dy).sum().backward()
+    return {"x": x, "y": y, "dy": dy, "dx": xl.grad}, dict(op="l2_normalize", rows=rows, d=d)
+
+
 def main():
     torch.set_num_threads(1)
     os.makedirs(DATA_DIR, exist_ok=True)
     for name, (tensors, meta) in {"vq_rotate_grad": rotate_case(), "fsq": fsq_case(),
-                                     "kmeans_lloyd": kmeans_case()}.items():
+                                     "kmeans_lloyd": kmeans_case(), "l2_normalize": l2_normalize_case()}.items():
         path = os.path.join(DATA_DIR, name + ".safetensors")
         write_safetensors(path, {k: _to_numpy(v) for k, v in tensors.items()}, {k: str(v) for k, v in meta.items()})
         print(f"{path}: {', '.join(tensors)}")

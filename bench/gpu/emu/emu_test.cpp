@@ -19,6 +19,7 @@
 #include "embedding/embedding.h"
 #include "fsq/fsq.h"
 #include "gated_activation/gated_activation.h"
+#include "l2_normalize/l2_normalize.h"
 #include "losses/losses.h"
 #include "vq_ema_update/vq_ema_update.h"
 #include "vq_dead_codes/vq_dead_codes.h"
@@ -235,7 +236,7 @@ int main() {
       }
     }
   }
-  // rotation trick and FSQ: one warp per row (d below, at and above 32), rows past the grid cap, and
+  // rotation trick, l2 normalisation and FSQ: one warp per row (d below, at and above 32), rows past the grid cap, and
   // the rows without a rotation (z_e = 0, z_q = 0, opposite directions)
   for (int rows : {1, 37, 70000}) {
     for (int d : {3, 32, 64, 77}) {
@@ -252,6 +253,13 @@ int main() {
       same(r1, r2, "rotate grad" + w, 1e-6, 1e-6);
       vq4j::vq_rotate_grad_cuda(emu, ze.data(), zq.data(), g.data(), g.data(), rows, d);
       same(r1, g, "rotate grad in place" + w, 1e-6, 1e-6);
+      V y1(ze.size()), y2(ze.size()), dx1(ze.size()), dx2(ze.size());
+      vq4j::l2_normalize_fwd_cpu(cpu, zq.data(), y1.data(), rows, d);
+      vq4j::l2_normalize_fwd_cuda(emu, zq.data(), y2.data(), rows, d);
+      same(y1, y2, "l2 normalize fwd" + w, 1e-6, 1e-7);
+      vq4j::l2_normalize_bwd_cpu(cpu, zq.data(), ze.data(), dx1.data(), rows, d);
+      vq4j::l2_normalize_bwd_cuda(emu, zq.data(), ze.data(), dx2.data(), rows, d);
+      same(dx1, dx2, "l2 normalize bwd" + w, 1e-6, 1e-6);
     }
     for (const std::vector<int>& levels : {std::vector<int>{8, 5, 5, 5}, std::vector<int>{7, 2}, std::vector<int>(16, 3)}) {
       const int d = (int)levels.size();

@@ -23,6 +23,11 @@ final class QuantizerOptions {
           + "(default: 8,5,5,5 = 1000 codes)")
   int[] fsqLevels;
 
+  @Option(names = "--l2-codes",
+      description = "factorised, l2-normalised codes (ViT-VQGAN): z_e and the codebook on the unit sphere, nearest "
+          + "by cosine; pair with a small --code-dim (e.g. 8), the lookup dimension; with --quantizer plain")
+  boolean l2Codes;
+
   @Option(names = "--kmeans-init", defaultValue = "0",
       description = "initialise the codebook by k-means++ and this many Lloyd iterations on the first batch's "
           + "encoder outputs instead of K random ones (default: ${DEFAULT-VALUE}: off)")
@@ -41,6 +46,10 @@ final class QuantizerOptions {
       throw new IllegalArgumentException("--kmeans-init initialises the codebook from data: not with --no-data-init");
     }
     config.kmeansIterations = kmeansIterations;
+    if (l2Codes && !kind.equals("plain")) {
+      throw new IllegalArgumentException("--l2-codes needs --quantizer plain (the loss-trained codebook), not " + kind);
+    }
+    config.l2Codes = l2Codes;
     switch (kind) {
       case "plain":
       case "ema":

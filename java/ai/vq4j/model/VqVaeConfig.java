@@ -59,6 +59,12 @@ public final class VqVaeConfig {
    * codebook init or restart.
    */
   public int[] fsqLevels = new int[0];
+  /**
+   * Factorised, l2-normalised codes (ViT-VQGAN, Yu et al. 2021): z_e and the codebook are l2-normalised
+   * before the lookup (nearest by cosine). The factorisation is the encoder's 1x1 projection to a small
+   * embeddingDim (e.g. 8) and the decoder's first conv back from it. Loss-trained codebook only.
+   */
+  public boolean l2Codes = false;
   public long seed = 1;
 
   /** Sonnet's VQ-VAE example: 128 hidden, 32 residual hidden, 2 residual blocks, D = 64, K = 512. */
@@ -135,6 +141,9 @@ public final class VqVaeConfig {
     Quantizer.Gradient.of(gradient);
     if (kmeansIterations < 0 || kmeansIterations > 1000) {
       throw new IllegalArgumentException("config field kmeansIterations must be in 0..1000, got " + kmeansIterations);
+    }
+    if (l2Codes && (ema || fsqLevels != null && fsqLevels.length > 0)) {
+      throw new IllegalArgumentException("config field l2Codes needs the loss-trained codebook (ema false, no fsqLevels)");
     }
     if (fsqLevels == null) {
       fsqLevels = new int[0];

@@ -19,7 +19,7 @@ public final class FiniteScalarQuantizer extends Quantizer {
   private Tensor dzE;
 
   public FiniteScalarQuantizer(String name, Device device, int[] levels) {
-    super(name, device, new Rng(0), codeCount(levels), levels.length, 0f, 0f, false, Gradient.STRAIGHT_THROUGH);
+    super(name, device, new Rng(0), codeCount(levels), levels.length, 0f, 0f, false, Gradient.STRAIGHT_THROUGH, false);
     this.levels = levels.clone();
     codebook.value().copyFrom(grid(levels));
     resetCodeStatistics();
@@ -67,8 +67,8 @@ public final class FiniteScalarQuantizer extends Quantizer {
   }
 
   @Override
-  protected void quantize(Tensor zE, Tensor codes, Tensor zQ) {
-    Ops.fsqForward(zE, levels, codes, zQ);
+  protected void quantize(Tensor z, Tensor book, Tensor codes, Tensor zQ) {
+    Ops.fsqForward(z, levels, codes, zQ);
   }
 
   @Override

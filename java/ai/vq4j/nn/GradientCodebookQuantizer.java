@@ -11,8 +11,8 @@ import ai.vq4j.tensor.Tensor;
  */
 public final class GradientCodebookQuantizer extends Quantizer {
   public GradientCodebookQuantizer(String name, Device device, Rng rng, int k, int d, float beta, float deadCodeThreshold,
-      Gradient gradient) {
-    super(name, device, rng, k, d, beta, deadCodeThreshold, true, gradient);
+      Gradient gradient, boolean l2Codes) {
+    super(name, device, rng, k, d, beta, deadCodeThreshold, true, gradient, l2Codes);
   }
 
   @Override

@@ -16,7 +16,10 @@ import java.util.List;
  * code use and an EMA of each code's use, and can restart dead codes (Jukebox): a code whose usage EMA
  * falls under a threshold takes a random encoder output of the current batch.
  *
- * <p>The gradient reaches z_e by a straight copy, or by the rotation trick ({@link Gradient#ROTATION}).
+ * <p>The gradient reaches z_e by a straight copy, or by the rotation trick ({@link Gradient#ROTATION}). With
+ * l2-normalised codes (ViT-VQGAN, Yu et al. 2021) z_e and the codebook rows are put on the unit sphere before
+ * the lookup, so the nearest code is the nearest by cosine, and the losses, z_q and the gradients are those of
+ * the normalised vectors, taken back through the normalisation.
  */
 public abstract class Quantizer implements AutoCloseable {
   /** How dL/dz_q becomes dL/dz_e. */
@@ -59,11 +62,18 @@ public abstract class Quantizer implements AutoCloseable {
   protected final Device device;
   protected final Parameter codebook;
   private final Gradient gradient;
+  private final boolean l2Codes;
   private final float deadCodeThreshold;
   private final Tensor usage;
   private final Tensor restarted;
   private final Tensor dead;
   private Tensor zE;
+  /** What the lookup saw: z_e, or z_e normalised. */
+  private Tensor zL;
+  private Tensor zN;
+  private Tensor bookN;
+  private Tensor dzN;
+  private Tensor dBookN;
   private Tensor codes;
   private Tensor zQ;
   private Tensor dzE;
@@ -73,7 +83,7 @@ public abstract class Quantizer implements AutoCloseable {
   private final Tensor perplexity;
 
   protected Quantizer(String name, Device device, Rng rng, int k, int d, float beta, float deadCodeThreshold,
-      boolean trainable, Gradient gradient) {
+      boolean trainable, Gradient gradient, boolean l2Codes) {
     if (k < 1 || d < 1) {
       throw new IllegalArgumentException("quantizer needs K >= 1 and D >= 1, got K = " + k + ", D = " + d);
     }
@@ -83,6 +93,7 @@ public abstract class Quantizer implements AutoCloseable {
     this.device = device;
     this.deadCodeThreshold = deadCodeThreshold;
     this.gradient = gradient;
+    this.l2Codes = l2Codes;
     float[] init = new float[k * d];
     for (int i = 0; i < init.length; i++) {
       init[i] = (float) ((rng.nextDouble() * 2 - 1) / k);
@@ -110,18 +121,28 @@ public abstract class Quantizer implements AutoCloseable {
     int[] shape = zE.shape();
     codes = Buffers.ensure(codes, device, DType.INT32, Arrays.copyOf(shape, shape.length - 1));
     zQ = Buffers.ensure(zQ, device, shape);
-    quantize(zE, codes, zQ);
-    Ops.vqLoss(zE, zQ, loss);
+    zL = zE;
+    Tensor book = codebook.value();
+    if (l2Codes) {
+      zN = Buffers.ensure(zN, device, shape);
+      bookN = Buffers.ensure(bookN, device, k, d);
+      Ops.l2NormalizeForward(zE, zN);
+      Ops.l2NormalizeForward(book, bookN);
+      zL = zN;
+      book = bookN;
+    }
+    quantize(zL, book, codes, zQ);
+    Ops.vqLoss(zL, zQ, loss);
     Ops.vqStats(codes, counts, perplexity);
     if (training) {
-      update(zE, codes);
+      update(zL, codes);
     }
     return zQ;
   }
 
-  /** codes and z_q for z_e: the nearest codebook row, unless the variant quantizes otherwise. */
-  protected void quantize(Tensor zE, Tensor codes, Tensor zQ) {
-    Ops.vqQuantizeForward(zE, codebook.value(), codes, zQ);
+  /** codes and z_q for z: the nearest row of book, unless the variant quantizes otherwise. */
+  protected void quantize(Tensor z, Tensor book, Tensor codes, Tensor zQ) {
+    Ops.vqQuantizeForward(z, book, codes, zQ);
   }
 
   /** The variant's codebook update after quantization (none for the loss-trained codebook). */
@@ -136,15 +157,29 @@ public abstract class Quantizer implements AutoCloseable {
    */
   public Tensor backward(Tensor dzQ) {
     dzE = Buffers.ensure(dzE, device, zE.shape());
-    Tensor dCodebook = codebook.trainable() ? codebook.grad() : null;
     Tensor through = dzQ;
     if (gradient == Gradient.ROTATION) {
       dzRot = Buffers.ensure(dzRot, device, zE.shape());
-      Ops.vqRotateGrad(zE, zQ, dzQ, dzRot);
+      Ops.vqRotateGrad(zL, zQ, dzQ, dzRot);
       through = dzRot;
     }
-    Ops.vqQuantizeBackward(zE, zQ, codes, through, dzE, dCodebook, beta, 1f);
+    boolean trainable = codebook.trainable();
+    if (!l2Codes) {
+      Ops.vqQuantizeBackward(zE, zQ, codes, through, dzE, trainable ? codebook.grad() : null, beta, 1f);
+      return dzE;
+    }
+    dzN = Buffers.ensure(dzN, device, zE.shape());
+    dBookN = trainable ? Buffers.ensure(dBookN, device, k, d) : null;
+    Ops.vqQuantizeBackward(zL, zQ, codes, through, dzN, dBookN, beta, 1f);
+    Ops.l2NormalizeBackward(zE, dzN, dzE);
+    if (trainable) {
+      Ops.l2NormalizeBackward(codebook.value(), dBookN, codebook.grad());
+    }
     return dzE;
+  }
+
+  public boolean l2Codes() {
+    return l2Codes;
   }
 
   /** z_e of the last forward. */
@@ -299,6 +334,6 @@ public abstract class Quantizer implements AutoCloseable {
   @Override
   public void close() {
     codebook.close();
-    Buffers.close(codes, zQ, dzE, dzRot, loss, counts, perplexity, usage, restarted, dead);
+    Buffers.close(codes, zQ, dzE, dzRot, zN, bookN, dzN, dBookN, loss, counts, perplexity, usage, restarted, dead);
   }
 }

@@ -262,6 +262,26 @@ public final class Ops {
     return Math.toIntExact(z.size() / levels.length);
   }
 
+  /** y = x / max(|x|, 1e-12) over the last dimension (ViT-VQGAN's l2-normalised codes); y may be x. */
+  public static void l2NormalizeForward(Tensor x, Tensor y) {
+    String op = "l2NormalizeForward";
+    sameShape(op, x, y);
+    int dim = x.dim(-1);
+    int rows = Math.toIntExact(x.size() / dim);
+    Device d = device(op, x, y);
+    call(op, d, () -> vq4j_l2_normalize_fwd(d.ctx, x.floats(), y.floats(), rows, dim));
+  }
+
+  /** dx from dy through {@link #l2NormalizeForward}: the tangent part of dy over |x|; dx may be dy. */
+  public static void l2NormalizeBackward(Tensor x, Tensor dy, Tensor dx) {
+    String op = "l2NormalizeBackward";
+    sameShape(op, x, dy, dx);
+    int dim = x.dim(-1);
+    int rows = Math.toIntExact(x.size() / dim);
+    Device d = device(op, x, dy, dx);
+    call(op, d, () -> vq4j_l2_normalize_bwd(d.ctx, x.floats(), dy.floats(), dx.floats(), rows, dim));
+  }
+
   /** counts[K] = uses of each code, perplexity[1] = exp(entropy of the code frequencies). */
   public static void vqStats(Tensor codes, Tensor counts, Tensor perplexity) {
     String op = "vqStats";

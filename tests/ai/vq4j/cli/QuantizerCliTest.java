@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * train --quantizer / --rotation-trick / --fsq-levels / --kmeans-init on real Fashion-MNIST with a small model: the choice is
+ * train --quantizer / --rotation-trick / --fsq-levels / --kmeans-init / --l2-codes on real Fashion-MNIST with a small model: the choice is
  * stored in the checkpoint, FSQ codes are evaluated and decoded like any codes, bad combinations are one line.
  */
 class QuantizerCliTest {
@@ -63,12 +63,17 @@ class QuantizerCliTest {
   @Test
   void rotationTrickAndKMeansAreRecordedWithEitherCodebook() throws Exception {
     for (String kind : new String[] {"plain", "ema"}) {
-      Object[] r = train("rot-" + kind, "--quantizer", kind, "--rotation-trick", "--kmeans-init", "2");
+      // l2-normalised codes too on the plain codebook (factorised: an 8-dim lookup).
+      Object[] r = kind.equals("plain")
+          ? train("rot-" + kind, "--quantizer", kind, "--rotation-trick", "--kmeans-init", "2", "--l2-codes",
+              "--code-dim", "8")
+          : train("rot-" + kind, "--quantizer", kind, "--rotation-trick", "--kmeans-init", "2");
       assertEquals(0, r[0], (String) r[1]);
       VqVaeConfig c = Checkpoint.read(dir.resolve("rot-" + kind).resolve("checkpoint.safetensors")).config();
       assertEquals("rotation", c.gradient);
       assertEquals(kind.equals("ema"), c.ema);
       assertEquals(2, c.kmeansIterations);
+      assertEquals(kind.equals("plain"), c.l2Codes);
     }
   }
 
@@ -86,6 +91,9 @@ class QuantizerCliTest {
     r = train("bad5", "--kmeans-init", "3", "--no-data-init");
     assertEquals(1, r[0]);
     assertTrue(((String) r[1]).contains("not with --no-data-init"), (String) r[1]);
+    r = train("bad6", "--quantizer", "ema", "--l2-codes");
+    assertEquals(1, r[0]);
+    assertTrue(((String) r[1]).contains("--l2-codes needs --quantizer plain"), (String) r[1]);
     r = train("bad4", "--quantizer", "vq2");
     assertEquals(1, r[0]);
     assertTrue(((String) r[1]).contains("--quantizer must be plain, ema or fsq"), (String) r[1]);

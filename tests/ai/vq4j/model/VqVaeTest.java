@@ -79,6 +79,31 @@ class VqVaeTest {
     return out;
   }
 
+  private static void assertDecodesItsOwnCodes(VqVaeConfig c) {
+    try (VqVae m = new VqVae(c, Device.CPU);
+         Tensor x = Tensor.of(Device.CPU, noise(2 * 32 * 32), 2, 32, 32, 1)) {
+      float[] recon = m.forward(x, false).toFloatArray();
+      try (Tensor codes = Tensor.ofInts(Device.CPU, m.quantizer().codes().toIntArray(), 2, 8, 8)) {
+        assertArrayEquals(recon, m.decodeCodes(codes).toFloatArray());
+      }
+    }
+  }
+
+  /** l2 codes decode from their normalised rows, as the forward does; EMA is refused with them. */
+  @Test
+  void l2CodesModelDecodesItsOwnCodes() {
+    VqVaeConfig c = VqVaeConfig.sonnet(1);
+    c.hidden = 8;
+    c.residualHidden = 4;
+    c.embeddingDim = 8;
+    c.numEmbeddings = 16;
+    c.l2Codes = true;
+    assertDecodesItsOwnCodes(c);
+    c.ema = true;
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, c::validate);
+    assertTrue(e.getMessage().contains("l2Codes"), e.getMessage());
+  }
+
   /** A config written before the quantizer options reads as the plain/EMA straight-through quantizer. */
   @Test
   void olderConfigsReadAsStraightThroughCodebooks() {
@@ -107,13 +132,7 @@ class VqVaeTest {
     c.numEmbeddings = 1000;
     c.initCodebookFromData = false;
     c.restartDeadCodes = false;
-    try (VqVae m = new VqVae(c, Device.CPU);
-         Tensor x = Tensor.of(Device.CPU, noise(2 * 32 * 32), 2, 32, 32, 1)) {
-      float[] recon = m.forward(x, false).toFloatArray();
-      try (Tensor codes = Tensor.ofInts(Device.CPU, m.quantizer().codes().toIntArray(), 2, 8, 8)) {
-        assertArrayEquals(recon, m.decodeCodes(codes).toFloatArray());
-      }
-    }
+    assertDecodesItsOwnCodes(c);
     c.numEmbeddings = 999;
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, c::validate);
     assertTrue(e.getMessage().contains("numEmbeddings") && e.getMessage().contains("1000"), e.getMessage());

@@ -67,7 +67,7 @@ class KMeansTest {
     Rng rng = new Rng(8);
     float[] z = LayerGradientTest.randn(rng, 64 * 3);
     try (GradientCodebookQuantizer q = new GradientCodebookQuantizer("q", Device.CPU, new Rng(1), 5, 3, 0.25f, 0.1f,
-        Quantizer.Gradient.STRAIGHT_THROUGH);
+        Quantizer.Gradient.STRAIGHT_THROUGH, false);
          Tensor zE = Tensor.of(Device.CPU, z, 4, 4, 4, 3)) {
       q.initFromData(zE, new Rng(21), 4);
       assertArrayEquals(KMeans.fit(Device.CPU, z, 3, 5, 4, new Rng(21)), q.codebook().value().toFloatArray());

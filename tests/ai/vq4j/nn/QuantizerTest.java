@@ -22,7 +22,7 @@ class QuantizerTest {
   @Test
   void straightThroughAndCommitmentGradient() {
     Rng rng = new Rng(3);
-    try (GradientCodebookQuantizer q = new GradientCodebookQuantizer("q", CPU, rng, 7, 3, 0.25f, 0.1f, Quantizer.Gradient.STRAIGHT_THROUGH);
+    try (GradientCodebookQuantizer q = new GradientCodebookQuantizer("q", CPU, rng, 7, 3, 0.25f, 0.1f, Quantizer.Gradient.STRAIGHT_THROUGH, false);
          Tensor zE = Tensor.of(CPU, LayerGradientTest.randn(rng, 2 * 3 * 3 * 3), 2, 3, 3, 3)) {
       q.codebook().value().copyFrom(LayerGradientTest.randn(rng, 21));
       float[] g = LayerGradientTest.randn(rng, 54);
@@ -82,7 +82,7 @@ class QuantizerTest {
     Rng rng = new Rng(5);
     for (boolean ema : new boolean[] {false, true}) {
       try (Quantizer q = ema ? new EmaCodebookQuantizer("q", CPU, rng, 4, 2, 0.25f, 0.99f, 1e-5f, 0.5f, Quantizer.Gradient.STRAIGHT_THROUGH)
-               : new GradientCodebookQuantizer("q", CPU, rng, 4, 2, 0.25f, 0.5f, Quantizer.Gradient.STRAIGHT_THROUGH);
+               : new GradientCodebookQuantizer("q", CPU, rng, 4, 2, 0.25f, 0.5f, Quantizer.Gradient.STRAIGHT_THROUGH, false);
            Tensor zE = Tensor.of(CPU, new float[] {0, 0, 0.1f, 0, 0, 0.1f, 0.05f, 0.05f}, 1, 2, 2, 2)) {
         // Codes 1..3 sit far away: every vector goes to code 0.
         q.codebook().value().copyFrom(new float[] {0, 0, 50, 50, -50, 50, 50, -50});
@@ -130,7 +130,7 @@ class QuantizerTest {
   @Test
   void initFromDataTakesDistinctBatchVectors() {
     Rng rng = new Rng(6);
-    try (GradientCodebookQuantizer q = new GradientCodebookQuantizer("q", CPU, rng, 4, 1, 0.25f, 0.1f, Quantizer.Gradient.STRAIGHT_THROUGH);
+    try (GradientCodebookQuantizer q = new GradientCodebookQuantizer("q", CPU, rng, 4, 1, 0.25f, 0.1f, Quantizer.Gradient.STRAIGHT_THROUGH, false);
          Tensor zE = Tensor.of(CPU, new float[] {1, 2, 3, 4, 5, 6}, 1, 2, 3, 1);
          Tensor small = Tensor.of(CPU, new float[] {1, 2}, 1, 1, 2, 1)) {
       q.initFromData(zE, rng, 0);
@@ -146,7 +146,7 @@ class QuantizerTest {
 
   @Test
   void wrongDimensionIsRejected() {
-    try (GradientCodebookQuantizer q = new GradientCodebookQuantizer("q", CPU, new Rng(1), 4, 3, 0.25f, 0.1f, Quantizer.Gradient.STRAIGHT_THROUGH);
+    try (GradientCodebookQuantizer q = new GradientCodebookQuantizer("q", CPU, new Rng(1), 4, 3, 0.25f, 0.1f, Quantizer.Gradient.STRAIGHT_THROUGH, false);
          Tensor zE = Tensor.zeros(CPU, DType.FLOAT32, 1, 2, 2, 2)) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> q.forward(zE, true));
       assertTrue(e.getMessage().contains("D = 3"), e.getMessage());
@@ -163,7 +163,7 @@ class QuantizerTest {
     Rng rng = new Rng(9);
     int d = 3;
     try (GradientCodebookQuantizer q = new GradientCodebookQuantizer("q", CPU, rng, 7, d, 0.25f, 0.1f,
-        Quantizer.Gradient.ROTATION);
+        Quantizer.Gradient.ROTATION, false);
          Tensor zE = Tensor.of(CPU, LayerGradientTest.randn(rng, 2 * 2 * 2 * d), 2, 2, 2, d)) {
       q.codebook().value().copyFrom(LayerGradientTest.randn(rng, 7 * d));
       float[] g = LayerGradientTest.randn(rng, 8 * d);
@@ -250,5 +250,81 @@ class QuantizerTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> FiniteScalarQuantizer.codeCount(new int[] {8, 1}));
     assertTrue(e.getMessage().contains(">= 2"), e.getMessage());
+  }
+
+  /**
+   * l2-normalised codes (ViT-VQGAN): with n(v) = v/|v|, dz_e is the gradient of sum(n(z_e) . g) + beta *
+   * mean||n(z_e) - sg[z_q]||^2 and dcodebook that of mean||sg[n(z_e)] - n(e_code)||^2, codes held fixed;
+   * z_q is the normalised code row, chosen by cosine.
+   */
+  @Test
+  void l2CodesGradientsMatchFiniteDifferences() {
+    Rng rng = new Rng(14);
+    int d = 4;
+    int rows = 10;
+    try (GradientCodebookQuantizer q = new GradientCodebookQuantizer("q", CPU, rng, 6, d, 0.25f, 0.1f,
+        Quantizer.Gradient.STRAIGHT_THROUGH, true);
+         Tensor zE = Tensor.of(CPU, LayerGradientTest.randn(rng, rows * d), rows, d)) {
+      float[] book0 = LayerGradientTest.randn(rng, 6 * d);
+      for (int i = 0; i < d; i++) {
+        book0[i] *= 5;  // a long row: a cosine lookup must not prefer it for its length
+      }
+      q.codebook().value().copyFrom(book0);
+      float[] g = LayerGradientTest.randn(rng, rows * d);
+      float[] zQ = q.forward(zE, false).toFloatArray();
+      int[] codes = q.codes().toIntArray();
+      float[] z0 = zE.toFloatArray();
+      for (int r = 0; r < rows; r++) {
+        float[] zn = unit(z0, r, d);
+        float[] want = unit(book0, codes[r], d);
+        double best = -2;
+        for (int j = 0; j < 6; j++) {
+          best = Math.max(best, LayerGradientTest.dot(zn, unit(book0, j, d)));
+        }
+        assertEquals(best, LayerGradientTest.dot(zn, want), 1e-6, "row " + r + ": the nearest code by cosine");
+        for (int i = 0; i < d; i++) {
+          assertEquals(want[i], zQ[r * d + i], 1e-6);
+        }
+      }
+      try (Tensor dzQ = Tensor.of(CPU, g, rows, d)) {
+        float[] dzE = q.backward(dzQ).toFloatArray();
+        LayerGradientTest.compare("dz_e", zE, dzE, () -> {
+          float[] z = zE.toFloatArray();
+          double s = 0;
+          double c = 0;
+          for (int r = 0; r < rows; r++) {
+            float[] zn = unit(z, r, d);
+            for (int i = 0; i < d; i++) {
+              s += zn[i] * g[r * d + i];
+              c += (zn[i] - zQ[r * d + i]) * (zn[i] - zQ[r * d + i]);
+            }
+          }
+          return s + 0.25 * c / z.length;
+        });
+        float[] dBook = q.codebook().grad().toFloatArray();
+        LayerGradientTest.compare("dcodebook", q.codebook().value(), dBook, () -> {
+          float[] e = q.codebook().value().toFloatArray();
+          double c = 0;
+          for (int r = 0; r < rows; r++) {
+            float[] zn = unit(z0, r, d);
+            float[] en = unit(e, codes[r], d);
+            for (int i = 0; i < d; i++) {
+              c += (zn[i] - en[i]) * (zn[i] - en[i]);
+            }
+          }
+          return c / (rows * d);
+        });
+      }
+      assertTrue(q.l2Codes());
+    }
+  }
+
+  private static float[] unit(float[] rows, int r, int d) {
+    float[] v = java.util.Arrays.copyOfRange(rows, r * d, r * d + d);
+    double n = Math.sqrt(LayerGradientTest.dot(v, v));
+    for (int i = 0; i < d; i++) {
+      v[i] = (float) (v[i] / n);
+    }
+    return v;
   }
 }
