@@ -26,6 +26,10 @@ struct IndexCheck {
 // after vq4j_memcpy returns. A slot is reused only after its event says its previous copy is done.
 constexpr int kStagingSlots = 4;
 
+// A CPU context's oneDNN engine, stream and cached primitives (kernels/common/conv_dnnl.cpp), created on first
+// use; opaque here, freed by vq4j_ctx_destroy through dnnl_release.
+struct DnnlState;
+
 struct StagingSlot {
   void* host = nullptr;  // cudaHostAlloc'd, grow-only
   size_t bytes = 0;
@@ -41,6 +45,8 @@ struct vq4j_ctx {
   void* scratch = nullptr;  // grow-only workspace in the context's memory
   size_t scratch_bytes = 0;
   bool inject_failure = false;
+  bool cpu_reference = false;      // VQ4J_OPT_CPU_REFERENCE: the hand-written kernels instead of the fast paths
+  vq4j::DnnlState* dnnl = nullptr;
   char error[1024] = {0};
   // Deferred index checks of a CUDA context: check i of the current window writes index_slots[i]
   // (device memory, kIndexChecks slots, zero when clean); index_checks[i] words its error.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing vq4j needs, from Debian's packages: a JDK 17, Maven, CMake, g++,
-# OpenBLAS (its OpenMP build) and the Fashion-MNIST data set. Idempotent: installs only what is missing; runs as root, or
+# oneDNN, Gloo (the CPU communicator of data-parallel training) and the Fashion-MNIST data set.
+# Idempotent: installs only what is missing; runs as root, or
 # through sudo when it exists. nvcc is not installed here: CUDA kernels are compiled whenever it is on PATH.
 set -euo pipefail
 
@@ -13,9 +14,11 @@ have_cmd mvn || missing+=(maven)
 have_cmd cmake || missing+=(cmake)
 have_cmd g++ || missing+=(g++)
 have_cmd ctest || missing+=(cmake)
-have_pkg libopenblas-dev || missing+=(libopenblas-dev)
-# The OpenMP build of OpenBLAS shares libgomp's threads with vq4j's loops (see cmake/Vq4jOpenBlas.cmake).
-have_pkg libopenblas-openmp-dev || missing+=(libopenblas-openmp-dev)
+# oneDNN: the convolutions' CPU fast path and every CPU matrix product (see cmake/Vq4jDnnl.cmake).
+have_pkg libdnnl-dev || missing+=(libdnnl-dev)
+# Gloo: CPU collectives for data-parallel training (cmake/Vq4jGloo.cmake; optional for the build, needed
+# by the distributed tests).
+have_pkg libgloo-dev || missing+=(libgloo-dev)
 [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -12,7 +12,7 @@ namespace vq4j {
 namespace {
 
 struct AdamConstants {
-  float step_size, bias_correction2_sqrt, b1, b2, one_minus_b1, one_minus_b2, wd, eps;
+  float step_size, bias_correction2_sqrt, b1, b2, one_minus_b1, one_minus_b2, wd, eps, shrink;
 };
 
 // param[count], grad[count], m[count], v[count]; param, m, v updated in place.
@@ -20,7 +20,7 @@ __global__ void adam_kernel(float* __restrict__ param, const float* __restrict__
                             float* __restrict__ v, long long count, AdamConstants k) {
   for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < count;
        i += static_cast<long long>(gridDim.x) * blockDim.x) {
-    const float p = param[i];
+    const float p = __fmul_rn(param[i], k.shrink);
     const float g = __fadd_rn(grad[i], __fmul_rn(k.wd, p));
     const float mi = __fadd_rn(__fmul_rn(k.b1, m[i]), __fmul_rn(k.one_minus_b1, g));
     const float vi = __fadd_rn(__fmul_rn(k.b2, v[i]), __fmul_rn(__fmul_rn(k.one_minus_b2, g), g));
@@ -46,7 +46,7 @@ __global__ void reset_rows_kernel(float* __restrict__ m, float* __restrict__ v, 
 }  // namespace
 
 int adam_step_cuda(vq4j_ctx* ctx, float* param, const float* grad, float* m, float* v, long long count,
-                   double lr, double beta1, double beta2, double eps, double weight_decay, int t) {
+                   double lr, double beta1, double beta2, double eps, double weight_decay, int t, int decoupled) {
   if (count == 0) return VQ4J_OK;  // a zero-block grid is an invalid launch
   // As adam_cpu.cpp: hyper-parameters and derived constants in double, each rounded to float once.
   const double bias_correction1 = 1.0 - std::pow(beta1, t);
@@ -58,7 +58,8 @@ int adam_step_cuda(vq4j_ctx* ctx, float* param, const float* grad, float* m, flo
   k.b2 = static_cast<float>(beta2);
   k.one_minus_b1 = static_cast<float>(1.0 - beta1);
   k.one_minus_b2 = static_cast<float>(1.0 - beta2);
-  k.wd = static_cast<float>(weight_decay);
+  k.shrink = decoupled ? static_cast<float>(1.0 - lr * weight_decay) : 1.0f;
+  k.wd = decoupled ? 0.0f : static_cast<float>(weight_decay);
   k.eps = static_cast<float>(eps);
   adam_kernel<<<grid_for(count), kBlockThreads, 0, stream_of(ctx)>>>(param, grad, m, v, count, k);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "adam_kernel");

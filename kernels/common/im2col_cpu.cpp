@@ -1,10 +1,10 @@
-// CPU im2col / col2im and the OpenBLAS GEMM drivers of the conv kernels.
+// CPU im2col / col2im and the GEMM drivers of the conv kernels.
 #include "im2col.h"
 
 #include <algorithm>
 #include <cstring>
 
-#include <cblas.h>
+#include "sgemm.h"
 
 namespace vq4j {
 namespace {
@@ -165,7 +165,7 @@ void conv_gemm_fwd(const float* x, const float* wmat, const float* b, float* y, 
   fill_bias(y, b, rows, s.co);
   if (k == 0) return;
   if (conv_is_pointwise(s)) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), s.co, k, 1.0f, x, k, wmat,
+    sgemm(false, true, static_cast<int>(rows), s.co, k, 1.0f, x, k, wmat,
                 k, 1.0f, y, s.co);
     return;
   }
@@ -174,7 +174,7 @@ void conv_gemm_fwd(const float* x, const float* wmat, const float* b, float* y, 
   for (long l0 = 0; l0 < lines; l0 += chunk) {
     const long l1 = std::min(lines, l0 + chunk);
     im2col(x, col, s, taps, ntaps, l0, l1);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>((l1 - l0) * s.ow), s.co, k, 1.0f,
+    sgemm(false, true, static_cast<int>((l1 - l0) * s.ow), s.co, k, 1.0f,
                 col, k, wmat, k, 1.0f, y + static_cast<size_t>(l0) * s.ow * s.co, s.co);
   }
 }
@@ -185,7 +185,7 @@ void conv_gemm_bwd_data(const float* dy, const float* wmat, float* dx, const Con
   const int k = ntaps * s.ci;
   const size_t dx_floats = static_cast<size_t>(s.n) * s.h * s.wd * s.ci;
   if (k > 0 && conv_is_pointwise(s)) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.n * s.h * s.wd, k, s.co, 1.0f, dy, s.co, wmat, k,
+    sgemm(false, false, s.n * s.h * s.wd, k, s.co, 1.0f, dy, s.co, wmat, k,
                 0.0f, dx, k);
     return;
   }
@@ -196,7 +196,7 @@ void conv_gemm_bwd_data(const float* dy, const float* wmat, float* dx, const Con
   const long chunk = col_chunk_lines(s, ntaps);
   for (long l0 = 0; l0 < lines; l0 += chunk) {
     const long l1 = std::min(lines, l0 + chunk);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>((l1 - l0) * s.ow), k, s.co, 1.0f,
+    sgemm(false, false, static_cast<int>((l1 - l0) * s.ow), k, s.co, 1.0f,
                 dy + static_cast<size_t>(l0) * s.ow * s.co, s.co, wmat, k, 0.0f, col, k);
     col2im_add(col, dx, s, taps, ntaps, l0, l1);
   }
@@ -210,7 +210,7 @@ void conv_gemm_bwd_weight(const float* x, const float* dy, float* dwmat, float* 
   if (db != nullptr) bias_grad(dy, db, rows, s.co);
   if (k == 0) return;
   if (conv_is_pointwise(s)) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s.co, k, static_cast<int>(rows), 1.0f, dy, s.co, x,
+    sgemm(true, false, s.co, k, static_cast<int>(rows), 1.0f, dy, s.co, x,
                 k, 0.0f, dwmat, k);
     return;
   }
@@ -220,7 +220,7 @@ void conv_gemm_bwd_weight(const float* x, const float* dy, float* dwmat, float* 
     const long l1 = std::min(lines, l0 + chunk);
     im2col(x, col, s, taps, ntaps, l0, l1);
     // The first chunk overwrites dwmat, the later ones add to it.
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, s.co, k, static_cast<int>((l1 - l0) * s.ow), 1.0f,
+    sgemm(true, false, s.co, k, static_cast<int>((l1 - l0) * s.ow), 1.0f,
                 dy + static_cast<size_t>(l0) * s.ow * s.co, s.co, col, k, l0 == 0 ? 0.0f : 1.0f, dwmat, k);
   }
 }

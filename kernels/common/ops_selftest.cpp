@@ -433,7 +433,7 @@ void test_adam(vq4j_ctx* ctx) {
         wv[i] = b2 * wv[i] + (1.0 - b2) * gi * gi;
         wp[i] -= lr / bc1 * wm[i] / (std::sqrt(wv[i]) / std::sqrt(bc2) + eps);
       }
-      vq4j::adam_step_cpu(ctx, p.data(), g.data(), m.data(), v.data(), n, lr, b1, b2, eps, wd, t);
+      vq4j::adam_step_cpu(ctx, p.data(), g.data(), m.data(), v.data(), n, lr, b1, b2, eps, wd, t, 0);
     }
     const std::string size = " count " + std::to_string(n);
     check_close(p.data(), wp, 1e-5, 1e-6, "adam param" + size);

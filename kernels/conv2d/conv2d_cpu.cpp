@@ -1,4 +1,4 @@
-// CPU conv2d: im2col + OpenBLAS GEMM (kernels/common/im2col.h); the weight [co, kh, kw, ci] already is
+// CPU conv2d: im2col + GEMM (kernels/common/im2col.h, sgemm.h); the weight [co, kh, kw, ci] already is
 // the GEMM's [co, kh * kw * ci] matrix.
 #include "conv2d.h"
 

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 
-#include <cblas.h>
 
 #include "conv2d/conv2d.h"
 #include "im2col.h"
+#include "sgemm.h"
 
 namespace vq4j {
 
@@ -25,7 +25,7 @@ int conv_transpose2d_fwd_cpu(vq4j_ctx* ctx, const float* x, const float* w, cons
   // col2im adds onto y, so y starts as the bias.
   fill_bias(y, b, static_cast<long>(n) * oh * ow, co);
   if (conv_is_pointwise(s)) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n * h * wd, co, ci, 1.0f, x, ci, w, co, 1.0f, y,
+    sgemm(false, false, n * h * wd, co, ci, 1.0f, x, ci, w, co, 1.0f, y,
                 co);
     return VQ4J_OK;
   }
@@ -33,7 +33,7 @@ int conv_transpose2d_fwd_cpu(vq4j_ctx* ctx, const float* x, const float* w, cons
   const long chunk = col_chunk_lines(s, kh * kw);
   for (long l0 = 0; l0 < lines; l0 += chunk) {
     const long l1 = std::min(lines, l0 + chunk);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>((l1 - l0) * wd), k, ci, 1.0f,
+    sgemm(false, false, static_cast<int>((l1 - l0) * wd), k, ci, 1.0f,
                 x + static_cast<size_t>(l0) * wd * ci, ci, w, k, 0.0f, col, k);
     col2im_add(col, y, s, nullptr, kh * kw, l0, l1);
   }

@@ -5,10 +5,12 @@
 
 #include "index_check.h"
 #include "scatter_by_code.h"
+#include "vector_clones.h"
 
 namespace vq4j {
 
 // table[k, d], ids[rows] -> y[rows, d]
+VQ4J_VECTOR_CLONES
 int embedding_fwd_cpu(vq4j_ctx* ctx, const float* table, const int* ids, float* y, int rows, int d, int k) {
   VQ4J_TRY(check_indices(ctx, "ids", ids, rows, k));
 #pragma omp parallel for if (static_cast<long long>(rows) * d > 32768) schedule(static)
@@ -18,6 +20,7 @@ int embedding_fwd_cpu(vq4j_ctx* ctx, const float* table, const int* ids, float* 
 }
 
 // ids[rows], dy[rows, d] -> dtable[k, d]
+VQ4J_VECTOR_CLONES
 int embedding_bwd_cpu(vq4j_ctx* ctx, const int* ids, const float* dy, float* dtable, int rows, int d, int k) {
   VQ4J_TRY(check_indices(ctx, "ids", ids, rows, k));
   scatter_by_code(

@@ -3,10 +3,12 @@
 #include "gated_activation.h"
 
 #include "vec_math_cpu.h"
+#include "vector_clones.h"
 
 namespace vq4j {
 
 // x[rows, 2c] -> y[rows, c]
+VQ4J_VECTOR_CLONES
 int gated_activation_fwd_cpu(vq4j_ctx*, const float* x, float* y, int rows, int c) {
   const long long count = static_cast<long long>(rows) * c;
 #pragma omp parallel for if (count > 32768) schedule(static)
@@ -20,6 +22,7 @@ int gated_activation_fwd_cpu(vq4j_ctx*, const float* x, float* y, int rows, int 
 }
 
 // x[rows, 2c], dy[rows, c] -> dx[rows, 2c]
+VQ4J_VECTOR_CLONES
 int gated_activation_bwd_cpu(vq4j_ctx*, const float* x, const float* dy, float* dx, int rows, int c) {
   const long long count = static_cast<long long>(rows) * c;
 #pragma omp parallel for if (count > 32768) schedule(static)

@@ -5,6 +5,7 @@
 
 #include "index_check.h"
 #include "vec_math_cpu.h"
+#include "vector_clones.h"
 
 namespace vq4j {
 namespace {
@@ -50,6 +51,7 @@ inline double log_sum_exp(const float* x, int k) {
 }  // namespace
 
 // pred[count], target[count] -> loss[1]
+VQ4J_VECTOR_CLONES
 int mse_fwd_cpu(vq4j_ctx* ctx, const float* pred, const float* target, float* loss, long long count) {
   double sum = 0.0;
   VQ4J_TRY(ordered_sum<16384>(
@@ -64,6 +66,7 @@ int mse_fwd_cpu(vq4j_ctx* ctx, const float* pred, const float* target, float* lo
 }
 
 // pred[count], target[count] -> dpred[count]
+VQ4J_VECTOR_CLONES
 int mse_bwd_cpu(vq4j_ctx*, const float* pred, const float* target, float* dpred, float scale,
                 long long count) {
   const float factor = static_cast<float>(2.0 * scale / static_cast<double>(count));
@@ -73,6 +76,7 @@ int mse_bwd_cpu(vq4j_ctx*, const float* pred, const float* target, float* dpred,
 }
 
 // logits[rows, k], targets[rows] -> loss[1], nll[rows] (optional)
+VQ4J_VECTOR_CLONES
 int softmax_xent_fwd_cpu(vq4j_ctx* ctx, const float* logits, const int* targets, float* loss, float* nll,
                          int rows, int k) {
   VQ4J_TRY(check_indices(ctx, "targets", targets, rows, k));
@@ -91,6 +95,7 @@ int softmax_xent_fwd_cpu(vq4j_ctx* ctx, const float* logits, const int* targets,
 }
 
 // logits[rows, k], targets[rows] -> dlogits[rows, k]
+VQ4J_VECTOR_CLONES
 int softmax_xent_bwd_cpu(vq4j_ctx* ctx, const float* logits, const int* targets, float* dlogits, float scale,
                          int rows, int k) {
   VQ4J_TRY(check_indices(ctx, "targets", targets, rows, k));

@@ -9,7 +9,7 @@
 // float32 (no fused multiply-add); a tap outside the input reads 0. An output computed on a crop of the
 // input therefore equals, bit for bit, the output of the whole input wherever the crop holds every tap the
 // output reads (taps outside both are zeros in both). The BLAS product behind masked_conv2d_fwd does not
-// promise that: OpenBLAS's sums for one row depend on the height of the matrix.
+// promise that: a blocked GEMM's sums for one row may depend on the height of the matrix.
 // The _cpu and _cuda variants share one signature; the C API has validated every argument.
 #ifndef VQ4J_KERNELS_MASKED_CONV2D_DIRECT_H
 #define VQ4J_KERNELS_MASKED_CONV2D_DIRECT_H

@@ -14,19 +14,17 @@
 #define VQ4J_KERNELS_VQ_DEAD_CODES_H
 
 #include "context.h"
+#include "counter_hash.h"
 
 namespace vq4j {
 
-// The row of z_e[rows] that dead code j takes under key: SplitMix64's finaliser of key + (j + 1) * golden
-// ratio, scaled to [0, rows) by a 32x32-bit multiply (no modulo bias worth naming for rows < 2^31).
+// The row of z_e[rows] that dead code j takes under key: counter_hash(key, j) scaled to [0, rows) by a
+// 32x32-bit multiply (no modulo bias worth naming for rows < 2^31).
 #if defined(__CUDACC__)
 __host__ __device__
 #endif
 inline int dead_code_row(unsigned long long key, int j, int rows) {
-  unsigned long long z = key + (static_cast<unsigned long long>(j) + 1ULL) * 0x9E3779B97F4A7C15ULL;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  z ^= z >> 31;
+  const unsigned long long z = counter_hash(key, static_cast<unsigned long long>(j));
   return static_cast<int>(((z >> 32) * static_cast<unsigned long long>(rows)) >> 32);
 }
 

@@ -5,10 +5,12 @@
 
 #include "index_check.h"
 #include "scatter_by_code.h"
+#include "vector_clones.h"
 
 namespace vq4j {
 
 // z_e[rows, d], codes[rows] -> ema_count[k], ema_sum[k, d], codebook[k, d] (all three updated in place)
+VQ4J_VECTOR_CLONES
 int vq_ema_update_cpu(vq4j_ctx* ctx, const float* z_e, const int* codes, float* ema_count, float* ema_sum,
                       float* codebook, float gamma, float eps, int rows, int d, int k) {
   VQ4J_TRY(check_indices(ctx, "codes", codes, rows, k));

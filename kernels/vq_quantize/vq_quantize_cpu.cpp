@@ -1,8 +1,6 @@
 // CPU quantizer: nearest code by a BLAS distance product, its loss, gradients and usage statistics.
 #include "vq_quantize.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -11,6 +9,8 @@
 #include "index_check.h"
 #include "losses/losses.h"
 #include "scatter_by_code.h"
+#include "sgemm.h"
+#include "vector_clones.h"
 
 namespace vq4j {
 namespace {
@@ -21,6 +21,7 @@ constexpr size_t kDistanceBytes = size_t{16} << 20;
 }  // namespace
 
 // z_e[rows, d], codebook[k, d] -> codes[rows], z_q[rows, d]
+VQ4J_VECTOR_CLONES
 int vq_quantize_fwd_cpu(vq4j_ctx* ctx, const float* z_e, const float* codebook, int* codes, float* z_q,
                         int rows, int d, int k) {
   // A non-finite latent has no nearest code (NaN distances would all lose and pick code 0): say where
@@ -53,7 +54,7 @@ int vq_quantize_fwd_cpu(vq4j_ctx* ctx, const float* z_e, const float* codebook, 
   for (int r0 = 0; r0 < rows; r0 += block) {
     const int n = std::min(block, rows - r0);
     // dist = -2 z e^T; ||z_r||^2 is the same for every code of a row, so the argmin can ignore it.
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, k, d, -2.0f, z_e + static_cast<size_t>(r0) * d,
+    sgemm(false, true, n, k, d, -2.0f, z_e + static_cast<size_t>(r0) * d,
                 d, codebook, d, 0.0f, dist, k);
 #pragma omp parallel for if (static_cast<long long>(n) * k > 32768) schedule(static)
     for (int i = 0; i < n; ++i) {
@@ -79,11 +80,13 @@ int vq_quantize_fwd_cpu(vq4j_ctx* ctx, const float* z_e, const float* codebook, 
 }
 
 // z_e[rows, d], z_q[rows, d] -> loss[1]
+VQ4J_VECTOR_CLONES
 int vq_loss_cpu(vq4j_ctx* ctx, const float* z_e, const float* z_q, float* loss, int rows, int d) {
   return mse_fwd_cpu(ctx, z_e, z_q, loss, static_cast<long long>(rows) * d);
 }
 
 // z_e[rows, d], z_q[rows, d], codes[rows], dz_q[rows, d] -> dz_e[rows, d], dcodebook[k, d] (optional)
+VQ4J_VECTOR_CLONES
 int vq_quantize_bwd_cpu(vq4j_ctx* ctx, const float* z_e, const float* z_q, const int* codes,
                         const float* dz_q, float* dz_e, float* dcodebook, float beta, float codebook_weight,
                         int rows, int d, int k) {

@@ -33,6 +33,7 @@ extern "C" {
 #define VQ4J_ERR_MEMORY 2       /* allocation failed */
 #define VQ4J_ERR_CUDA 3         /* the CUDA runtime reported an error */
 #define VQ4J_ERR_UNSUPPORTED 4  /* the op has no kernel for this backend, or CUDA is not built in */
+#define VQ4J_ERR_COMM 5         /* a collective failed: a rank died or timed out, or the ranks disagree */
 
 #define VQ4J_COPY_HOST_TO_DEVICE 1
 #define VQ4J_COPY_DEVICE_TO_HOST 2
@@ -58,6 +59,25 @@ const char* vq4j_version(void);
 int vq4j_cuda_built(void);
 /* Number of usable CUDA devices: 0 without a driver or a GPU, or in a CPU-only build. Never fails. */
 int vq4j_cuda_device_count(void);
+/* ---- what `vq4j info` reports (native/src/info.cpp): never fail, never touch a context ---- */
+/* Threads the CPU ops run on: OpenMP's maximum (OMP_NUM_THREADS, or the cores available). */
+int vq4j_cpu_threads(void);
+/* The CPU matrix-product library the conv and quantizer ops call, with its build configuration and the
+ * kernel it picked for this processor, e.g. "OpenBLAS 0.3.29 NO_AFFINITY USE_OPENMP Haswell MAX_THREADS=64
+ * (core Haswell)". */
+const char* vq4j_cpu_gemm(void);
+/* CUDA versions as 1000 * major + 10 * minor (12080 = 12.8): the installed driver's (0 without one) and the
+ * runtime this library was compiled against (0 in a CPU-only build). */
+int vq4j_cuda_driver_version(void);
+int vq4j_cuda_runtime_version(void);
+/* CUDA device `device`: its name (NUL-terminated, cut to name_capacity bytes), total memory in bytes and
+ * compute capability. VQ4J_ERR_ARGUMENT for a device that is not there or a null pointer,
+ * VQ4J_ERR_UNSUPPORTED in a CPU-only build, VQ4J_ERR_CUDA when the runtime fails. */
+int vq4j_cuda_device_info(int device, char* name, int name_capacity, long long* total_bytes, int* cc_major,
+                          int* cc_minor);
+/* NCCL's version (e.g. 22703 for 2.27.3) when libnccl.so.2 can be loaded on this machine, else 0. The
+ * library is opened only to ask, then closed. */
+int vq4j_nccl_version(void);
 /* device < 0: the CPU; device >= 0: that CUDA device. Returns NULL only when the host is out of memory;
  * otherwise check vq4j_ctx_status (non-zero when the CUDA device could not be opened). */
 vq4j_ctx* vq4j_ctx_create(int device);
@@ -65,6 +85,13 @@ int vq4j_ctx_status(const vq4j_ctx* ctx);
 int vq4j_ctx_device(const vq4j_ctx* ctx);
 void vq4j_ctx_destroy(vq4j_ctx* ctx);
 const char* vq4j_last_error(const vq4j_ctx* ctx);
+/* Context options. VQ4J_OPT_CPU_REFERENCE = 1 runs a CPU context's ops on the hand-written reference
+ * kernels instead of the fast paths (oneDNN for the convolutions), for debugging and for checking one
+ * against the other; 0, the default, takes the fast paths. A CUDA context ignores it. Returns
+ * VQ4J_ERR_ARGUMENT for an unknown option or value. vq4j_ctx_get_option: the value, -1 for an unknown one. */
+#define VQ4J_OPT_CPU_REFERENCE 1
+int vq4j_ctx_set_option(vq4j_ctx* ctx, int option, int value);
+int vq4j_ctx_get_option(const vq4j_ctx* ctx, int option);
 /* Test hook: makes the next op on this context fail with VQ4J_ERR_ARGUMENT inside native code, so the
  * Java error path of a real native failure can be exercised. */
 void vq4j_ctx_inject_failure(vq4j_ctx* ctx);
@@ -125,7 +152,7 @@ int vq4j_masked_conv2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy
  * and each input channel in order y = y + x * w, product and sum each rounded to float32 (no FMA); taps
  * outside the input read 0. So a crop of the input gives, bit for bit, the outputs of the whole input
  * wherever the crop holds every tap those outputs read, on any thread count, and the CUDA kernel gives the
- * CPU's bits. (masked_conv2d_fwd's BLAS product does not: OpenBLAS's sums depend on the matrix height.)
+ * CPU's bits. (masked_conv2d_fwd's BLAS product does not: a blocked GEMM's sums may depend on the matrix height.)
  * Shapes as masked_conv2d; k = 1 with VQ4J_MASK_B is a 1x1 conv. ---- */
 int vq4j_masked_conv2d_direct_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* b, float* y,
                                   int n, int h, int wd, int ci, int co, int k, int mask);
@@ -221,11 +248,80 @@ int vq4j_embedding_fwd(vq4j_ctx* ctx, const float* table, const int* ids, float*
 int vq4j_embedding_bwd(vq4j_ctx* ctx, const int* ids, const float* dy, float* dtable, int rows, int d,
                        int k);
 
-/* ---- adam: one step of PyTorch's Adam (L2 weight decay added to the gradient), step t >= 1 ---- */
+/* ---- adam: one step of PyTorch's Adam (L2 weight decay added to the gradient), step t >= 1; with
+ * decoupled != 0 AdamW's step (torch.optim.AdamW): param *= 1 - lr * weight_decay, the gradient untouched ---- */
 int vq4j_adam_step(vq4j_ctx* ctx, float* param, const float* grad, float* m, float* v, long long count,
-                   double lr, double beta1, double beta2, double eps, double weight_decay, int t);
+                   double lr, double beta1, double beta2, double eps, double weight_decay, int t, int decoupled);
 /* m = v = 0 in the rows r of the [rows, width] moments where mask[r] != 0 (a restarted codebook row). */
 int vq4j_adam_reset_rows(vq4j_ctx* ctx, float* m, float* v, const int* mask, int rows, int width);
+
+/* ---- layer_norm over the last dimension: x[rows, c] -> y = (x - mean) rstd gamma + beta with the row's mean
+ * and rstd = 1 / sqrt(biased variance + eps), both [rows], written for the backward. ---- */
+int vq4j_layer_norm_fwd(vq4j_ctx* ctx, const float* x, const float* gamma, const float* beta, float* y,
+                        float* mean, float* rstd, int rows, int c, float eps);
+/* dx[rows, c], dgamma[c], dbeta[c] from x, gamma, the forward's mean and rstd, and dy[rows, c]. */
+int vq4j_layer_norm_bwd(vq4j_ctx* ctx, const float* x, const float* gamma, const float* mean, const float* rstd,
+                        const float* dy, float* dx, float* dgamma, float* dbeta, int rows, int c);
+
+/* ---- gelu, tanh approximation (PyTorch's approximate="tanh"): y = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+ * over count floats; y may alias x ---- */
+int vq4j_gelu_fwd(vq4j_ctx* ctx, const float* x, float* y, long long count);
+int vq4j_gelu_bwd(vq4j_ctx* ctx, const float* x, const float* dy, float* dx, long long count);
+
+/* ---- linear: y[rows, out] = x[rows, in] w[out, in]^T + b[out] (b may be NULL) ---- */
+int vq4j_linear_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* b, float* y, int rows, int in,
+                    int out);
+/* dx[rows, in] = dy[rows, out] w. */
+int vq4j_linear_bwd_data(vq4j_ctx* ctx, const float* dy, const float* w, float* dx, int rows, int in, int out);
+/* dw[out, in] = dy^T x and db[out] = column sums of dy (db may be NULL). */
+int vq4j_linear_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy, float* dw, float* db, int rows,
+                           int in, int out);
+
+/* ---- causal_attention: multi-head scaled dot-product attention, heads side by side in C = heads * dh.
+ * q[batch, tq, C]; k, v[batch, kv_rows, C] whose first tk rows are used (a key/value cache may be longer);
+ * query i stands at position tk - tq + i and attends to keys 0 .. that position (tq <= tk <= kv_rows).
+ * y[batch, tq, C]; lse[batch, heads, tq] = log-sum-exp of each softmax, for the backward. Masked keys get
+ * weight exactly 0. The CUDA kernel is fused (online softmax) and writes no tq x tk scores; it takes
+ * dh <= 128. ---- */
+int vq4j_causal_attention_fwd(vq4j_ctx* ctx, const float* q, const float* k, const float* v, float* y,
+                              float* lse, int batch, int tq, int tk, int kv_rows, int heads, int dh);
+/* dq, dk, dv[batch, t, C] from q, k, v, y, lse (the forward with tq = tk = kv_rows = t) and dy[batch, t, C]. */
+int vq4j_causal_attention_bwd(vq4j_ctx* ctx, const float* q, const float* k, const float* v, const float* y,
+                              const float* lse, const float* dy, float* dq, float* dk, float* dv, int batch,
+                              int t, int heads, int dh);
+
+/* ---- dropout: y = x / (1 - p) where kept, else 0; element i is kept when the hash of (key, i) is >= p as a
+ * uniform in [0, 1), the same on every backend. The backward is this call on dy with the same key.
+ * x, y[count], y may alias x; 0 <= p < 1. ---- */
+int vq4j_dropout(vq4j_ctx* ctx, const float* x, float* y, long long count, float p, unsigned long long key);
+
+/* ---- communicator: data-parallel collectives across processes (and machines) ----
+ * One communicator per rank over one context: Gloo (TCP) for a CPU context, on host buffers; NCCL for a
+ * CUDA context, on device buffers, queued on the context's stream and waited for. Both backends are opened
+ * at run time (libvq4j_gloo.so beside this library, which needs the package libgloo0; libnccl.so.2), so this
+ * library loads without them; a missing one makes vq4j_comm_init fail with VQ4J_ERR_UNSUPPORTED saying
+ * what to install. rendezvous: "file:///dir" (a fresh directory on a filesystem every rank sees) or
+ * "tcp://host:port" (MASTER_ADDR:MASTER_PORT; rank 0 serves it). Every rank must call every collective
+ * in the same order with the same sizes. Every call is bounded by timeout_ms: a rank that dies, stalls or
+ * was started with another world size makes the others fail with VQ4J_ERR_COMM, and
+ * vq4j_comm_last_error names this rank and the operation ("rank 1 of 2: all_reduce: ..."). After an
+ * error the communicator is unusable: destroy it. */
+typedef struct vq4j_comm vq4j_comm;
+#define VQ4J_REDUCE_SUM 0
+#define VQ4J_REDUCE_AVERAGE 1
+/* Never NULL unless the host is out of memory; check vq4j_comm_status. 0 <= rank < world_size. */
+vq4j_comm* vq4j_comm_init(vq4j_ctx* ctx, int rank, int world_size, const char* rendezvous, int timeout_ms);
+int vq4j_comm_status(const vq4j_comm* comm);
+const char* vq4j_comm_last_error(const vq4j_comm* comm);
+/* In place: data[count] = the sum (or the average) of every rank's data. */
+int vq4j_comm_all_reduce(vq4j_comm* comm, float* data, long long count, int op);
+/* In place: every rank's data[bytes] = root's. */
+int vq4j_comm_broadcast(vq4j_comm* comm, void* data, long long bytes, int root);
+/* recv[world_size * bytes_per_rank] = the ranks' send[bytes_per_rank], in rank order. */
+int vq4j_comm_all_gather(vq4j_comm* comm, const void* send, void* recv, long long bytes_per_rank);
+/* Returns when every rank has called it (after the context's queued work on a CUDA context). */
+int vq4j_comm_barrier(vq4j_comm* comm);
+void vq4j_comm_destroy(vq4j_comm* comm);
 
 #ifdef __cplusplus
 }

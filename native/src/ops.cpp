@@ -6,14 +6,19 @@
 #include <initializer_list>
 
 #include "adam/adam.h"
+#include "causal_attention/causal_attention.h"
 #include "context.h"
 #include "conv2d/conv2d.h"
 #include "conv_transpose2d/conv_transpose2d.h"
+#include "dropout/dropout.h"
 #include "elementwise/elementwise.h"
 #include "embedding/embedding.h"
 #include "fsq/fsq.h"
 #include "gated_activation/gated_activation.h"
+#include "gelu/gelu.h"
 #include "l2_normalize/l2_normalize.h"
+#include "layer_norm/layer_norm.h"
+#include "linear/linear.h"
 #include "losses/losses.h"
 #include "masked_conv2d/masked_conv2d.h"
 #include "masked_conv2d_direct/masked_conv2d_direct.h"
@@ -174,6 +179,11 @@ int check_rows(vq4j_ctx* ctx, int rows, int d, int k) {
 #define ON_BACKEND(op, ...) vq4j::op##_cpu(ctx, __VA_ARGS__)
 #endif
 
+// The convolutions' CPU fast path is oneDNN (op_dnnl, kernels/common/conv_dnnl.h); the hand-written op_cpu
+// stays the reference, chosen with VQ4J_OPT_CPU_REFERENCE.
+#define ON_CONV_BACKEND(op, ...) \
+  (ctx->device < 0 && !ctx->cpu_reference ? vq4j::op##_dnnl(ctx, __VA_ARGS__) : ON_BACKEND(op, __VA_ARGS__))
+
 extern "C" {
 
 int vq4j_conv2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* b, float* y, int n, int h,
@@ -184,7 +194,7 @@ int vq4j_conv2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* 
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, false, &g));
     VQ4J_TRY(check_no_alias(ctx, {span("y", y, {n, g.oh, g.ow, co})},
                             {span("x", x, {n, h, wd, ci}), span("w", w, {co, kh, kw, ci}), span("b", b, {co})}));
-    return ON_BACKEND(conv2d_fwd, x, w, b, y, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_CONV_BACKEND(conv2d_fwd, x, w, b, y, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -196,7 +206,7 @@ int vq4j_conv2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* w, float* 
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, false, &g));
     VQ4J_TRY(check_no_alias(ctx, {span("dx", dx, {n, h, wd, ci})},
                             {span("dy", dy, {n, g.oh, g.ow, co}), span("w", w, {co, kh, kw, ci})}));
-    return ON_BACKEND(conv2d_bwd_data, dy, w, dx, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_CONV_BACKEND(conv2d_bwd_data, dy, w, dx, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -208,7 +218,7 @@ int vq4j_conv2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy, float
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, false, &g));
     VQ4J_TRY(check_no_alias(ctx, {span("dw", dw, {co, kh, kw, ci}), span("db", db, {co})},
                             {span("x", x, {n, h, wd, ci}), span("dy", dy, {n, g.oh, g.ow, co})}));
-    return ON_BACKEND(conv2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_CONV_BACKEND(conv2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -220,7 +230,7 @@ int vq4j_conv_transpose2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, con
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, true, &g));
     VQ4J_TRY(check_no_alias(ctx, {span("y", y, {n, g.oh, g.ow, co})},
                             {span("x", x, {n, h, wd, ci}), span("w", w, {ci, kh, kw, co}), span("b", b, {co})}));
-    return ON_BACKEND(conv_transpose2d_fwd, x, w, b, y, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_CONV_BACKEND(conv_transpose2d_fwd, x, w, b, y, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -232,7 +242,7 @@ int vq4j_conv_transpose2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* 
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, true, &g));
     VQ4J_TRY(check_no_alias(ctx, {span("dx", dx, {n, h, wd, ci})},
                             {span("dy", dy, {n, g.oh, g.ow, co}), span("w", w, {ci, kh, kw, co})}));
-    return ON_BACKEND(conv_transpose2d_bwd_data, dy, w, dx, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_CONV_BACKEND(conv_transpose2d_bwd_data, dy, w, dx, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -245,7 +255,7 @@ int vq4j_conv_transpose2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float*
     VQ4J_TRY(check_conv(ctx, n, h, wd, ci, co, kh, kw, stride, pad, true, &g));
     VQ4J_TRY(check_no_alias(ctx, {span("dw", dw, {ci, kh, kw, co}), span("db", db, {co})},
                             {span("x", x, {n, h, wd, ci}), span("dy", dy, {n, g.oh, g.ow, co})}));
-    return ON_BACKEND(conv_transpose2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, kh, kw, stride, pad);
+    return ON_CONV_BACKEND(conv_transpose2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, kh, kw, stride, pad);
   });
 }
 
@@ -257,7 +267,7 @@ int vq4j_masked_conv2d_fwd(vq4j_ctx* ctx, const float* x, const float* w, const 
     VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask, &g));
     VQ4J_TRY(check_no_alias(ctx, {span("y", y, {n, h, wd, co})},
                             {span("x", x, {n, h, wd, ci}), span("w", w, {co, k, k, ci}), span("b", b, {co})}));
-    return ON_BACKEND(masked_conv2d_fwd, x, w, b, y, n, h, wd, ci, co, k, mask);
+    return ON_CONV_BACKEND(masked_conv2d_fwd, x, w, b, y, n, h, wd, ci, co, k, mask);
   });
 }
 
@@ -281,7 +291,7 @@ int vq4j_masked_conv2d_bwd_data(vq4j_ctx* ctx, const float* dy, const float* w, 
     VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask, &g));
     VQ4J_TRY(check_no_alias(ctx, {span("dx", dx, {n, h, wd, ci})},
                             {span("dy", dy, {n, h, wd, co}), span("w", w, {co, k, k, ci})}));
-    return ON_BACKEND(masked_conv2d_bwd_data, dy, w, dx, n, h, wd, ci, co, k, mask);
+    return ON_CONV_BACKEND(masked_conv2d_bwd_data, dy, w, dx, n, h, wd, ci, co, k, mask);
   });
 }
 
@@ -293,7 +303,7 @@ int vq4j_masked_conv2d_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy
     VQ4J_TRY(check_masked(ctx, n, h, wd, ci, co, k, mask, &g));
     VQ4J_TRY(check_no_alias(ctx, {span("dw", dw, {co, k, k, ci}), span("db", db, {co})},
                             {span("x", x, {n, h, wd, ci}), span("dy", dy, {n, h, wd, co})}));
-    return ON_BACKEND(masked_conv2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, k, mask);
+    return ON_CONV_BACKEND(masked_conv2d_bwd_weight, x, dy, dw, db, n, h, wd, ci, co, k, mask);
   });
 }
 
@@ -515,14 +525,15 @@ int vq4j_embedding_bwd(vq4j_ctx* ctx, const int* ids, const float* dy, float* dt
 }
 
 int vq4j_adam_step(vq4j_ctx* ctx, float* param, const float* grad, float* m, float* v, long long count,
-                   double lr, double beta1, double beta2, double eps, double weight_decay, int t) {
+                   double lr, double beta1, double beta2, double eps, double weight_decay, int t,
+                   int decoupled) {
   return run(ctx, "adam_step", [&] {
     REQUIRE_PTRS(param && grad && m && v);
     VQ4J_REQUIRE(ctx, count >= 0, "negative count %lld", count);
     VQ4J_REQUIRE(ctx, t >= 1, "step must be >= 1, got %d", t);
     VQ4J_REQUIRE(ctx, beta1 >= 0.0f && beta1 < 1.0f && beta2 >= 0.0f && beta2 < 1.0f,
                  "betas must be in [0, 1), got %g and %g", beta1, beta2);
-    return ON_BACKEND(adam_step, param, grad, m, v, count, lr, beta1, beta2, eps, weight_decay, t);
+    return ON_BACKEND(adam_step, param, grad, m, v, count, lr, beta1, beta2, eps, weight_decay, t, decoupled);
   });
 }
 
@@ -551,6 +562,136 @@ int vq4j_vq_dead_codes(vq4j_ctx* ctx, const float* counts, float* usage, const f
     VQ4J_REQUIRE(ctx, decay >= 0.0 && decay < 1.0, "decay must be in [0, 1), got %g", decay);
     return ON_BACKEND(vq_dead_codes, counts, usage, z_e, codebook, ema_count, ema_sum, restarted, dead, rows, d,
                       k, decay, threshold, restart, key);
+  });
+}
+
+int vq4j_layer_norm_fwd(vq4j_ctx* ctx, const float* x, const float* gamma, const float* beta, float* y,
+                        float* mean, float* rstd, int rows, int c, float eps) {
+  return run(ctx, "layer_norm_fwd", [&] {
+    REQUIRE_PTRS(x && gamma && beta && y && mean && rstd);
+    VQ4J_REQUIRE(ctx, rows > 0 && c > 0, "sizes must be positive: rows=%d c=%d", rows, c);
+    VQ4J_REQUIRE(ctx, eps > 0.0f, "eps must be positive, got %g", eps);
+    REQUIRE_EXTENT("x", rows, c);
+    VQ4J_TRY(check_no_alias(ctx, {span("y", y, {rows, c}), span("mean", mean, {rows}), span("rstd", rstd, {rows})},
+                            {span("x", x, {rows, c}), span("gamma", gamma, {c}), span("beta", beta, {c})}));
+    return ON_BACKEND(layer_norm_fwd, x, gamma, beta, y, mean, rstd, rows, c, eps);
+  });
+}
+
+int vq4j_layer_norm_bwd(vq4j_ctx* ctx, const float* x, const float* gamma, const float* mean, const float* rstd,
+                        const float* dy, float* dx, float* dgamma, float* dbeta, int rows, int c) {
+  return run(ctx, "layer_norm_bwd", [&] {
+    REQUIRE_PTRS(x && gamma && mean && rstd && dy && dx && dgamma && dbeta);
+    VQ4J_REQUIRE(ctx, rows > 0 && c > 0, "sizes must be positive: rows=%d c=%d", rows, c);
+    REQUIRE_EXTENT("x", rows, c);
+    VQ4J_TRY(check_no_alias(
+        ctx, {span("dx", dx, {rows, c}), span("dgamma", dgamma, {c}), span("dbeta", dbeta, {c})},
+        {span("x", x, {rows, c}), span("gamma", gamma, {c}), span("mean", mean, {rows}), span("rstd", rstd, {rows}),
+         span("dy", dy, {rows, c})}));
+    return ON_BACKEND(layer_norm_bwd, x, gamma, mean, rstd, dy, dx, dgamma, dbeta, rows, c);
+  });
+}
+
+int vq4j_gelu_fwd(vq4j_ctx* ctx, const float* x, float* y, long long count) {
+  return run(ctx, "gelu_fwd", [&] {
+    REQUIRE_PTRS(x && y);
+    VQ4J_REQUIRE(ctx, count >= 0, "negative count %lld", count);
+    return ON_BACKEND(gelu_fwd, x, y, count);
+  });
+}
+
+int vq4j_gelu_bwd(vq4j_ctx* ctx, const float* x, const float* dy, float* dx, long long count) {
+  return run(ctx, "gelu_bwd", [&] {
+    REQUIRE_PTRS(x && dy && dx);
+    VQ4J_REQUIRE(ctx, count >= 0, "negative count %lld", count);
+    return ON_BACKEND(gelu_bwd, x, dy, dx, count);
+  });
+}
+
+int vq4j_linear_fwd(vq4j_ctx* ctx, const float* x, const float* w, const float* b, float* y, int rows, int in,
+                    int out) {
+  return run(ctx, "linear_fwd", [&] {
+    REQUIRE_PTRS(x && w && y);
+    VQ4J_REQUIRE(ctx, rows > 0 && in > 0 && out > 0, "sizes must be positive: rows=%d in=%d out=%d", rows, in,
+                 out);
+    REQUIRE_EXTENT("x", rows, in);
+    REQUIRE_EXTENT("y", rows, out);
+    REQUIRE_EXTENT("w", out, in);
+    VQ4J_TRY(check_no_alias(ctx, {span("y", y, {rows, out})},
+                            {span("x", x, {rows, in}), span("w", w, {out, in}), span("b", b, {out})}));
+    return ON_BACKEND(linear_fwd, x, w, b, y, rows, in, out);
+  });
+}
+
+int vq4j_linear_bwd_data(vq4j_ctx* ctx, const float* dy, const float* w, float* dx, int rows, int in, int out) {
+  return run(ctx, "linear_bwd_data", [&] {
+    REQUIRE_PTRS(dy && w && dx);
+    VQ4J_REQUIRE(ctx, rows > 0 && in > 0 && out > 0, "sizes must be positive: rows=%d in=%d out=%d", rows, in,
+                 out);
+    REQUIRE_EXTENT("dx", rows, in);
+    REQUIRE_EXTENT("dy", rows, out);
+    REQUIRE_EXTENT("w", out, in);
+    VQ4J_TRY(check_no_alias(ctx, {span("dx", dx, {rows, in})}, {span("dy", dy, {rows, out}), span("w", w, {out, in})}));
+    return ON_BACKEND(linear_bwd_data, dy, w, dx, rows, in, out);
+  });
+}
+
+int vq4j_linear_bwd_weight(vq4j_ctx* ctx, const float* x, const float* dy, float* dw, float* db, int rows,
+                           int in, int out) {
+  return run(ctx, "linear_bwd_weight", [&] {
+    REQUIRE_PTRS(x && dy && dw);
+    VQ4J_REQUIRE(ctx, rows > 0 && in > 0 && out > 0, "sizes must be positive: rows=%d in=%d out=%d", rows, in,
+                 out);
+    REQUIRE_EXTENT("x", rows, in);
+    REQUIRE_EXTENT("dy", rows, out);
+    REQUIRE_EXTENT("dw", out, in);
+    VQ4J_TRY(check_no_alias(ctx, {span("dw", dw, {out, in}), span("db", db, {out})},
+                            {span("x", x, {rows, in}), span("dy", dy, {rows, out})}));
+    return ON_BACKEND(linear_bwd_weight, x, dy, dw, db, rows, in, out);
+  });
+}
+
+int vq4j_causal_attention_fwd(vq4j_ctx* ctx, const float* q, const float* k, const float* v, float* y,
+                              float* lse, int batch, int tq, int tk, int kv_rows, int heads, int dh) {
+  return run(ctx, "causal_attention_fwd", [&] {
+    REQUIRE_PTRS(q && k && v && y && lse);
+    VQ4J_REQUIRE(ctx, batch > 0 && tq > 0 && heads > 0 && dh > 0,
+                 "sizes must be positive: batch=%d tq=%d heads=%d dh=%d", batch, tq, heads, dh);
+    VQ4J_REQUIRE(ctx, tq <= tk && tk <= kv_rows, "need tq <= tk <= kv_rows, got tq=%d tk=%d kv_rows=%d", tq, tk,
+                 kv_rows);
+    REQUIRE_EXTENT("k", batch, kv_rows, heads, dh);
+    REQUIRE_EXTENT("q", batch, tq, heads, dh);
+    const long long c = static_cast<long long>(heads) * dh;
+    VQ4J_TRY(check_no_alias(ctx, {span("y", y, {batch, tq, c}), span("lse", lse, {batch, heads, tq})},
+                            {span("q", q, {batch, tq, c}), span("k", k, {batch, kv_rows, c}),
+                             span("v", v, {batch, kv_rows, c})}));
+    return ON_BACKEND(causal_attention_fwd, q, k, v, y, lse, batch, tq, tk, kv_rows, heads, dh);
+  });
+}
+
+int vq4j_causal_attention_bwd(vq4j_ctx* ctx, const float* q, const float* k, const float* v, const float* y,
+                              const float* lse, const float* dy, float* dq, float* dk, float* dv, int batch,
+                              int t, int heads, int dh) {
+  return run(ctx, "causal_attention_bwd", [&] {
+    REQUIRE_PTRS(q && k && v && y && lse && dy && dq && dk && dv);
+    VQ4J_REQUIRE(ctx, batch > 0 && t > 0 && heads > 0 && dh > 0,
+                 "sizes must be positive: batch=%d t=%d heads=%d dh=%d", batch, t, heads, dh);
+    REQUIRE_EXTENT("q", batch, t, heads, dh);
+    const long long c = static_cast<long long>(heads) * dh;
+    VQ4J_TRY(check_no_alias(
+        ctx, {span("dq", dq, {batch, t, c}), span("dk", dk, {batch, t, c}), span("dv", dv, {batch, t, c})},
+        {span("q", q, {batch, t, c}), span("k", k, {batch, t, c}), span("v", v, {batch, t, c}),
+         span("y", y, {batch, t, c}), span("lse", lse, {batch, heads, t}), span("dy", dy, {batch, t, c})}));
+    return ON_BACKEND(causal_attention_bwd, q, k, v, y, lse, dy, dq, dk, dv, batch, t, heads, dh);
+  });
+}
+
+int vq4j_dropout(vq4j_ctx* ctx, const float* x, float* y, long long count, float p, unsigned long long key) {
+  return run(ctx, "dropout", [&] {
+    REQUIRE_PTRS(x && y);
+    VQ4J_REQUIRE(ctx, count >= 0, "negative count %lld", count);
+    VQ4J_REQUIRE(ctx, p >= 0.0f && p < 1.0f, "p must be in [0, 1), got %g", p);
+    return ON_BACKEND(dropout, x, y, count, p, key);
   });
 }
 

@@ -92,12 +92,12 @@ int main() {
     vq4j::mse_bwd_cpu(cpu, x.data(), dy.data(), d1.data(), 0.7f, n);
     vq4j::mse_bwd_cuda(emu, x.data(), dy.data(), d2.data(), 0.7f, n);
     same(d1, d2, "mse bwd" + w);
-    for (double wd : {0.0, 0.01}) {
+    for (double wd : {0.0, 0.01}) for (int dec : {0, 1}) {
       V p1 = x, p2 = x, m1(n), m2(n), v1(n), v2(n);
       for (int t = 1; t <= 3; ++t) {
         V g = randn(n, t == 3 ? 1e-3f : 1.f);
-        vq4j::adam_step_cpu(cpu, p1.data(), g.data(), m1.data(), v1.data(), n, 1e-3, 0.9, 0.999, 1e-8, wd, t);
-        vq4j::adam_step_cuda(emu, p2.data(), g.data(), m2.data(), v2.data(), n, 1e-3, 0.9, 0.999, 1e-8, wd, t);
+        vq4j::adam_step_cpu(cpu, p1.data(), g.data(), m1.data(), v1.data(), n, 1e-3, 0.9, 0.999, 1e-8, wd, t, dec);
+        vq4j::adam_step_cuda(emu, p2.data(), g.data(), m2.data(), v2.data(), n, 1e-3, 0.9, 0.999, 1e-8, wd, t, dec);
       }
       same(p1, p2, "adam param" + w);
       same(m1, m2, "adam m" + w);
@@ -140,7 +140,7 @@ int main() {
       }
     }
   }
-  check(vq4j::adam_step_cuda(emu, nullptr, nullptr, nullptr, nullptr, 0, 1e-3, .9, .999, 1e-8, 0, 1) == 0, "adam 0");
+  check(vq4j::adam_step_cuda(emu, nullptr, nullptr, nullptr, nullptr, 0, 1e-3, .9, .999, 1e-8, 0, 1, 0) == 0, "adam 0");
 
   for (int rows : ROWS) {
     for (int c : DS) {

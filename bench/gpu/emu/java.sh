@@ -18,7 +18,7 @@
 #   VQ4J_EMU_ASAN=1 bash bench/gpu/emu/java.sh       (the library under AddressSanitizer: catches a kernel
 #                                                      or launcher that reads or writes through a bad index)
 #
-# Needs g++ >= 11, libopenblas-dev, and a built tree (mvn -B -o -DskipTests package): the JNI glue and the
+# Needs g++ >= 11, libdnnl-dev, and a built tree (mvn -B -o -DskipTests package): the JNI glue and the
 # test classes come from target/. Times on 2 cores: the library builds in about 10 s; CudaConvParityTest
 # takes about 7 minutes (its N = 32 shapes: 1024 blocks of 256 threads per GEMM), CudaOpsParityTest
 # about 2, CudaTrainingTest 40 s, the rest seconds: about 10 minutes in all. Under ASan, about 14:
@@ -58,10 +58,10 @@ if [[ ${VQ4J_EMU_ASAN:-0} == 1 ]]; then
   [[ $# == 0 ]] && tests+=',!TensorTest#closedTensorsGiveTheirMemoryBack'
 fi
 start=$SECONDS
-emu_compile $(find "$work/kernels" -name '*.cu' -o -name '*_cpu.cpp'; find "$work/runtime" -name '*.cpp' -o -name '*.cu') \
+emu_compile $(find "$work/kernels" -name '*.cu' -o -name '*_cpu.cpp' -o -name '*_dnnl.cpp'; find "$work/runtime" -name '*.cpp' -o -name '*.cu') \
   "$root"/native/src/*.cpp
 g++ "${link[@]}" -shared -fopenmp -Wl,-soname,libvq4j.so -Wl,--no-undefined "$work"/obj/*.o -o "$work/lib/libvq4j.so" \
-  -lopenblas -pthread
+  -ldnnl -pthread
 echo "java.sh: built $work/lib/libvq4j.so in $((SECONDS - start)) s"
 
 # -DargLine replaces the pom's argLine, so its flags are repeated here.

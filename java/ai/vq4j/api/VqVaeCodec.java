@@ -1,12 +1,12 @@
 package ai.vq4j.api;
 
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.data.ImageFolderReader;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Tensor;
-import ai.vq4j.train.Checkpoint;
 import ai.vq4j.viz.ImageGrid;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -43,7 +43,7 @@ public final class VqVaeCodec implements AutoCloseable {
 
   /** Loads a checkpoint (a training checkpoint or a model-only one) onto the device. */
   public static VqVaeCodec load(Path checkpoint, Device device) throws IOException {
-    return new VqVaeCodec(Checkpoint.loadModel(checkpoint, device));
+    return new VqVaeCodec(VqVaeCheckpoint.loadModel(checkpoint, device));
   }
 
   /** Wraps a model in memory; the codec then owns it and closes it. */

@@ -1,10 +1,10 @@
 package ai.vq4j.cli;
 
+import ai.vq4j.checkpoint.CodeDataset;
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.tensor.Tensor;
-import ai.vq4j.train.Checkpoint;
-import ai.vq4j.train.CodeDataset;
 import ai.vq4j.viz.ImageGrid;
 import ai.vq4j.viz.Png;
 import java.io.IOException;
@@ -41,8 +41,9 @@ final class DecodeCommand implements Callable<Integer> {
     if (limit < 1 || columns < 1) {
       throw new IllegalArgumentException("--limit and --columns must be >= 1");
     }
+    OutputFile.checkNotFolder("--out", out);
     CodeDataset codes = CodeDataset.load(codesFile, checkpoint);
-    try (VqVae model = Checkpoint.loadModel(checkpoint, device.get())) {
+    try (VqVae model = VqVaeCheckpoint.loadModel(checkpoint, device.get())) {
       VqVaeConfig c = model.config();
       if (codes.gridSize() != c.latentSize() || codes.numCodes() != c.numEmbeddings) {
         throw new IllegalArgumentException(codesFile + ": " + codes.gridSize() + "x" + codes.gridSize()

@@ -1,9 +1,9 @@
 package ai.vq4j.cli;
 
+import ai.vq4j.checkpoint.CodeDataset;
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.data.Dataset;
 import ai.vq4j.model.VqVae;
-import ai.vq4j.train.Checkpoint;
-import ai.vq4j.train.CodeDataset;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -39,7 +39,8 @@ final class EncodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    try (VqVae model = Checkpoint.loadModel(checkpoint, device.get())) {
+    OutputFile.checkReplacesOnlyCodes("--out", out, checkpoint, data.dataDir);
+    try (VqVae model = VqVaeCheckpoint.loadModel(checkpoint, device.get())) {
       Dataset set = data.load(model.config(), DataOptions.isTrain(split));
       if (limit != null) {
         if (limit < 1) {

@@ -1,11 +1,10 @@
 package ai.vq4j.cli;
 
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.data.Dataset;
+import ai.vq4j.eval.Evaluation;
+import ai.vq4j.eval.Pictures;
 import ai.vq4j.model.VqVae;
-import ai.vq4j.train.Checkpoint;
-import ai.vq4j.train.Evaluation;
-import ai.vq4j.train.Reports;
-import ai.vq4j.train.VqVaeRun;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -43,16 +42,22 @@ final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    try (VqVae model = Checkpoint.loadModel(checkpoint, device.get())) {
+    if (usageCsv != null) {
+      OutputFile.checkNotFolder("--usage-csv", usageCsv);
+    }
+    if (usagePng != null) {
+      OutputFile.checkNotFolder("--usage-png", usagePng);
+    }
+    try (VqVae model = VqVaeCheckpoint.loadModel(checkpoint, device.get())) {
       Dataset set = data.load(model.config(), DataOptions.isTrain(split));
       Evaluation e = Evaluation.run(model, set, batchSize);
       System.out.printf("%s on %s%n", checkpoint, set.name());
       System.out.print(e.summary());
       if (usageCsv != null) {
-        VqVaeRun.writeUsage(usageCsv, e.codeCounts());
+        Pictures.usageCsv(e.codeCounts(), usageCsv);
       }
       if (usagePng != null) {
-        Reports.usageChart(e.codeCounts(), usagePng);
+        Pictures.usageChart(e.codeCounts(), usagePng);
       }
     }
     return 0;

@@ -5,11 +5,12 @@ import ai.vq4j.tensor.Vq4jException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code java -jar vq4j-all.jar <command> ...}: the vq4j command line. */
+/** {@code vq4j <command> ...} (bin/vq4j runs {@code java -jar vq4j-<version>-all.jar}): the vq4j command line. */
 @Command(name = "vq4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "VQ-VAE and PixelCNN prior training on the JVM (CPU, or CUDA GPUs).",
     subcommands = {TrainCommand.class, EvalCommand.class, ReconstructCommand.class, EncodeCommand.class,
-        DecodeCommand.class, TrainPriorCommand.class, SampleCommand.class, CommandLine.HelpCommand.class})
+        DecodeCommand.class, TrainPriorCommand.class, SampleCommand.class, InfoCommand.class, ExportCommand.class,
+        ImportCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -44,8 +45,8 @@ public final class Main implements Runnable {
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      return new String[] {"vq4j " + Device.nativeVersion() + (Device.cudaBuilt() ? " (CUDA kernels built in, "
-          + Device.cudaDeviceCount() + " GPU(s) usable)" : " (CPU only)")};
+      // picocli formats version lines (String.format): a literal % in a CPU or GPU name must not be read as one.
+      return SystemReport.lines().stream().map(l -> l.replace("%", "%%")).toArray(String[]::new);
     }
   }
 

@@ -1,9 +1,9 @@
 package ai.vq4j.cli;
 
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.data.Dataset;
+import ai.vq4j.eval.Pictures;
 import ai.vq4j.model.VqVae;
-import ai.vq4j.train.Checkpoint;
-import ai.vq4j.train.Reports;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -31,12 +31,13 @@ final class ReconstructCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    try (VqVae model = Checkpoint.loadModel(checkpoint, device.get())) {
+    OutputFile.checkNotFolder("--out", out);
+    try (VqVae model = VqVaeCheckpoint.loadModel(checkpoint, device.get())) {
       Dataset test = data.load(model.config(), false);
       if (from < 0 || from >= test.size()) {
         throw new IllegalArgumentException("--from " + from + " is outside the " + test.size() + " test images");
       }
-      Reports.reconstructionGrid(model, test.subset(from, Math.min(test.size(), from + Reports.GRID_IMAGES)), out);
+      Pictures.reconstructionGrid(model, test.subset(from, Math.min(test.size(), from + Pictures.GRID_IMAGES)), out);
       System.out.println("wrote " + out);
     }
     return 0;

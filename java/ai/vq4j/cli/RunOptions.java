@@ -1,5 +1,10 @@
 package ai.vq4j.cli;
 
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 /** What the two training commands share: resuming, the seed, logging and checkpoint periods, evaluation. */
@@ -18,4 +23,22 @@ final class RunOptions {
 
   @Option(names = "--no-eval", description = "skip the test evaluation and report images at the end")
   boolean noEval;
+
+  /** What --resume may be given with: the overrides a resume honours, and what only says where and how to run. */
+  private static final Set<String> RESUME_OPTIONS = Set.of("--resume", "--out", "--steps", "--lr", "--device",
+      "--no-eval");
+
+  /**
+   * A resume continues the run as its checkpoint configured it: an option that would change the model, data or
+   * randomness makes another run, and is refused rather than silently ignored.
+   */
+  static void refuseOnResume(CommandSpec spec) {
+    List<String> given = spec.commandLine().getParseResult().matchedOptions().stream().map(OptionSpec::longestName)
+        .filter(n -> !RESUME_OPTIONS.contains(n)).distinct().collect(Collectors.toList());
+    if (!given.isEmpty()) {
+      throw new IllegalArgumentException("--resume continues the run as its checkpoint configured it: "
+          + String.join(", ", given) + " cannot change it (a resume honours --steps and --lr); start a new run in"
+          + " another --out folder instead");
+    }
+  }
 }

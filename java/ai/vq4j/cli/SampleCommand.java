@@ -1,13 +1,13 @@
 package ai.vq4j.cli;
 
+import ai.vq4j.checkpoint.CodeDataset;
+import ai.vq4j.checkpoint.PriorCheckpoint;
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.model.PixelCnnPrior;
 import ai.vq4j.model.PixelCnnSampler;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.tensor.Tensor;
-import ai.vq4j.train.Checkpoint;
-import ai.vq4j.train.CodeDataset;
-import ai.vq4j.train.PriorCheckpoint;
 import ai.vq4j.viz.ImageGrid;
 import ai.vq4j.viz.Png;
 import java.io.IOException;
@@ -73,9 +73,25 @@ final class SampleCommand implements Callable<Integer> {
       case "plain" -> PixelCnnSampler.Method.PLAIN;
       default -> throw new IllegalArgumentException("--method must be fast or plain, got " + method);
     };
+    OutputFile.checkNotFolder("--out", out);
+    if (codesOut != null) {
+      OutputFile.checkReplacesOnlyCodes("--codes-out", codesOut, priorFile, vqvae);
+    }
     PriorCheckpoint ck = PriorCheckpoint.read(priorFile);
-    Path vae = vqvae != null ? vqvae : Path.of(ck.source().checkpoint());
-    try (PixelCnnPrior prior = ck.model(device.get()); VqVae model = Checkpoint.loadModel(vae, device.get())) {
+    CodeDataset.Source trainedOn = ck.source();
+    if (vqvae == null && trainedOn == null) {
+      throw new IllegalArgumentException(priorFile + " does not name the VQ-VAE it was trained on: pass --vqvae");
+    }
+    Path vae = vqvae != null ? vqvae : Path.of(trainedOn.checkpoint());
+    // The codes mean something only to the VQ-VAE whose codes the prior learned: another checkpoint (or the same
+    // file retrained since) decodes them to garbage without any error.
+    CodeDataset.Source using = CodeDataset.Source.of(vae);
+    if (trainedOn != null && !trainedOn.sha256().equals(using.sha256())) {
+      throw new IllegalArgumentException(vae + " is not the VQ-VAE " + priorFile + " was trained on: its SHA-256 is "
+          + using.sha256() + ", the prior's VQ-VAE " + trainedOn);
+    }
+    checkFits(vae);
+    try (PixelCnnPrior prior = ck.model(device.get()); VqVae model = VqVaeCheckpoint.loadModel(vae, device.get())) {
       int classes = prior.config().numClasses;
       int[] labels = null;
       if (classes > 0) {
@@ -102,10 +118,24 @@ final class SampleCommand implements Callable<Integer> {
           .render(images, n, c.imageSize, c.imageSize, c.imageChannels), out);
       System.out.printf("sampled %d code grids in %.2f s (%s), wrote %s%n", n, seconds, method, out);
       if (codesOut != null) {
-        new CodeDataset(codes, labels, n, g, c.numEmbeddings, CodeDataset.Source.of(vae)).save(codesOut);
+        new CodeDataset(codes, labels, n, g, c.numEmbeddings, using).save(codesOut);
         System.out.println("wrote " + codesOut);
       }
     }
     return 0;
+  }
+
+  /** Refuses an -n whose code grids and images would not fit in the JVM's heap, before any is drawn. */
+  private void checkFits(Path vae) throws IOException {
+    VqVaeConfig c = VqVaeCheckpoint.read(vae).config();
+    // Per sample: its code grid (device and host), its image (device, host, grid input) and its 2x-scaled
+    // pixels in the PNG grid.
+    long pixels = (long) c.imageSize * c.imageSize;
+    long perSample = 8L * c.latentSize() * c.latentSize() + 12L * pixels * c.imageChannels + 16L * pixels;
+    long max = Runtime.getRuntime().maxMemory();
+    if ((double) n * perSample > max / 2.0) {
+      throw new IllegalArgumentException(String.format("-n %d: %d samples need about %.1f GB of memory, more than"
+          + " this JVM can give (%.1f GB); draw fewer at a time", n, n, (double) n * perSample / 1e9, max / 1e9));
+    }
   }
 }

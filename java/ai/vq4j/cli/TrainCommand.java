@@ -1,14 +1,17 @@
 package ai.vq4j.cli;
 
 import ai.vq4j.model.VqVaeConfig;
+import ai.vq4j.train.Run;
 import ai.vq4j.train.TrainConfig;
 import ai.vq4j.train.VqVaeRun;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = {"Trains a VQ-VAE.",
@@ -72,11 +75,15 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin
   DeviceOption device;
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() throws IOException {
     VqVaeRun run = new VqVaeRun(out, device.get(), System.out);
     if (opts.resume) {
-      run.resume(steps == null ? 0 : steps, !opts.noEval);
+      RunOptions.refuseOnResume(spec);
+      run.resume(new Run.Overrides(steps, lr), !opts.noEval);
       return 0;
     }
     int channels = data.data.equals("cifar10") || data.data.equals("folder") ? 3 : 1;

@@ -3,12 +3,15 @@ package ai.vq4j.cli;
 import ai.vq4j.model.PixelCnnConfig;
 import ai.vq4j.train.PriorRun;
 import ai.vq4j.train.PriorTrainConfig;
+import ai.vq4j.train.Run;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "train-prior", mixinStandardHelpOptions = true,
     description = {"Trains a Gated PixelCNN prior over a VQ-VAE's codes.",
@@ -37,8 +40,8 @@ final class TrainPriorCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "64", description = "default: ${DEFAULT-VALUE}")
   int batchSize;
 
-  @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default: ${DEFAULT-VALUE})")
-  double lr;
+  @Option(names = "--lr", description = "Adam learning rate (default: 1e-3; with --resume: the run's own)")
+  Double lr;
 
   @Option(names = "--hidden", defaultValue = "64", description = "channels of each gated layer (default: ${DEFAULT-VALUE})")
   int hidden;
@@ -58,11 +61,15 @@ final class TrainPriorCommand implements Callable<Integer> {
   @Mixin
   DeviceOption device;
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() throws IOException {
     PriorRun run = new PriorRun(out, device.get(), System.out);
     if (opts.resume) {
-      run.resume(steps == null ? 0 : steps, !opts.noEval);
+      RunOptions.refuseOnResume(spec);
+      run.resume(new Run.Overrides(steps, lr), !opts.noEval);
       return 0;
     }
     if (vqvae == null) {
@@ -82,7 +89,7 @@ final class TrainPriorCommand implements Callable<Integer> {
     train.conditioned = conditioned;
     train.steps = steps == null ? 2000 : steps;
     train.batchSize = batchSize;
-    train.learningRate = lr;
+    train.learningRate = lr != null ? lr : 1e-3;
     train.seed = opts.seed;
     train.logEvery = opts.logEvery;
     train.checkpointEvery = opts.checkpointEvery;

@@ -22,6 +22,13 @@ import java.util.Arrays;
  * seen that epoch (a new permutation next epoch will show them); without, the last batch is partial:
  * {@link #next} says how many images it filled and zero-fills the rest of the arrays. Epochs follow each
  * other without end; {@link #epoch()} and {@link #batchInEpoch()} say where the batcher stands.
+ *
+ * <p><b>Sharding</b> (data-parallel training, {@link Builder#shard}): rank r of W ranks takes block r of
+ * each global batch of W × batchSize consecutive images of the epoch's permutation, like PyTorch's
+ * DistributedSampler (disjoint, seeded, the same number of batches on every rank) except that a rank's share
+ * is a contiguous block rather than every W-th image: the global batch, in rank order, is then exactly the
+ * batch of one process at batch size W × batchSize, so both runs see the same data in the same order. Drop-
+ * last is required (an epoch is ⌊n / (W × batchSize)⌋ global batches).
  */
 public final class Batcher {
   private final Dataset data;
@@ -29,6 +36,8 @@ public final class Batcher {
   private final boolean shuffle;
   private final boolean dropLast;
   private final long seed;
+  private final int rank;
+  private final int ranks;
   private final int batchesPerEpoch;
   private final int[] order;
   private long epoch;
@@ -42,11 +51,17 @@ public final class Batcher {
     this.shuffle = b.shuffle;
     this.dropLast = b.dropLast;
     this.seed = b.seed;
+    this.rank = b.rank;
+    this.ranks = b.ranks;
+    if (ranks > 1 && !dropLast) {
+      throw new IllegalArgumentException("a batcher sharded over " + ranks + " ranks needs drop-last");
+    }
     int n = data.size();
-    this.batchesPerEpoch = dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
+    long global = (long) batchSize * ranks;
+    this.batchesPerEpoch = dropLast ? (int) (n / global) : (n + batchSize - 1) / batchSize;
     if (batchesPerEpoch == 0) {
-      throw new IllegalArgumentException(data.name() + ": " + n + " images make no full batch of " + batchSize
-          + " with drop-last");
+      throw new IllegalArgumentException(data.name() + ": " + n + " images make no full batch of " + global
+          + (ranks > 1 ? " (" + ranks + " ranks x " + batchSize + ")" : "") + " with drop-last");
     }
     this.order = new int[n];
     startEpoch(0);
@@ -64,6 +79,8 @@ public final class Batcher {
     private long seed;
     private boolean shuffle = true;
     private boolean dropLast = true;
+    private int rank;
+    private int ranks = 1;
 
     private Builder(Dataset data, int batchSize) {
       if (batchSize <= 0) {
@@ -87,6 +104,16 @@ public final class Batcher {
     /** false: the last batch of an epoch may be partial. */
     public Builder dropLast(boolean dropLast) {
       this.dropLast = dropLast;
+      return this;
+    }
+
+    /** This batcher serves rank's block of each global batch of ranks × batchSize (see the class comment). */
+    public Builder shard(int rank, int ranks) {
+      if (ranks < 1 || rank < 0 || rank >= ranks) {
+        throw new IllegalArgumentException("shard: rank " + rank + " is not in [0, " + ranks + ")");
+      }
+      this.rank = rank;
+      this.ranks = ranks;
       return this;
     }
 
@@ -138,7 +165,7 @@ public final class Batcher {
           + batchSize * per);
     }
     checkLabels(labels == null ? -1 : labels.length);
-    int start = batch * batchSize;
+    int start = (batch * ranks + rank) * batchSize;
     int count = Math.min(batchSize, data.size() - start);
     for (int k = 0; k < count; k++) {
       int i = order[start + k];

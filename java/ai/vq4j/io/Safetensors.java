@@ -443,9 +443,12 @@ public final class Safetensors {
     out.flip();
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+    // One fixed temporary name beside the target: created with the umask's mode (as the renamed file then has),
+    // and a copy a crash left behind is overwritten by the next write, or removed when a run starts.
+    Path tmp = dir.resolve(file.getFileName() + ".tmp");
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING)) {
         while (out.hasRemaining()) {
           ch.write(out);
         }

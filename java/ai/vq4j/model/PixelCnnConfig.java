@@ -49,7 +49,7 @@ public final class PixelCnnConfig {
   /**
    * How far up (rows) and to each side (columns) the logits at a position look: (firstKernelSize / 2) +
    * (layers - 1) (kernelSize / 2). Position (i, j) depends on exactly the positions (i', j') before it in
-   * raster order with i - R <= i' and |j' - j| <= R.
+   * raster order with i - R ≤ i' and |j' - j| ≤ R.
    */
   public int receptiveField() {
     return firstKernelSize / 2 + (layers - 1) * (kernelSize / 2);

@@ -35,7 +35,7 @@ import java.util.Map;
  *       identical. Work per grid: O(h) crop rows of the vertical stack and O(h w) single positions of the
  *       horizontal stack and head, instead of O(h w) full passes.
  * </ul>
- * (The training forward's BLAS convs would not do: OpenBLAS's sums for one output depend on the size of
+ * (The training forward's GEMM convs would not do: a blocked GEMM's sums for one output may depend on the size of
  * the product, so a crop's logits could differ from the full pass's in the last bits.)
  */
 public final class PixelCnnSampler {

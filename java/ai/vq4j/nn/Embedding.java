@@ -21,6 +21,11 @@ public final class Embedding implements Layer {
   private Tensor y;
 
   public Embedding(String name, Device device, Rng rng, int count, int dim) {
+    this(name, device, rng, count, dim, 1.0);
+  }
+
+  /** A table drawn N(0, std^2) (GPT-2's embeddings: std 0.02). */
+  public Embedding(String name, Device device, Rng rng, int count, int dim, double std) {
     if (count < 1 || dim < 1) {
       throw new IllegalArgumentException("embedding " + name + " needs count >= 1 and dim >= 1, got " + count
           + " and " + dim);
@@ -30,7 +35,7 @@ public final class Embedding implements Layer {
     this.device = device;
     float[] init = new float[count * dim];
     for (int i = 0; i < init.length; i++) {
-      init[i] = (float) rng.nextGaussian();
+      init[i] = (float) (rng.nextGaussian() * std);
     }
     this.weight = new Parameter(name + ".weight", device, init, true, count, dim);
   }

@@ -1,5 +1,6 @@
 package ai.vq4j.nn;
 
+import ai.vq4j.dist.Communicator;
 import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Ops;
@@ -20,6 +21,12 @@ import java.util.List;
  * l2-normalised codes (ViT-VQGAN, Yu et al. 2021) z_e and the codebook rows are put on the unit sphere before
  * the lookup, so the nearest code is the nearest by cosine, and the losses, z_q and the gradients are those of
  * the normalised vectors, taken back through the normalisation.
+ *
+ * <p>Data-parallel ({@link #shareBatchesWith}): the codebook's training statistics are those of the global
+ * batch. Every rank gathers every rank's z_e and codes (rank order), then counts, updates the EMA codebook,
+ * tracks usage and restarts dead codes on the gathered batch, with the same key on every rank: each rank's
+ * codebook stays identical, and equal to that of one process on the concatenated batch. The loss and the
+ * gradients stay local (the trainer averages the gradients).
  */
 public abstract class Quantizer implements AutoCloseable {
   /** How dL/dz_q becomes dL/dz_e. */
@@ -74,7 +81,11 @@ public abstract class Quantizer implements AutoCloseable {
   private Tensor bookN;
   private Tensor dzN;
   private Tensor dBookN;
+  private Tensor batchZE;  // z_e of the batch the statistics are taken over: zE, or the gathered global batch
   private Tensor codes;
+  private Communicator comm;
+  private Tensor globalZE;
+  private Tensor globalCodes;
   private Tensor zQ;
   private Tensor dzE;
   private Tensor dzRot;
@@ -133,9 +144,17 @@ public abstract class Quantizer implements AutoCloseable {
     }
     quantize(zL, book, codes, zQ);
     Ops.vqLoss(zL, zQ, loss);
-    Ops.vqStats(codes, counts, perplexity);
+    batchZE = zE;
+    Tensor batchCodes = codes;
+    if (training && comm != null) {
+      globalZE = gather(globalZE, zE);
+      globalCodes = gather(globalCodes, codes);
+      batchZE = globalZE;
+      batchCodes = globalCodes;
+    }
+    Ops.vqStats(batchCodes, counts, perplexity);
     if (training) {
-      update(zL, codes);
+      update(batchZE, batchCodes);
     }
     return zQ;
   }
@@ -143,6 +162,27 @@ public abstract class Quantizer implements AutoCloseable {
   /** codes and z_q for z: the nearest row of book, unless the variant quantizes otherwise. */
   protected void quantize(Tensor z, Tensor book, Tensor codes, Tensor zQ) {
     Ops.vqQuantizeForward(z, book, codes, zQ);
+  }
+
+  /**
+   * From now on, training statistics are taken over the global batch of comm's ranks (see the class
+   * comment); every rank must then call {@link #forward} in training and {@link #initFromData} together.
+   */
+  public void shareBatchesWith(Communicator comm) {
+    if (comm.device() != device) {
+      throw new IllegalArgumentException("quantizer on " + device + " cannot share batches over a communicator on "
+          + comm.device());
+    }
+    this.comm = comm;
+  }
+
+  /** local[N, ...] of every rank, in rank order: [worldSize * N, ...], in buffer (grown to fit). */
+  private Tensor gather(Tensor buffer, Tensor local) {
+    int[] shape = local.shape().clone();
+    shape[0] *= comm.worldSize();
+    Tensor all = Buffers.ensure(buffer, device, local.dtype(), shape);
+    comm.allGather(local, all);
+    return all;
   }
 
   /** The variant's codebook update after quantization (none for the loss-trained codebook). */
@@ -265,7 +305,7 @@ public abstract class Quantizer implements AutoCloseable {
     if (zE == null) {
       throw new IllegalStateException("quantizer: trackUsage needs a forward first");
     }
-    Ops.vqDeadCodes(counts, usage, zE, codebook.value(), emaCount(), emaSum(), restarted, dead, USAGE_DECAY,
+    Ops.vqDeadCodes(counts, usage, batchZE, codebook.value(), emaCount(), emaSum(), restarted, dead, USAGE_DECAY,
         deadCodeThreshold, restart, key);
   }
 
@@ -287,7 +327,13 @@ public abstract class Quantizer implements AutoCloseable {
    * that many Lloyd iterations ({@link KMeans}), which spreads the codes over the outputs' clusters.
    */
   public void initFromData(Tensor zE, Rng rng, int kmeansIterations) {
-    float[] z = zE.toFloatArray();
+    float[] z;
+    if (comm != null) {
+      globalZE = gather(globalZE, zE);  // every rank draws the same rows of the global batch
+      z = globalZE.toFloatArray();
+    } else {
+      z = zE.toFloatArray();
+    }
     int rows = z.length / d;
     if (rows < k) {
       throw new IllegalArgumentException("codebook init from data needs at least K = " + k + " vectors, the batch has "
@@ -334,6 +380,6 @@ public abstract class Quantizer implements AutoCloseable {
   @Override
   public void close() {
     codebook.close();
-    Buffers.close(codes, zQ, dzE, dzRot, zN, bookN, dzN, dBookN, loss, counts, perplexity, usage, restarted, dead);
+    Buffers.close(codes, zQ, dzE, dzRot, zN, bookN, dzN, dBookN, loss, counts, perplexity, usage, restarted, dead, globalZE, globalCodes);
   }
 }

@@ -14,8 +14,17 @@ import org.bytedeco.javacpp.BytePointer;
  * on one device are serialised on it, since the context's scratch and error buffer are shared.
  */
 public final class Device {
-  /** The CPU backend: host memory, the C++ reference ops. */
-  public static final Device CPU = open(-1);
+  /**
+   * The system property that makes {@link #CPU} run the hand-written reference kernels instead of its fast
+   * paths (oneDNN for the convolutions), for debugging: {@code -Dvq4j.cpu.reference=true}.
+   */
+  public static final String CPU_REFERENCE_PROPERTY = "vq4j.cpu.reference";
+
+  /**
+   * The CPU backend: host memory, the fast paths (oneDNN convolutions) by default, the C++ reference
+   * kernels under {@link #CPU_REFERENCE_PROPERTY}.
+   */
+  public static final Device CPU = openCpu();
 
   private static final ConcurrentMap<Integer, Device> CUDA = new ConcurrentHashMap<>();
 
@@ -41,6 +50,27 @@ public final class Device {
       throw new Vq4jException("Device.cuda(" + ordinal + ")", status, message);
     }
     return new Device(ordinal, ctx);
+  }
+
+  private static Device openCpu() {
+    Device cpu = open(-1);
+    cpu.setCpuReference(Boolean.getBoolean(CPU_REFERENCE_PROPERTY));
+    return cpu;
+  }
+
+  /**
+   * Whether this CPU device runs the hand-written reference kernels (true) or the fast paths (false, the
+   * default). For debugging and for tests that check one against the other; ignored by a CUDA device.
+   */
+  public synchronized void setCpuReference(boolean reference) {
+    if (vq4j_ctx_set_option(ctx, VQ4J_OPT_CPU_REFERENCE, reference ? 1 : 0) != VQ4J_OK) {
+      throw new Vq4jException("Device.setCpuReference", VQ4J_ERR_ARGUMENT, lastError());
+    }
+  }
+
+  /** Whether this device runs the CPU reference kernels: see {@link #setCpuReference}. */
+  public synchronized boolean cpuReference() {
+    return vq4j_ctx_get_option(ctx, VQ4J_OPT_CPU_REFERENCE) == 1;
   }
 
   /** The CUDA device with this ordinal; a {@link Vq4jException} when it cannot be opened. */
@@ -102,6 +132,14 @@ public final class Device {
       hostBuffer = new BytePointer(Math.max(bytes, 1));
     }
     use.accept(hostBuffer);
+  }
+
+  /**
+   * The native context, for vq4j packages that call the C API themselves (ai.vq4j.dist); calls on it
+   * must hold this device's lock, as the ops do.
+   */
+  public vq4j_ctx nativeContext() {
+    return ctx;
   }
 
   /** The native context's last error message. */

@@ -447,9 +447,13 @@ public final class Ops {
 
   // ---------------------------------------------------------------- adam
 
-  /** One Adam step (PyTorch's formulation, L2 weight decay) on param with moments m and v; t >= 1. */
+  /**
+   * One Adam step (PyTorch's formulation) on param with moments m and v; t >= 1. Weight decay is L2 (added to
+   * the gradient, torch.optim.Adam), or with decoupled AdamW's (param *= 1 - lr * weightDecay first,
+   * torch.optim.AdamW).
+   */
   public static void adamStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1,
-      double beta2, double eps, double weightDecay, int t) {
+      double beta2, double eps, double weightDecay, int t, boolean decoupled) {
     String op = "adamStep";
     sameShape(op, param, grad, m, v);
     if (t < 1) {
@@ -457,7 +461,7 @@ public final class Ops {
     }
     Device d = device(op, param, grad, m, v);
     call(op, d, () -> vq4j_adam_step(d.ctx, param.floats(), grad.floats(), m.floats(), v.floats(),
-        param.size(), lr, beta1, beta2, eps, weightDecay, t));
+        param.size(), lr, beta1, beta2, eps, weightDecay, t, decoupled ? 1 : 0));
   }
 
   /** m = v = 0 in the rows r of the [R, W] moments where mask[r] != 0 (mask int32[R]). */
@@ -471,6 +475,147 @@ public final class Ops {
     }
     Device d = device(op, m, v, mask);
     call(op, d, () -> vq4j_adam_reset_rows(d.ctx, m.floats(), v.floats(), mask.ints(), m.dim(0), m.dim(1)));
+  }
+
+  // ---------------------------------------------------------------- layer_norm
+
+  /**
+   * Layer norm over the last dimension C of x[..., C]: y = (x - mean) * rstd * gamma[C] + beta[C], with each
+   * row's mean and rstd = 1 / sqrt(biased variance + eps) written to mean[rows] and rstd[rows].
+   */
+  public static void layerNormForward(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor mean, Tensor rstd,
+      float eps) {
+    String op = "layerNormForward";
+    int c = layerNorm(op, x, gamma, mean, rstd);
+    sameShape(op, gamma, beta);
+    sameShape(op, x, y);
+    if (!(eps > 0)) {
+      throw new IllegalArgumentException(op + ": eps must be positive, got " + eps);
+    }
+    Device d = device(op, x, gamma, beta, y, mean, rstd);
+    call(op, d, () -> vq4j_layer_norm_fwd(d.ctx, x.floats(), gamma.floats(), beta.floats(), y.floats(),
+        mean.floats(), rstd.floats(), rows(x), c, eps));
+  }
+
+  /** dx[..., C], dgamma[C], dbeta[C] (overwritten) from x, gamma, the forward's mean and rstd, and dy. */
+  public static void layerNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor dx,
+      Tensor dgamma, Tensor dbeta) {
+    String op = "layerNormBackward";
+    int c = layerNorm(op, x, gamma, mean, rstd);
+    sameShape(op, x, dy, dx);
+    sameShape(op, gamma, dgamma, dbeta);
+    Device d = device(op, x, gamma, mean, rstd, dy, dx, dgamma, dbeta);
+    call(op, d, () -> vq4j_layer_norm_bwd(d.ctx, x.floats(), gamma.floats(), mean.floats(), rstd.floats(),
+        dy.floats(), dx.floats(), dgamma.floats(), dbeta.floats(), rows(x), c));
+  }
+
+  // ---------------------------------------------------------------- gelu
+
+  /** y = GELU(x), the tanh approximation (PyTorch's approximate="tanh"); y may be x. */
+  public static void geluForward(Tensor x, Tensor y) {
+    String op = "geluForward";
+    sameShape(op, x, y);
+    Device d = device(op, x, y);
+    call(op, d, () -> vq4j_gelu_fwd(d.ctx, x.floats(), y.floats(), x.size()));
+  }
+
+  /** dx = dy * GELU'(x); dx may be dy. */
+  public static void geluBackward(Tensor x, Tensor dy, Tensor dx) {
+    String op = "geluBackward";
+    sameShape(op, x, dy, dx);
+    Device d = device(op, x, dy, dx);
+    call(op, d, () -> vq4j_gelu_bwd(d.ctx, x.floats(), dy.floats(), dx.floats(), x.size()));
+  }
+
+  // ---------------------------------------------------------------- linear
+
+  /** y[..., Out] = x[..., In] w[Out, In]^T + b[Out]; b may be null. */
+  public static void linearForward(Tensor x, Tensor w, Tensor b, Tensor y) {
+    String op = "linearForward";
+    Linear g = Linear.of(op, x, w, y);
+    if (b != null) {
+      requireType(op, "b", b, DType.FLOAT32);
+      if (b.rank() != 1 || b.dim(0) != g.out) {
+        throw shapeError(op, "b must be [" + g.out + "]", b, w);
+      }
+    }
+    Device d = device(op, x, w, b, y);
+    call(op, d, () -> vq4j_linear_fwd(d.ctx, x.floats(), w.floats(), opt(b), y.floats(), g.rows, g.in, g.out));
+  }
+
+  /** dx[..., In] = dy[..., Out] w[Out, In]. */
+  public static void linearBackwardData(Tensor dy, Tensor w, Tensor dx) {
+    String op = "linearBackwardData";
+    Linear g = Linear.of(op, dx, w, dy);
+    Device d = device(op, dy, w, dx);
+    call(op, d, () -> vq4j_linear_bwd_data(d.ctx, dy.floats(), w.floats(), dx.floats(), g.rows, g.in, g.out));
+  }
+
+  /** dw[Out, In] = dy^T x and db[Out] = the column sums of dy (db may be null); both overwritten. */
+  public static void linearBackwardWeight(Tensor x, Tensor dy, Tensor dw, Tensor db) {
+    String op = "linearBackwardWeight";
+    Linear g = Linear.of(op, x, dw, dy);
+    if (db != null) {
+      requireType(op, "db", db, DType.FLOAT32);
+      if (db.rank() != 1 || db.dim(0) != g.out) {
+        throw shapeError(op, "db must be [" + g.out + "]", db, dw);
+      }
+    }
+    Device d = device(op, x, dy, dw, db);
+    call(op, d, () -> vq4j_linear_bwd_weight(d.ctx, x.floats(), dy.floats(), dw.floats(), opt(db), g.rows, g.in,
+        g.out));
+  }
+
+  // ---------------------------------------------------------------- causal_attention
+
+  /**
+   * Causal multi-head attention, heads side by side in C = heads * dh: q[B, Tq, C] against the first tk rows
+   * of k and v[B, R, C] (R >= tk, so a key/value cache may be longer than its filled part). Query i stands at
+   * position tk - Tq + i and sees keys 0 .. that position. Writes y[B, Tq, C] and lse[B, heads, Tq] (the
+   * softmax normalisers, for the backward).
+   */
+  public static void causalAttentionForward(Tensor q, Tensor k, Tensor v, int tk, int heads, Tensor y,
+      Tensor lse) {
+    String op = "causalAttentionForward";
+    Attention g = Attention.of(op, q, heads, y, lse);
+    sameShape(op, k, v);
+    if (k.rank() != 3 || k.dim(0) != g.batch || k.dim(2) != g.c) {
+      throw shapeError(op, "k and v must be [" + g.batch + ", R, " + g.c + "]", q, k);
+    }
+    if (tk < g.t || tk > k.dim(1)) {
+      throw shapeError(op, "need Tq <= tk <= R, got tk = " + tk, q, k);
+    }
+    Device d = device(op, q, k, v, y, lse);
+    call(op, d, () -> vq4j_causal_attention_fwd(d.ctx, q.floats(), k.floats(), v.floats(), y.floats(),
+        lse.floats(), g.batch, g.t, tk, k.dim(1), heads, g.dh));
+  }
+
+  /** dq, dk, dv[B, T, C] (overwritten) from q, k, v, the forward's y and lse (Tq = tk = R = T), and dy. */
+  public static void causalAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor y, Tensor lse, Tensor dy,
+      Tensor dq, Tensor dk, Tensor dv, int heads) {
+    String op = "causalAttentionBackward";
+    Attention g = Attention.of(op, q, heads, y, lse);
+    sameShape(op, q, k, v, y, dy, dq, dk, dv);
+    Device d = device(op, q, k, v, y, lse, dy, dq, dk, dv);
+    call(op, d, () -> vq4j_causal_attention_bwd(d.ctx, q.floats(), k.floats(), v.floats(), y.floats(),
+        lse.floats(), dy.floats(), dq.floats(), dk.floats(), dv.floats(), g.batch, g.t, heads, g.dh));
+  }
+
+  // ---------------------------------------------------------------- dropout
+
+  /**
+   * Inverted dropout: y = x / (1 - p) where kept, else 0, element i kept when the hash of (key, i) read as a
+   * uniform in [0, 1) is >= p (the same mask on every backend). The backward is this call on dy with the same
+   * key. y may be x; 0 <= p < 1.
+   */
+  public static void dropout(Tensor x, Tensor y, float p, long key) {
+    String op = "dropout";
+    sameShape(op, x, y);
+    if (!(p >= 0 && p < 1)) {
+      throw new IllegalArgumentException(op + ": p must be in [0, 1), got " + p);
+    }
+    Device d = device(op, x, y);
+    call(op, d, () -> vq4j_dropout(d.ctx, x.floats(), y.floats(), x.size(), p, key));
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -588,6 +733,68 @@ public final class Ops {
       throw shapeError(op, "logits must be [..., K] over targets [...]", logits, targets);
     }
     return ls[ls.length - 1];
+  }
+
+  /** Checks x[..., C] against gamma[C], mean[rows] and rstd[rows]; returns C. */
+  private static int layerNorm(String op, Tensor x, Tensor gamma, Tensor mean, Tensor rstd) {
+    requireType(op, "x", x, DType.FLOAT32);
+    requireType(op, "gamma", gamma, DType.FLOAT32);
+    int c = x.dim(-1);
+    if (gamma.rank() != 1 || gamma.dim(0) != c) {
+      throw shapeError(op, "gamma must be [C] with C the last dimension of x", x, gamma);
+    }
+    sameShape(op, mean, rstd);
+    if (mean.size() != rows(x)) {
+      throw shapeError(op, "mean and rstd need one value per row of x (" + rows(x) + ")", x, mean);
+    }
+    return c;
+  }
+
+  /** Geometry of a linear layer: x[..., In] against w[Out, In] and y[..., Out]. */
+  private static final class Linear {
+    int rows, in, out;
+
+    static Linear of(String op, Tensor x, Tensor w, Tensor y) {
+      requireType(op, "x", x, DType.FLOAT32);
+      requireType(op, "w", w, DType.FLOAT32);
+      requireType(op, "y", y, DType.FLOAT32);
+      Linear g = new Linear();
+      if (w.rank() != 2 || x.dim(-1) != w.dim(1) || y.dim(-1) != w.dim(0)) {
+        throw shapeError(op, "need x[..., In], w[Out, In], y[..., Out]", x, w, y);
+      }
+      g.in = w.dim(1);
+      g.out = w.dim(0);
+      g.rows = rows(x);
+      if (rows(y) != g.rows || x.rank() != y.rank()) {
+        throw shapeError(op, "x and y must have the same leading dimensions", x, y);
+      }
+      return g;
+    }
+  }
+
+  /** Geometry of causal attention: q[B, T, C] with C = heads * dh, y like q, lse[B, heads, T]. */
+  private static final class Attention {
+    int batch, t, c, dh;
+
+    static Attention of(String op, Tensor q, int heads, Tensor y, Tensor lse) {
+      sameShape(op, q, y);
+      requireType(op, "lse", lse, DType.FLOAT32);
+      if (q.rank() != 3) {
+        throw shapeError(op, "q must be [B, T, C]", q);
+      }
+      Attention g = new Attention();
+      g.batch = q.dim(0);
+      g.t = q.dim(1);
+      g.c = q.dim(2);
+      if (heads < 1 || g.c % heads != 0) {
+        throw shapeError(op, "C = " + g.c + " must split into " + heads + " heads", q);
+      }
+      g.dh = g.c / heads;
+      if (!Arrays.equals(lse.shape(), new int[] {g.batch, heads, g.t})) {
+        throw shapeError(op, "lse must be [" + g.batch + ", " + heads + ", " + g.t + "]", q, lse);
+      }
+      return g;
+    }
   }
 
   /** Geometry of a vector-per-row op: x[..., D] against a table[K, D]. */

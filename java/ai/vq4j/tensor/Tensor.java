@@ -313,6 +313,11 @@ public final class Tensor implements AutoCloseable {
     return data;
   }
 
+  /** The native memory, for vq4j packages that call the C API themselves (ai.vq4j.dist). */
+  public Pointer nativePointer() {
+    return pointer();
+  }
+
   FloatPointer floats() {
     return (FloatPointer) pointer();
   }

@@ -9,7 +9,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * PyTorch's Adam (L2 weight decay added to the gradient) over the trainable parameters, with first and
+ * PyTorch's Adam (L2 weight decay added to the gradient) or AdamW (decoupled weight decay: the parameter
+ * shrinks by lr * weight decay, the gradient is untouched) over the trainable parameters, with first and
  * second moments in native memory beside them. The step count t and the moments are the whole state.
  */
 public final class Adam implements AutoCloseable {
@@ -21,9 +22,17 @@ public final class Adam implements AutoCloseable {
   private final double beta2;
   private final double eps;
   private final double weightDecay;
+  private final boolean decoupled;
   private int t;
+  private Runnable gradientReduction;
 
   public Adam(List<Parameter> parameters, double lr, double beta1, double beta2, double eps, double weightDecay) {
+    this(parameters, lr, beta1, beta2, eps, weightDecay, false);
+  }
+
+  /** decoupled: AdamW's weight decay instead of Adam's L2 term. */
+  public Adam(List<Parameter> parameters, double lr, double beta1, double beta2, double eps, double weightDecay,
+      boolean decoupled) {
     if (!(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0) || !(weightDecay >= 0)) {
       throw new IllegalArgumentException(String.format("Adam: need lr > 0, 0 <= betas < 1, eps > 0, weight decay >= 0;"
           + " got lr %g, betas (%g, %g), eps %g, weight decay %g", lr, beta1, beta2, eps, weightDecay));
@@ -40,18 +49,30 @@ public final class Adam implements AutoCloseable {
     this.beta2 = beta2;
     this.eps = eps;
     this.weightDecay = weightDecay;
+    this.decoupled = decoupled;
   }
 
   public Adam(List<Parameter> parameters, double lr) {
     this(parameters, lr, 0.9, 0.999, 1e-8, 0);
   }
 
+  /**
+   * Runs reduction before each update, once the gradients are complete: data-parallel training averages
+   * them across ranks there ({@link ai.vq4j.dist.DataParallel}).
+   */
+  public void reduceGradientsWith(Runnable reduction) {
+    this.gradientReduction = reduction;
+  }
+
   /** One update of every parameter from its current gradient. */
   public void step() {
+    if (gradientReduction != null) {
+      gradientReduction.run();
+    }
     t++;
     for (int i = 0; i < params.size(); i++) {
       Parameter p = params.get(i);
-      Ops.adamStep(p.value(), p.grad(), m.get(i), v.get(i), lr, beta1, beta2, eps, weightDecay, t);
+      Ops.adamStep(p.value(), p.grad(), m.get(i), v.get(i), lr, beta1, beta2, eps, weightDecay, t, decoupled);
     }
   }
 

@@ -1,12 +1,17 @@
 package ai.vq4j.train;
 
+import ai.vq4j.checkpoint.CodeDataset;
+import ai.vq4j.checkpoint.PriorCheckpoint;
+import ai.vq4j.io.Safetensors;
 import ai.vq4j.model.PixelCnnPrior;
 import ai.vq4j.nn.Buffers;
 import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Rng;
 import ai.vq4j.tensor.Tensor;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Trains a {@link PixelCnnPrior} on code grids: forward, mean softmax cross-entropy over every position,
@@ -19,7 +24,7 @@ import java.util.List;
  * <p>As in {@link VqVaeTrainer}, the {@code queueStep} methods queue a step without waiting for the device
  * and {@link #drainMetrics} reads the losses of every queued step at once; {@code step} does both.
  */
-public final class PriorTrainer implements AutoCloseable {
+public final class PriorTrainer implements Trainer<PixelCnnPrior> {
   private static final double LN2 = Math.log(2);
 
   private final PixelCnnPrior prior;
@@ -69,7 +74,7 @@ public final class PriorTrainer implements AutoCloseable {
     log.record(step, loss);
   }
 
-  /** The losses of every step queued since the last drain, oldest first: one wait for the device. */
+  @Override
   public List<PriorStepMetrics> drainMetrics() {
     List<PriorStepMetrics> out = new ArrayList<>();
     for (DeviceMetricsQueue.Row r : log.drain()) {
@@ -103,6 +108,10 @@ public final class PriorTrainer implements AutoCloseable {
       throw new IllegalArgumentException("the prior is class-conditioned but the codes have no labels");
     }
     if (order == null || order.length != data.count()) {
+      if (cursor > data.count()) {
+        throw new IllegalArgumentException("the data order (epoch " + epoch + ", position " + cursor + ") does not fit"
+            + " a dataset of " + data.count() + " grids");
+      }
       newEpochOrder(data.count());
     }
     if (cursor + batchSize > order.length) {
@@ -135,15 +144,17 @@ public final class PriorTrainer implements AutoCloseable {
     rng.shuffle(order);
   }
 
+  @Override
   public PixelCnnPrior model() {
     return prior;
   }
 
+  @Override
   public Adam optimizer() {
     return adam;
   }
 
-  /** Steps taken so far. */
+  @Override
   public long steps() {
     return step;
   }
@@ -157,35 +168,48 @@ public final class PriorTrainer implements AutoCloseable {
     return epoch + "," + cursor + "," + (order == null ? rng.state() : epochRngState);
   }
 
+  @Override
+  public void putModel(Map<String, Safetensors.Entry> tensors, Map<String, String> meta) {
+    PriorCheckpoint.putModel(prior, tensors, meta);
+  }
+
+  @Override
+  public Map<String, String> state() {
+    return Map.of("data_state", dataState());
+  }
+
   /**
-   * Sets the step count and the data order of a resumed run (the optimizer's state is restored apart): the
-   * epoch's permutation is drawn again from the saved RNG state, so the next batch is the one the
+   * Takes back the step count and the data order of a resumed run (and the optimizer's state): the epoch's
+   * permutation is drawn again from the saved RNG state at the next step, so its batch is the one the
    * uninterrupted run would have taken.
    */
-  public void restore(long steps, String dataState, int datasetSize) {
-    if (steps < 0) {
-      throw new IllegalArgumentException("step must be >= 0, got " + steps);
-    }
+  @Override
+  public void restore(TrainingCheckpoint checkpoint) throws IOException {
+    String dataState = checkpoint.meta("data_state");
     String[] f = dataState.split(",");
-    if (f.length != 3) {
-      throw new IllegalArgumentException("data state must be 'epoch,cursor,rngState', got '" + dataState + "'");
+    long e;
+    int c;
+    long state;
+    try {
+      if (f.length != 3) {
+        throw new NumberFormatException("3 fields expected");
+      }
+      e = Long.parseLong(f[0]);
+      c = Integer.parseInt(f[1]);
+      state = Long.parseLong(f[2]);
+    } catch (NumberFormatException x) {
+      throw new IOException(checkpoint.file() + ": metadata data_state must be 'epoch,cursor,rngState', got '"
+          + dataState + "'", x);
     }
-    long e = Long.parseLong(f[0]);
-    int c = Integer.parseInt(f[1]);
-    long state = Long.parseLong(f[2]);
-    if (e < 0 || c < 0 || c > datasetSize) {
-      throw new IllegalArgumentException("data state '" + dataState + "' does not fit a dataset of " + datasetSize);
+    if (e < 0 || c < 0) {
+      throw new IOException(checkpoint.file() + ": metadata data_state '" + dataState + "' is negative");
     }
-    this.step = steps;
+    checkpoint.restoreOptimizer(adam);
+    this.step = checkpoint.step();
     this.epoch = e;
-    rng.restore(state);
-    if (c == 0 && e == 0 && order == null) {
-      // Nothing drawn yet: the first step draws the first permutation from this state.
-      this.cursor = 0;
-      return;
-    }
-    newEpochOrder(datasetSize);
     this.cursor = c;
+    this.order = null;
+    rng.restore(state);
   }
 
   @Override

@@ -1,10 +1,16 @@
 package ai.vq4j.train;
 
-/**
- * What one training step measured: the total loss (reconstruction MSE over the data variance plus the
- * quantizer's weighted term), the reconstruction MSE in [-0.5, 0.5] pixel units, mean||z_e - z_q||^2,
- * the perplexity of code use in the batch, and the dead codes (usage EMA under the threshold) after any
- * restart, with how many were restarted.
- */
-public record StepMetrics(long step, double loss, double reconMse, double vqLoss, double perplexity, int deadCodes,
-    int restarted) {}
+import com.google.gson.JsonObject;
+
+/** What one training step of any model measured: its total loss, and the figures the log and progress show. */
+public interface StepMetrics {
+  long step();
+
+  double loss();
+
+  /** Adds this step's figures to its metrics log record (after "step"), in the order the log shows them. */
+  void addTo(JsonObject record);
+
+  /** The figures of the progress line. */
+  String progress();
+}

@@ -1,8 +1,11 @@
 package ai.vq4j.train;
 
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.data.Batcher;
 import ai.vq4j.data.Dataset;
-import ai.vq4j.data.Datasets;
+import ai.vq4j.eval.Evaluation;
+import ai.vq4j.eval.ModelEvaluation;
+import ai.vq4j.eval.Pictures;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.tensor.DType;
@@ -10,167 +13,118 @@ import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Tensor;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
+import java.util.Map;
 
 /**
- * A whole VQ-VAE training run in an output folder: data, model, the loop with progress and the metrics log,
- * periodic checkpoints, and at the end the final checkpoint, the test evaluation and the report images.
- * Resuming reads the folder's checkpoint and continues the same run: same weights, optimizer state, data
- * order and RNG, so it ends where an uninterrupted run ends.
+ * A VQ-VAE training {@link Run}: the model's part of it. Batches come from a shuffling {@link Batcher} whose
+ * position each checkpoint stores; the evaluation writes the test figures and pictures.
  *
  * <p>Files: {@code checkpoint.safetensors} (training state; atomically replaced), {@code metrics.jsonl},
  * {@code eval.txt}, {@code code_usage.csv}, {@code code_usage.png}, {@code loss.png}, {@code reconstructions.png}.
  */
-public final class VqVaeRun {
+public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
   public static final String CHECKPOINT = "checkpoint.safetensors";
-  public static final String METRICS = "metrics.jsonl";
+  public static final String METRICS = Run.METRICS;
 
-  private final Path outDir;
+  private final Run run;
   private final Device device;
-  private final PrintStream progress;
+  private TrainConfig train;
+  private Batcher batcher;
+  private Tensor batch;
+  private Dataset test;
 
   public VqVaeRun(Path outDir, Device device, PrintStream progress) {
-    this.outDir = outDir;
+    this.run = new Run(outDir, CHECKPOINT, progress);
     this.device = device;
-    this.progress = progress;
   }
 
-  /** The result of a run: its final step and the test evaluation (null when skipped). */
-  public record Result(long steps, StepMetrics last, Evaluation evaluation) {}
-
   /** Starts a new run (an existing checkpoint in the folder is refused: resume it, or use another folder). */
-  public Result start(VqVaeConfig config, TrainConfig train, boolean evaluate) throws IOException {
+  public Run.Result start(VqVaeConfig config, TrainConfig train, boolean evaluate) throws IOException {
     config.validate();
     train.validate();
-    Path ckpt = outDir.resolve(CHECKPOINT);
-    if (Files.exists(ckpt)) {
-      throw new IllegalStateException(ckpt + " exists: resume that run (--resume), or train into another folder");
-    }
-    Files.createDirectories(outDir);
-    Dataset data = load(train, config, true);
+    run.prepareStart();
+    Dataset data = train.images(config.imageSize, config.imageChannels, true);
+    test = evaluate ? train.images(config.imageSize, config.imageChannels, false) : null;
     double variance = train.dataVariance > 0 ? train.dataVariance : data.pixelVariance();
-    progress.printf("data: %s, %d images %dx%dx%d, pixel variance %.5f%n", data.name(), data.size(), data.height(),
-        data.width(), data.channels(), variance);
+    run.progress().printf("data: %s, %d images %dx%dx%d, pixel variance %.5f%n", data.name(), data.size(),
+        data.height(), data.width(), data.channels(), variance);
     try (VqVae model = new VqVae(config, device);
          VqVaeTrainer trainer = new VqVaeTrainer(model, train.learningRate, train.weightDecay, variance, train.seed)) {
-      progress.printf("model: %s preset, %,d parameters, %s quantizer, K = %d, D = %d, on %s%n", config.preset,
+      run.progress().printf("model: %s preset, %,d parameters, %s quantizer, K = %d, D = %d, on %s%n", config.preset,
           model.parameterCount(), config.ema ? "EMA" : "loss-trained", config.numEmbeddings, config.embeddingDim,
           device);
-      Batcher batcher = batcher(data, train);
-      try (MetricsLog log = MetricsLog.create(outDir.resolve(METRICS))) {
-        return loop(trainer, train, batcher, log, evaluate);
-      }
+      return train(trainer, train, batcher(data, train), evaluate);
     }
   }
 
   /** Continues the run whose checkpoint is in the folder, to the step count of its train config. */
-  public Result resume(boolean evaluate) throws IOException {
-    return resume(0, evaluate);
+  public Run.Result resume(boolean evaluate) throws IOException {
+    return resume(Run.Overrides.NONE, evaluate);
   }
 
-  /** Continues the folder's run; steps > 0 replaces the total step count of its train config. */
-  public Result resume(long steps, boolean evaluate) throws IOException {
-    Checkpoint ck = Checkpoint.read(outDir.resolve(CHECKPOINT));
-    if (!ck.isTrainingCheckpoint()) {
-      throw new IOException(ck.file() + ": holds a model only, no training state to resume");
-    }
-    TrainConfig train = ck.trainConfig();
-    if (steps > 0) {
-      train.steps = steps;
-    }
+  /** Continues the folder's run, with the overrides of its train config that a resume may change. */
+  public Run.Result resume(Run.Overrides overrides, boolean evaluate) throws IOException {
+    run.prepareResume();
+    VqVaeCheckpoint ck = VqVaeCheckpoint.read(run.checkpoint());
+    TrainingCheckpoint state = TrainingCheckpoint.of(ck.fields());
+    TrainConfig train = state.trainConfig(TrainConfig::fromJson);
+    overrides.apply(train, state.step(), run.progress());
     VqVaeConfig config = ck.config();
-    Dataset data = load(train, config, true);
+    Dataset data = train.images(config.imageSize, config.imageChannels, true);
+    test = evaluate ? train.images(config.imageSize, config.imageChannels, false) : null;
     try (VqVae model = ck.model(device);
-         VqVaeTrainer trainer = new VqVaeTrainer(model, train.learningRate, train.weightDecay, ck.dataVariance(),
-             train.seed)) {
-      ck.restore(trainer);
-      Batcher batcher = batcher(data, train);
+         VqVaeTrainer trainer = new VqVaeTrainer(model, train.learningRate, train.weightDecay,
+             VqVaeTrainer.dataVariance(state), train.seed)) {
+      trainer.restore(state);
+      Batcher b = batcher(data, train);
       try {
-        batcher.restore(Batcher.State.parse(ck.dataState()));
+        b.restore(Batcher.State.parse(state.meta("data_state")));
       } catch (IllegalArgumentException e) {
         throw new IOException(ck.file() + ": data_state does not fit " + data.name() + ": " + e.getMessage(), e);
       }
-      progress.printf("resuming %s at step %d of %d%n", ck.file(), trainer.steps(), train.steps);
-      try (MetricsLog log = MetricsLog.resume(outDir.resolve(METRICS), trainer.steps())) {
-        return loop(trainer, train, batcher, log, evaluate);
-      }
+      run.progress().printf("resuming %s at step %d of %d%n", ck.file(), trainer.steps(), train.steps);
+      return train(trainer, train, b, evaluate);
     }
   }
 
-  private Result loop(VqVaeTrainer trainer, TrainConfig train, Batcher batcher, MetricsLog log, boolean evaluate)
+  private Run.Result train(VqVaeTrainer trainer, TrainConfig train, Batcher batcher, boolean evaluate)
       throws IOException {
-    VqVae model = trainer.model();
-    VqVaeConfig c = model.config();
-    Path ckpt = outDir.resolve(CHECKPOINT);
-    StepMetrics last = null;
-    long startStep = trainer.steps();
-    long t0 = System.nanoTime();
+    this.train = train;
+    this.batcher = batcher;
+    VqVaeConfig c = trainer.model().config();
     try (Tensor x = Tensor.zeros(device, DType.FLOAT32, train.batchSize, c.imageSize, c.imageSize, c.imageChannels)) {
-      // Steps are queued without reading anything back; their metrics are read at the log and checkpoint
-      // steps, so on a GPU the host runs ahead of the device in between.
-      ArrayDeque<Long> queuedAt = new ArrayDeque<>();
-      while (trainer.steps() < train.steps) {
-        batcher.next(x, null);
-        trainer.queueStep(x);
-        queuedAt.add(System.nanoTime());
-        long s = trainer.steps();
-        boolean logNow = s % train.logEvery == 0 || s == train.steps;
-        boolean checkpointNow = s % train.checkpointEvery == 0 && s < train.steps;
-        if (!logNow && !checkpointNow) {
-          continue;
-        }
-        for (StepMetrics m : trainer.drainMetrics()) {
-          if (!Double.isFinite(m.loss())) {
-            throw new IllegalStateException("training diverged at step " + m.step() + ": loss " + m.loss()
-                + " (the last checkpoint, " + ckpt + ", is intact; lower the learning rate)");
-          }
-          log.append(m, (queuedAt.remove() - t0) / 1e9);
-          last = m;
-        }
-        log.flush();
-        if (logNow) {
-          double elapsed = (System.nanoTime() - t0) / 1e9;
-          double rate = (s - startStep) / Math.max(elapsed, 1e-9);
-          progress.printf("step %6d/%d  %5.2f steps/s  loss %.4f  mse %.5f  vq %.4f  perplexity %6.1f  dead %3d"
-              + "  ETA %s%n", s, train.steps, rate, last.loss(), last.reconMse(), last.vqLoss(), last.perplexity(),
-              last.deadCodes(), eta((train.steps - s) / Math.max(rate, 1e-9)));
-        }
-        if (checkpointNow) {
-          Checkpoint.save(ckpt, trainer, train, batcher.state().encode());
-        }
-      }
-      log.flush();
-      Checkpoint.save(ckpt, trainer, train, batcher.state().encode());
-      progress.printf("checkpoint: %s (step %d)%n", ckpt, trainer.steps());
+      this.batch = x;
+      return run.train(trainer, train, this, evaluate);
+    } finally {
+      this.batch = null;
     }
-    Evaluation evaluation = null;
-    if (evaluate) {
-      Dataset test = load(train, c, false);
-      evaluation = Evaluation.run(model, test, train.batchSize);
-      Files.writeString(outDir.resolve("eval.txt"), evaluation.summary());
-      writeUsage(outDir.resolve("code_usage.csv"), evaluation.codeCounts());
-      Reports.usageChart(evaluation.codeCounts(), outDir.resolve("code_usage.png"));
-      progress.print(evaluation.summary());
-      Reports.write(outDir, model, test, log.file());
-    }
-    return new Result(trainer.steps(), last, evaluation);
   }
 
-  /** code,count lines. */
-  public static void writeUsage(Path file, long[] counts) throws IOException {
-    StringBuilder sb = new StringBuilder("code,count\n");
-    for (int j = 0; j < counts.length; j++) {
-      sb.append(j).append(',').append(counts[j]).append('\n');
-    }
-    Files.writeString(file, sb);
+  @Override
+  public void queueStep(VqVaeTrainer trainer) {
+    batcher.next(batch, null);
+    trainer.queueStep(batch);
   }
 
-  static Dataset load(TrainConfig train, VqVaeConfig config, boolean trainSplit) throws IOException {
-    Path dir = train.dataDir == null || train.dataDir.isEmpty() ? null : Path.of(train.dataDir);
-    return Datasets.forModel(train.dataset, dir, trainSplit, config.imageSize, config.imageChannels);
+  @Override
+  public Map<String, String> runState() {
+    return Map.of("data_state", batcher.state().encode());
   }
+
+  @Override
+  public ModelEvaluation evaluate(VqVaeTrainer trainer, Path metrics) throws IOException {
+    VqVae model = trainer.model();
+    Evaluation evaluation = Evaluation.run(model, test, train.batchSize);
+    Path dir = run.outDir();
+    Pictures.usageCsv(evaluation.codeCounts(), dir.resolve("code_usage.csv"));
+    Pictures.usageChart(evaluation.codeCounts(), dir.resolve("code_usage.png"));
+    Reports.lossCurve(metrics, dir.resolve("loss.png"));
+    Pictures.reconstructionGrid(model, test, dir.resolve("reconstructions.png"));
+    return evaluation;
+  }
+
+
 
   private static Batcher batcher(Dataset data, TrainConfig train) {
     if (data.size() < train.batchSize) {
@@ -178,10 +132,5 @@ public final class VqVaeRun {
           + train.batchSize);
     }
     return Batcher.builder(data, train.batchSize).seed(train.seed).shuffle(true).dropLast(true).build();
-  }
-
-  static String eta(double seconds) {
-    long s = Math.round(seconds);
-    return s >= 3600 ? String.format("%dh%02dm", s / 3600, s / 60 % 60) : String.format("%dm%02ds", s / 60, s % 60);
   }
 }

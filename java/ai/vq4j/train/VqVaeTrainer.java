@@ -1,5 +1,7 @@
 package ai.vq4j.train;
 
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
+import ai.vq4j.io.Safetensors;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.nn.Buffers;
 import ai.vq4j.nn.Quantizer;
@@ -7,8 +9,11 @@ import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Ops;
 import ai.vq4j.tensor.Rng;
 import ai.vq4j.tensor.Tensor;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One VQ-VAE training step: forward, loss = MSE(x_hat, x) / variance + w * mean||z_e - z_q||^2 (w = 1 + beta
@@ -20,7 +25,7 @@ import java.util.List;
  * {@link #drainMetrics} reads every queued step's at once. On a GPU this lets the host run ahead of the
  * device; {@link #step} is the convenience that queues one step and reads its metrics.
  */
-public final class VqVaeTrainer implements AutoCloseable {
+public final class VqVaeTrainer implements Trainer<VqVae> {
   private final VqVae model;
   private final Adam adam;
   private final float variance;
@@ -49,9 +54,9 @@ public final class VqVaeTrainer implements AutoCloseable {
    * One step on the batch x[N, S, S, C] (on the model's device), and its metrics (a wait for the device).
    * Metrics of steps queued before it and not yet drained are drained with it and not returned.
    */
-  public StepMetrics step(Tensor x) {
+  public VqVaeStepMetrics step(Tensor x) {
     queueStep(x);
-    List<StepMetrics> all = drainMetrics();
+    List<VqVaeStepMetrics> all = drainMetrics();
     return all.get(all.size() - 1);
   }
 
@@ -81,16 +86,16 @@ public final class VqVaeTrainer implements AutoCloseable {
     log.record(step, mse, q.rawLoss(), q.perplexity(), q.deadCodeCount());
   }
 
-  /** The metrics of every step queued since the last drain, oldest first: one wait for the device. */
-  public List<StepMetrics> drainMetrics() {
+  @Override
+  public List<VqVaeStepMetrics> drainMetrics() {
     boolean restart = model.config().restartDeadCodes;
     float w = model.quantizer().lossWeight();
-    List<StepMetrics> out = new ArrayList<>();
+    List<VqVaeStepMetrics> out = new ArrayList<>();
     for (DeviceMetricsQueue.Row r : log.drain()) {
       double reconMse = r.values()[0];
       double vq = r.values()[1];
       int dead = Math.round(r.values()[3]);
-      out.add(new StepMetrics(r.step(), reconMse / variance + w * vq, reconMse, vq, r.values()[2], dead,
+      out.add(new VqVaeStepMetrics(r.step(), reconMse / variance + w * vq, reconMse, vq, r.values()[2], dead,
           restart ? dead : 0));
     }
     return out;
@@ -101,15 +106,17 @@ public final class VqVaeTrainer implements AutoCloseable {
     return log.pending();
   }
 
+  @Override
   public VqVae model() {
     return model;
   }
 
+  @Override
   public Adam optimizer() {
     return adam;
   }
 
-  /** Steps taken so far. */
+  @Override
   public long steps() {
     return step;
   }
@@ -122,13 +129,34 @@ public final class VqVaeTrainer implements AutoCloseable {
     return rng;
   }
 
-  /** Sets the step count and RNG state of a resumed run (the optimizer's step count is restored apart). */
-  public void restore(long steps, long rngState) {
-    if (steps < 0) {
-      throw new IllegalArgumentException("step must be >= 0, got " + steps);
+  @Override
+  public void putModel(Map<String, Safetensors.Entry> tensors, Map<String, String> meta) {
+    VqVaeCheckpoint.putModel(model, tensors, meta);
+  }
+
+  /** The RNG state and the data variance the loss divides by. */
+  @Override
+  public Map<String, String> state() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("rng_state", Long.toString(rng.state()));
+    m.put("data_variance", Float.toString(variance));
+    return m;
+  }
+
+  /** The data variance a trainer resuming a checkpoint is made with. */
+  public static double dataVariance(TrainingCheckpoint checkpoint) throws IOException {
+    double v = checkpoint.fields().parseDouble("data_variance");
+    if (!(v > 0) || Double.isInfinite(v)) {
+      throw new IOException(checkpoint.file() + ": metadata data_variance = " + v + " is not a finite number > 0");
     }
-    this.step = steps;
-    rng.restore(rngState);
+    return v;
+  }
+
+  @Override
+  public void restore(TrainingCheckpoint checkpoint) throws IOException {
+    checkpoint.restoreOptimizer(adam);
+    this.step = checkpoint.step();
+    rng.restore(checkpoint.fields().parseLong("rng_state"));
   }
 
   @Override

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Tensor;
-import ai.vq4j.train.Checkpoint;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -45,7 +45,7 @@ class VqVaeCodecTest {
          Tensor x = Tensor.of(Device.CPU, image, 1, 32, 32, 1)) {
       modelRecon = model.forward(x, false).toFloatArray();
       modelCodes = model.quantizer().codes().toIntArray();
-      Checkpoint.saveModel(ck, model);
+      VqVaeCheckpoint.saveModel(ck, model);
     }
     try (VqVaeCodec codec = VqVaeCodec.load(ck, Device.CPU)) {
       assertEquals(8, codec.gridSize());

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.vq4j.checkpoint.CodeDataset;
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.data.Datasets;
 import ai.vq4j.io.Safetensors;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.tensor.Device;
-import ai.vq4j.train.Checkpoint;
-import ai.vq4j.train.CodeDataset;
 import ai.vq4j.train.MetricsLog;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -122,8 +122,8 @@ class CliTest {
     // The split run's checkpoint is byte-identical to this one (it is the same run), so the stale case needs
     // a file with other bytes: the same weights written as a model-only checkpoint.
     Path other = dir.resolve("model-only.safetensors");
-    try (VqVae m = Checkpoint.loadModel(straight.resolve("checkpoint.safetensors"), Device.CPU)) {
-      Checkpoint.saveModel(other, m);
+    try (VqVae m = VqVaeCheckpoint.loadModel(straight.resolve("checkpoint.safetensors"), Device.CPU)) {
+      VqVaeCheckpoint.saveModel(other, m);
     }
     Object[] stale = cli("decode", "--checkpoint", other.toString(), "--codes", codes.toString());
     assertEquals(1, stale[0], "codes of another checkpoint are refused");

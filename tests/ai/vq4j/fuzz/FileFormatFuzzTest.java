@@ -15,9 +15,9 @@ import ai.vq4j.model.VqVae;
 import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.nn.Parameter;
 import ai.vq4j.tensor.Device;
-import ai.vq4j.train.Checkpoint;
-import ai.vq4j.train.CodeDataset;
-import ai.vq4j.train.PriorCheckpoint;
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
+import ai.vq4j.checkpoint.CodeDataset;
+import ai.vq4j.checkpoint.PriorCheckpoint;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -260,11 +260,11 @@ class FileFormatFuzzTest {
   void vqVaeCheckpoints() throws Exception {
     Path valid = dir.resolve("vqvae.safetensors");
     try (VqVae model = new VqVae(tinyVqVae(), Device.CPU)) {
-      Checkpoint.saveModel(valid, model);
+      VqVaeCheckpoint.saveModel(valid, model);
     }
     fuzz("vqvae", "safetensors", Files.readAllBytes(valid), Mutator.Fields.SAFETENSORS_HEADER, new int[0],
         (file, bytes) -> {
-          Checkpoint ck = Checkpoint.read(file);
+          VqVaeCheckpoint ck = VqVaeCheckpoint.read(file);
           try (VqVae model = ck.model(Device.CPU)) {
             Safetensors st = Safetensors.read(file);
             matchesReference(st, bytes);

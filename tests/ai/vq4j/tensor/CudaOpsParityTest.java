@@ -268,7 +268,7 @@ class CudaOpsParityTest {
           Tensor m = s.zeros(n);
           Tensor v = s.zeros(n);
           for (int t = 1; t <= grads.length; t++) {
-            Ops.adamStep(p, s.f(grads[t - 1], n), m, v, 1e-3, 0.9, 0.999, 1e-8, wd, t);
+            Ops.adamStep(p, s.f(grads[t - 1], n), m, v, 1e-3, 0.9, 0.999, 1e-8, wd, t, false);
           }
           return new float[][] {p.toFloatArray(), m.toFloatArray(), v.toFloatArray()};
         });

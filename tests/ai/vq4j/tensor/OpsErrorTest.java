@@ -56,7 +56,7 @@ class OpsErrorTest {
       assertThrows(IllegalArgumentException.class,
           () -> Ops.vqEmaUpdate(s.zeros(6, 4), s.intZeros(6), s.zeros(7), s.zeros(8, 4), s.zeros(8, 4), 0.99f, 1e-5f));
       assertThrows(IllegalArgumentException.class,
-          () -> Ops.adamStep(s.zeros(3), s.zeros(3), s.zeros(3), s.zeros(3), 1e-3, 0.9, 0.999, 1e-8, 0, 0), "t = 0");
+          () -> Ops.adamStep(s.zeros(3), s.zeros(3), s.zeros(3), s.zeros(3), 1e-3, 0.9, 0.999, 1e-8, 0, 0, false), "t = 0");
     }
   }
 

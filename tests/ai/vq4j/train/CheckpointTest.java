@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.data.Batcher;
 import ai.vq4j.data.Dataset;
 import ai.vq4j.io.Safetensors;
@@ -77,6 +78,27 @@ class CheckpointTest {
     return Batcher.builder(data, 4).seed(3).shuffle(true).dropLast(true).build();
   }
 
+  @Test
+  void nonFiniteOrNonPositiveDataVarianceIsRefused() throws IOException {
+    Path file = dir.resolve("variance.safetensors");
+    try (VqVae model = new VqVae(tiny(false), Device.CPU);
+         VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-3, 0, 0.08, 5)) {
+      Batcher b = batcher(synthetic(20));
+      run(trainer, b, 1);
+      TrainingCheckpoint.save(file, trainer, trainConfig(), Map.of("data_state", b.state().encode()));
+    }
+    Safetensors st = Safetensors.read(file);
+    for (String v : new String[] {"Infinity", "NaN", "-1", "0"}) {
+      Map<String, String> meta = new LinkedHashMap<>(st.metadata());
+      meta.put("data_variance", v);
+      Path edited = dir.resolve("variance" + v + ".safetensors");
+      new Safetensors(st.tensors(), meta).write(edited);
+      IOException e = assertThrows(IOException.class,
+          () -> VqVaeTrainer.dataVariance(TrainingCheckpoint.of(VqVaeCheckpoint.read(edited).fields())));
+      assertTrue(e.getMessage().contains(edited + ": metadata data_variance"), e.getMessage());
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void saveThenLoadIsBitExact(boolean ema) throws IOException {
@@ -86,13 +108,13 @@ class CheckpointTest {
          VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-3, 0, 0.08, 5)) {
       Batcher b = batcher(data);
       run(trainer, b, 5);
-      Checkpoint.save(file, trainer, trainConfig(), b.state().encode());
-      Checkpoint ck = Checkpoint.read(file);
+      TrainingCheckpoint.save(file, trainer, trainConfig(), Map.of("data_state", b.state().encode()));
+      VqVaeCheckpoint ck = VqVaeCheckpoint.read(file);
       assertEquals(5, ck.step());
-      assertEquals(b.state().encode(), ck.dataState());
+      assertEquals(b.state().encode(), TrainingCheckpoint.of(ck.fields()).meta("data_state"));
       try (VqVae loaded = ck.model(Device.CPU);
            VqVaeTrainer resumed = new VqVaeTrainer(loaded, 1e-3, 0, 0.08, 5)) {
-        ck.restore(resumed);
+        resumed.restore(TrainingCheckpoint.of(ck.fields()));
         List<Parameter> a = model.parameters();
         List<Parameter> c = loaded.parameters();
         assertEquals(a.size(), c.size());
@@ -117,9 +139,9 @@ class CheckpointTest {
       }
       // A model-only checkpoint loads the same weights and cannot be resumed.
       Path modelOnly = dir.resolve("model.safetensors");
-      Checkpoint.saveModel(modelOnly, model);
-      assertTrue(!Checkpoint.read(modelOnly).isTrainingCheckpoint());
-      try (VqVae loaded = Checkpoint.loadModel(modelOnly, Device.CPU)) {
+      VqVaeCheckpoint.saveModel(modelOnly, model);
+      assertTrue(!VqVaeCheckpoint.read(modelOnly).isTrainingCheckpoint());
+      try (VqVae loaded = VqVaeCheckpoint.loadModel(modelOnly, Device.CPU)) {
         assertArrayEquals(model.parameters().get(0).value().toFloatArray(),
             loaded.parameters().get(0).value().toFloatArray());
       }
@@ -141,14 +163,14 @@ class CheckpointTest {
          VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-3, 0, 0.08, 5)) {
       Batcher b = batcher(data);
       run(trainer, b, 7);
-      Checkpoint.save(file, trainer, trainConfig(), b.state().encode());
+      TrainingCheckpoint.save(file, trainer, trainConfig(), Map.of("data_state", b.state().encode()));
     }
-    Checkpoint ck = Checkpoint.read(file);
+    VqVaeCheckpoint ck = VqVaeCheckpoint.read(file);
     try (VqVae model = ck.model(Device.CPU);
          VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-3, 0, 0.08, 5)) {
-      ck.restore(trainer);
+      trainer.restore(TrainingCheckpoint.of(ck.fields()));
       Batcher b = batcher(data);
-      b.restore(Batcher.State.parse(ck.dataState()));
+      b.restore(Batcher.State.parse(TrainingCheckpoint.of(ck.fields()).meta("data_state")));
       run(trainer, b, 12);
       float[][] resumed = values(model);
       for (int i = 0; i < straight.length; i++) {
@@ -165,7 +187,7 @@ class CheckpointTest {
   void badFilesAreRefusedWithTheirName() throws IOException {
     Path good = dir.resolve("good.safetensors");
     try (VqVae model = new VqVae(tiny(false), Device.CPU)) {
-      Checkpoint.saveModel(good, model);
+      VqVaeCheckpoint.saveModel(good, model);
     }
     byte[] bytes = Files.readAllBytes(good);
 
@@ -224,13 +246,13 @@ class CheckpointTest {
     new Safetensors(st.tensors(), meta).write(otherFormat);
     expectIo(otherFormat, "format.safetensors");
 
-    IOException notTraining = assertThrows(IOException.class, () -> Checkpoint.read(good).trainConfig());
+    IOException notTraining = assertThrows(IOException.class, () -> TrainingCheckpoint.of(VqVaeCheckpoint.read(good).fields()));
     assertTrue(notTraining.getMessage().contains("train_config"), notTraining.getMessage());
   }
 
   static IOException expectIo(Path file, String name) {
     IOException e = assertThrows(IOException.class, () -> {
-      try (VqVae m = Checkpoint.loadModel(file, Device.CPU)) {
+      try (VqVae m = VqVaeCheckpoint.loadModel(file, Device.CPU)) {
         m.parameterCount();
       }
     });

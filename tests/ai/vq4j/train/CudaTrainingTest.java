@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.vq4j.checkpoint.CodeDataset;
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.data.Batcher;
 import ai.vq4j.data.Dataset;
 import ai.vq4j.model.PixelCnnConfig;
@@ -18,6 +20,7 @@ import ai.vq4j.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,11 +49,11 @@ class CudaTrainingTest {
     VqVaeConfig c = CheckpointTest.tiny(ema);
     c.deadCodeThreshold = 2f;  // the restart path runs on both devices every step
     Dataset data = CheckpointTest.synthetic(20);
-    List<StepMetrics> cpu = steps(c, Device.CPU, data, 4);
-    List<StepMetrics> cuda = steps(c, gpu, data, 4);
+    List<VqVaeStepMetrics> cpu = steps(c, Device.CPU, data, 4);
+    List<VqVaeStepMetrics> cuda = steps(c, gpu, data, 4);
     for (int i = 0; i < cpu.size(); i++) {
-      StepMetrics a = cpu.get(i);
-      StepMetrics b = cuda.get(i);
+      VqVaeStepMetrics a = cpu.get(i);
+      VqVaeStepMetrics b = cuda.get(i);
       // Step 1 starts from identical weights: only the order of the kernels' sums differs.
       double tol = i == 0 ? 1e-4 : 5e-2;
       assertEquals(a.loss(), b.loss(), tol * Math.abs(a.loss()), "step " + a.step() + " loss");
@@ -59,7 +62,7 @@ class CudaTrainingTest {
     }
   }
 
-  private static List<StepMetrics> steps(VqVaeConfig c, Device device, Dataset data, int n) {
+  private static List<VqVaeStepMetrics> steps(VqVaeConfig c, Device device, Dataset data, int n) {
     Batcher batcher = CheckpointTest.batcher(data);
     try (VqVae model = new VqVae(c, device);
          VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-4, 0, 0.08, 5);
@@ -72,7 +75,7 @@ class CudaTrainingTest {
         trainer.queueStep(x);
       }
       assertEquals(syncs, device.hostSyncs(), device + ": queued steps wait for nothing");
-      List<StepMetrics> out = trainer.drainMetrics();
+      List<VqVaeStepMetrics> out = trainer.drainMetrics();
       assertEquals(n, out.size());
       return out;
     }
@@ -94,29 +97,29 @@ class CudaTrainingTest {
         trainer.queueStep(x);
       }
       trainer.drainMetrics();
-      Checkpoint.save(onGpu, trainer, CheckpointTest.trainConfig(), b.state().encode());
+      TrainingCheckpoint.save(onGpu, trainer, CheckpointTest.trainConfig(), Map.of("data_state", b.state().encode()));
       gpuWeights = CheckpointTest.values(model);
     }
     // GPU -> CPU: the same bits, and training goes on.
-    Checkpoint ck = Checkpoint.read(onGpu);
+    VqVaeCheckpoint ck = VqVaeCheckpoint.read(onGpu);
     try (VqVae model = ck.model(Device.CPU);
          VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-3, 0, 0.08, 5);
          Tensor x = Tensor.zeros(Device.CPU, DType.FLOAT32, 4, 8, 8, 1)) {
-      ck.restore(trainer);
+      trainer.restore(TrainingCheckpoint.of(ck.fields()));
       float[][] loaded = CheckpointTest.values(model);
       for (int i = 0; i < loaded.length; i++) {
         assertArrayEquals(gpuWeights[i], loaded[i], "parameter " + i + " after GPU -> CPU");
       }
       b.next(x, null);
       assertTrue(Double.isFinite(trainer.step(x).loss()));
-      Checkpoint.save(onCpu, trainer, CheckpointTest.trainConfig(), b.state().encode());
+      TrainingCheckpoint.save(onCpu, trainer, CheckpointTest.trainConfig(), Map.of("data_state", b.state().encode()));
       float[][] cpuWeights = CheckpointTest.values(model);
       // CPU -> GPU.
-      Checkpoint back = Checkpoint.read(onCpu);
+      VqVaeCheckpoint back = VqVaeCheckpoint.read(onCpu);
       try (VqVae again = back.model(gpu);
            VqVaeTrainer resumed = new VqVaeTrainer(again, 1e-3, 0, 0.08, 5);
            Tensor y = Tensor.zeros(gpu, DType.FLOAT32, 4, 8, 8, 1)) {
-        back.restore(resumed);
+        resumed.restore(TrainingCheckpoint.of(back.fields()));
         float[][] moved = CheckpointTest.values(again);
         for (int i = 0; i < moved.length; i++) {
           assertArrayEquals(cpuWeights[i], moved[i], "parameter " + i + " after CPU -> GPU");

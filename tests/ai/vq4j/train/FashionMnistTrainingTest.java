@@ -28,7 +28,7 @@ class FashionMnistTrainingTest {
     c.residualHidden = 16;
     c.embeddingDim = 16;
     c.numEmbeddings = 128;
-    List<StepMetrics> metrics = new ArrayList<>();
+    List<VqVaeStepMetrics> metrics = new ArrayList<>();
     try (VqVae model = new VqVae(c, Device.CPU);
          VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-3, 0, train.pixelVariance(), 1);
          Tensor x = Tensor.zeros(Device.CPU, DType.FLOAT32, 32, 32, 32, 1)) {
@@ -46,7 +46,7 @@ class FashionMnistTrainingTest {
     assertTrue(pplEnd > 1.5 * pplEarly, "perplexity rises: steps 6-15 " + pplEarly + ", last 10 " + pplEnd);
   }
 
-  static double mean(List<StepMetrics> m, boolean loss) {
+  static double mean(List<VqVaeStepMetrics> m, boolean loss) {
     return m.stream().mapToDouble(s -> loss ? s.loss() : s.perplexity()).average().orElseThrow();
   }
 }

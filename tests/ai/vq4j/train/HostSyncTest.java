@@ -3,6 +3,7 @@ package ai.vq4j.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.vq4j.checkpoint.CodeDataset;
 import ai.vq4j.model.PixelCnnConfig;
 import ai.vq4j.model.PixelCnnPrior;
 import ai.vq4j.model.VqVae;
@@ -29,8 +30,8 @@ class HostSyncTest {
     for (boolean ema : new boolean[] {false, true}) {
       VqVaeConfig c = CheckpointTest.tiny(ema);
       c.deadCodeThreshold = 2f;  // restarts every step
-      List<StepMetrics> eager = new ArrayList<>();
-      List<StepMetrics> queued = new ArrayList<>();
+      List<VqVaeStepMetrics> eager = new ArrayList<>();
+      List<VqVaeStepMetrics> queued = new ArrayList<>();
       for (boolean queue : new boolean[] {false, true}) {
         Rng rng = new Rng(3);
         float[] v = new float[4 * 64];
@@ -50,7 +51,7 @@ class HostSyncTest {
             }
           }
           assertEquals(queue ? STEPS : 0, trainer.pendingMetrics());
-          List<StepMetrics> drained = trainer.drainMetrics();
+          List<VqVaeStepMetrics> drained = trainer.drainMetrics();
           if (queue) {
             assertEquals(before + 1, Device.CPU.hostSyncs(), "a drain is one read");
             queued.addAll(drained.subList(1, drained.size()));

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.vq4j.checkpoint.CodeDataset;
+import ai.vq4j.checkpoint.PriorCheckpoint;
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.model.PixelCnnConfig;
 import ai.vq4j.model.PixelCnnPrior;
 import ai.vq4j.model.VqVae;
@@ -20,7 +23,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,16 +92,18 @@ class PriorCheckpointTest {
       for (int i = 0; i < 4; i++) {
         trainer.step(d, 6);
       }
-      PriorCheckpoint.save(file, trainer, trainConfig(), source);
+      Map<String, String> sourceMeta = new LinkedHashMap<>();
+      PriorCheckpoint.putSource(source, sourceMeta);
+      TrainingCheckpoint.save(file, trainer, trainConfig(), sourceMeta);
       PriorCheckpoint ck = PriorCheckpoint.read(file);
       assertTrue(ck.isTrainingCheckpoint());
       assertEquals(4, ck.step());
       assertEquals(source, ck.source());
       assertEquals(prior.config().toJson(), ck.config().toJson());
-      assertEquals(trainConfig().toJson(), ck.trainConfig().toJson());
+      assertEquals(trainConfig().toJson(), TrainingCheckpoint.of(ck.fields()).trainConfig(PriorTrainConfig::fromJson).toJson());
       try (PixelCnnPrior loaded = ck.model(CPU);
            PriorTrainer resumed = new PriorTrainer(loaded, 3e-3, 0, 5)) {
-        ck.restore(resumed, d.count());
+        resumed.restore(TrainingCheckpoint.of(ck.fields()));
         assertBitEqual(prior.parameters(), loaded.parameters());
         assertEquals(trainer.optimizer().steps(), resumed.optimizer().steps());
         assertEquals(trainer.steps(), resumed.steps());
@@ -142,12 +149,12 @@ class PriorCheckpointTest {
       for (int i = 0; i < 4; i++) {
         resumedLosses.add(trainer.step(d, 6).loss());
       }
-      PriorCheckpoint.save(file, trainer, trainConfig(), null);
+      TrainingCheckpoint.save(file, trainer, trainConfig(), Map.of());
     }
     PriorCheckpoint ck = PriorCheckpoint.read(file);
     try (PixelCnnPrior prior = ck.model(CPU);
          PriorTrainer trainer = new PriorTrainer(prior, 3e-3, 0, 5)) {
-      ck.restore(trainer, d.count());
+      trainer.restore(TrainingCheckpoint.of(ck.fields()));
       for (int i = 4; i < 11; i++) {
         PriorStepMetrics m = trainer.step(d, 6);
         assertEquals(i + 1, m.step());
@@ -171,7 +178,7 @@ class PriorCheckpointTest {
     try (PixelCnnPrior prior = new PixelCnnPrior(config(0), CPU);
          PriorTrainer trainer = new PriorTrainer(prior, 1e-3, 0, 1)) {
       trainer.step(data(8, 0, 3), 4);
-      PriorCheckpoint.save(good, trainer, trainConfig(), null);
+      TrainingCheckpoint.save(good, trainer, trainConfig(), Map.of());
     }
     byte[] bytes = Files.readAllBytes(good);
 
@@ -203,7 +210,7 @@ class PriorCheckpointTest {
     vc.embeddingDim = 2;
     vc.numEmbeddings = 4;
     try (VqVae vae = new VqVae(vc, CPU)) {
-      Checkpoint.saveModel(vqvae, vae);
+      VqVaeCheckpoint.saveModel(vqvae, vae);
     }
     e = assertNamesFile(vqvae, () -> PriorCheckpoint.read(vqvae));
     assertTrue(e.getMessage().contains("not a vq4j PixelCNN prior checkpoint"), e.getMessage());
@@ -217,7 +224,7 @@ class PriorCheckpointTest {
       PriorCheckpoint.saveModel(model, prior, null);
       try (PriorTrainer trainer = new PriorTrainer(prior, 1e-3, 0, 1)) {
         e = assertNamesFile(model, () -> {
-          PriorCheckpoint.read(model).restore(trainer, 8);
+          trainer.restore(TrainingCheckpoint.of(PriorCheckpoint.read(model).fields()));
           return null;
         });
         assertTrue(e.getMessage().contains("not a training checkpoint"), e.getMessage());

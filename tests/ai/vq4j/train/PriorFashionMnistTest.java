@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.vq4j.checkpoint.CodeDataset;
+import ai.vq4j.eval.PriorEvaluation;
 import ai.vq4j.model.PixelCnnConfig;
 import ai.vq4j.model.PixelCnnPrior;
 import ai.vq4j.model.PixelCnnSampler;

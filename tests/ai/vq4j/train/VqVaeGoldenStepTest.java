@@ -59,7 +59,7 @@ class VqVaeGoldenStepTest {
 
       assertClose("z_e", g.floats("z_e"), model.encode(x).toFloatArray(), 1e-5, 1e-4);
       assertClose("reconstruction", g.floats("recon"), model.forward(x, false).toFloatArray(), 1e-5, 1e-4);
-      StepMetrics m = trainer.step(x);
+      VqVaeStepMetrics m = trainer.step(x);
 
       assertArrayEquals(g.ints("codes"), model.quantizer().codes().toIntArray(), "codes");
       assertEquals(Double.parseDouble(g.meta("recon_mse")), m.reconMse(), 1e-5 * m.reconMse(), "reconstruction MSE");

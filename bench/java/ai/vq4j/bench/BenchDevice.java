@@ -4,8 +4,9 @@ import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Ops;
 
 /**
- * The {@code device} JMH parameter of the benchmarks: {@code cpu} (the default everywhere, so CPU runs are
- * unchanged), {@code cuda} or {@code cuda:N}. Selecting CUDA where the library has no CUDA kernels or the
+ * The {@code device} JMH parameter of the benchmarks: {@code cpu} (the default everywhere: the CPU's fast
+ * paths), {@code cpu-ref} (the CPU's hand-written reference kernels, to compare against), {@code cuda} or
+ * {@code cuda:N}. Selecting CUDA where the library has no CUDA kernels or the
  * machine has no GPU fails that trial's setup with a clear message; JMH reports it and goes on with the
  * next benchmark (nothing crashes). The scripts select {@code -p device=cuda} only on a GPU machine.
  */
@@ -13,7 +14,8 @@ final class BenchDevice {
   private BenchDevice() {}
 
   static Device resolve(String name) {
-    if (name.equals("cpu")) {
+    if (name.equals("cpu") || name.equals("cpu-ref")) {
+      Device.CPU.setCpuReference(name.equals("cpu-ref"));
       return Device.CPU;
     }
     if (name.equals("cuda") || name.startsWith("cuda:")) {
@@ -21,7 +23,7 @@ final class BenchDevice {
       try {
         ordinal = name.equals("cuda") ? 0 : Integer.parseInt(name.substring(5));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("-p device=" + name + ": expected cpu, cuda or cuda:N");
+        throw new IllegalArgumentException("-p device=" + name + ": expected cpu, cpu-ref, cuda or cuda:N");
       }
       if (!Device.cudaBuilt()) {
         throw new IllegalStateException("-p device=" + name
@@ -33,7 +35,7 @@ final class BenchDevice {
       }
       return Device.cuda(ordinal);
     }
-    throw new IllegalArgumentException("-p device=" + name + ": expected cpu, cuda or cuda:N");
+    throw new IllegalArgumentException("-p device=" + name + ": expected cpu, cpu-ref, cuda or cuda:N");
   }
 
   /**

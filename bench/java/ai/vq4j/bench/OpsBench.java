@@ -344,7 +344,7 @@ public class OpsBench {
   @Benchmark
   public void adamStep(AdamState s) {
     // t grows as in training (it only changes the bias corrections, computed once per call).
-    Ops.adamStep(s.param, s.grad, s.m, s.v, 2e-4, 0.9, 0.999, 1e-8, 0.0, ++s.t);
+    Ops.adamStep(s.param, s.grad, s.m, s.v, 2e-4, 0.9, 0.999, 1e-8, 0.0, ++s.t, false);
     BenchDevice.finish(s.dev);
   }
 }

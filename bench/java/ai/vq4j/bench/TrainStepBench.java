@@ -5,7 +5,7 @@ import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Rng;
 import ai.vq4j.tensor.Tensor;
-import ai.vq4j.train.StepMetrics;
+import ai.vq4j.train.VqVaeStepMetrics;
 import ai.vq4j.train.VqVaeTrainer;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -14,8 +14,8 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -81,19 +81,19 @@ public class TrainStepBench {
   static final int QUEUED = 16;
 
   @Benchmark
-  public StepMetrics step() {
-    StepMetrics m = trainer.step(x);
+  public VqVaeStepMetrics step() {
+    VqVaeStepMetrics m = trainer.step(x);
     BenchDevice.finish(dev);
     return m;
   }
 
   @Benchmark
   @OperationsPerInvocation(QUEUED)
-  public List<StepMetrics> queued() {
+  public List<VqVaeStepMetrics> queued() {
     for (int i = 0; i < QUEUED; i++) {
       trainer.queueStep(x);
     }
-    List<StepMetrics> m = trainer.drainMetrics();
+    List<VqVaeStepMetrics> m = trainer.drainMetrics();
     BenchDevice.finish(dev);
     return m;
   }

@@ -1,0 +1,94 @@
+package ai.vq4j.model;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+
+/**
+ * The shape of a decoder-only Transformer prior over a VQ-VAE's code grid in raster order. Plain fields so that
+ * it serialises to JSON; {@link #validate()} names the first field out of range.
+ *
+ * <p>The network: token embedding over K codes plus the first-position tokens (one start token, or one token
+ * per class when conditioned: the class token is the sequence's first token), learned position embedding over
+ * the gridSize^2 positions, {@code depth} pre-LayerNorm blocks (causal attention with {@code heads} heads over
+ * {@code width} channels, GELU MLP of width mlpRatio * width), a final layer norm and a linear head to K logits.
+ */
+public final class TransformerConfig {
+  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+  public int numCodes = 512;
+  public int gridSize = 8;
+  public int width = 256;
+  public int depth = 8;
+  public int heads = 8;
+  public int mlpRatio = 4;
+  /** 0: unconditioned; otherwise the first token is the class label's. */
+  public int numClasses = 0;
+  public long seed = 1;
+
+  /**
+   * The "gpt-small" preset for a VQ-VAE's codes: width 256, 8 blocks of 8 heads (head dimension 32), MLP 4x,
+   * about 6.6 M parameters with K = 512; the same shape serves 8x8 (64 positions) and 16x16 (256) grids.
+   */
+  public static TransformerConfig gptSmall(int numCodes, int gridSize, int numClasses) {
+    TransformerConfig c = new TransformerConfig();
+    c.numCodes = numCodes;
+    c.gridSize = gridSize;
+    c.numClasses = numClasses;
+    return c.validate();
+  }
+
+  /** Positions in a sequence: gridSize^2. */
+  public int length() {
+    return gridSize * gridSize;
+  }
+
+  /** Rows of the token embedding: K codes, then the start token or one token per class. */
+  public int vocabulary() {
+    return numCodes + Math.max(1, numClasses);
+  }
+
+  public TransformerConfig validate() {
+    range("numCodes", numCodes, 1, 65536);
+    range("gridSize", gridSize, 1, 64);
+    range("width", width, 1, 4096);
+    range("depth", depth, 1, 96);
+    range("heads", heads, 1, 128);
+    range("mlpRatio", mlpRatio, 1, 16);
+    range("numClasses", numClasses, 0, 65536);
+    if (width % heads != 0) {
+      throw new IllegalArgumentException("transformer config field heads (" + heads + ") must divide width ("
+          + width + ")");
+    }
+    range("width / heads", width / heads, 1, 128);
+    return this;
+  }
+
+  private static void range(String field, int value, int min, int max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException("transformer config field " + field + " must be in " + min + ".." + max
+          + ", got " + value);
+    }
+  }
+
+  public String toJson() {
+    return GSON.toJson(this);
+  }
+
+  public static TransformerConfig fromJson(String json) {
+    TransformerConfig c;
+    try {
+      c = GSON.fromJson(json, TransformerConfig.class);
+    } catch (JsonParseException e) {
+      throw new IllegalArgumentException("transformer config is not valid JSON: " + e.getMessage(), e);
+    }
+    if (c == null) {
+      throw new IllegalArgumentException("transformer config is empty");
+    }
+    return c.validate();
+  }
+
+  public TransformerConfig copy() {
+    return fromJson(toJson());
+  }
+}

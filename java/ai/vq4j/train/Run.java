@@ -1,0 +1,252 @@
+package ai.vq4j.train;
+
+import ai.vq4j.checkpoint.CheckpointFile;
+import ai.vq4j.eval.ModelEvaluation;
+import ai.vq4j.io.Safetensors;
+import ai.vq4j.tensor.Vq4jException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A training run of any model in an output folder: the loop with progress lines and the metrics log, a
+ * checkpoint every N steps and at the end, resume, divergence, and the final evaluation. What differs by
+ * model (how a step takes its batch, what a checkpoint adds, what the evaluation writes) is the model's
+ * {@link Part}: {@link VqVaeRun}, {@link PriorRun}.
+ *
+ * <p>Steps are queued without reading anything back; their metrics are read at the log and checkpoint steps,
+ * so on a GPU the host runs ahead of the device in between. Resuming continues the same run: same weights,
+ * optimizer state, data order and RNG, so it ends where an uninterrupted run ends.
+ *
+ * <p>Crash safety: checkpoints are replaced atomically (a temporary file, then a rename) and never hold
+ * non-finite values; the metrics log is never truncated in place (see {@link MetricsLog}); temporary files
+ * a crash left behind are removed when a run starts or resumes.
+ */
+public final class Run {
+  public static final String METRICS = "metrics.jsonl";
+
+  /** The part of a run that differs by model. */
+  public interface Part<T extends Trainer<?>> {
+    /** Queues one step of the trainer on the next batch. */
+    void queueStep(T trainer);
+
+    /** What a checkpoint holds of the run besides the trainer (the data loader's position, the source model). */
+    Map<String, String> runState();
+
+    /** The test evaluation at the end; writes the model's report files into the folder. */
+    ModelEvaluation evaluate(T trainer, Path metrics) throws IOException;
+  }
+
+  /**
+   * What a resume may change of its run's config (null: unchanged): the total step count and the learning
+   * rate. Everything else (model, data, batch size, seed) makes another run and is refused by the commands.
+   */
+  public record Overrides(Long steps, Double learningRate) {
+    public static final Overrides NONE = new Overrides(null, null);
+
+    /** Applies the overrides to the config of a run at step, saying what changed. */
+    public void apply(RunConfig config, long step, PrintStream progress) {
+      if (steps != null) {
+        if (steps < step) {
+          throw new IllegalArgumentException("--steps " + steps + ": the run is already at step " + step);
+        }
+        if (steps != config.steps) {
+          progress.printf("resume: --steps %d replaces the run's %d%n", steps, config.steps);
+        }
+        config.steps = steps;
+      }
+      if (learningRate != null) {
+        if (learningRate != config.learningRate) {
+          progress.printf("resume: --lr %s replaces the run's learning rate %s%n", learningRate, config.learningRate);
+        }
+        config.learningRate = learningRate;
+      }
+      config.validate();
+    }
+  }
+
+  /** The end of a run: its steps, the last step's metrics, and the evaluation (null when skipped). */
+  public record Result(long steps, StepMetrics last, ModelEvaluation evaluation) {}
+
+  private final Path outDir;
+  private final Path checkpoint;
+  private final PrintStream progress;
+  private boolean resumed;
+
+  public Run(Path outDir, String checkpointName, PrintStream progress) {
+    this.outDir = outDir;
+    this.checkpoint = outDir.resolve(checkpointName);
+    this.progress = progress;
+  }
+
+  public Path checkpoint() {
+    return checkpoint;
+  }
+
+  public Path outDir() {
+    return outDir;
+  }
+
+  public PrintStream progress() {
+    return progress;
+  }
+
+  /**
+   * Before a new run: refuses a folder that already holds this run's checkpoint (resume it) or another run's,
+   * creates the folder and removes temporary files a crash left.
+   */
+  public void prepareStart() throws IOException {
+    if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+      throw new IOException(outDir + ": --out must be a folder, and this is an existing file");
+    }
+    if (Files.exists(checkpoint)) {
+      throw new IllegalStateException(checkpoint + " exists: resume that run (--resume), or train into another"
+          + " folder");
+    }
+    try {
+      Files.createDirectories(outDir);
+    } catch (FileAlreadyExistsException e) {
+      throw new IOException(outDir + ": cannot create the output folder: " + e.getFile() + " is a file", e);
+    }
+    refuseOtherRuns();
+    removeStrayTemps();
+  }
+
+  /** Before resuming: the checkpoint must be there, and no other run's in the folder. */
+  public void prepareResume() throws IOException {
+    if (!Files.isRegularFile(checkpoint)) {
+      throw new IOException(checkpoint + ": no checkpoint to resume (--resume continues the run in --out; start a"
+          + " new run without it)");
+    }
+    refuseOtherRuns();
+    removeStrayTemps();
+    resumed = true;
+  }
+
+  /** Another run's training checkpoint in the folder: both would write metrics.jsonl and the report files. */
+  private void refuseOtherRuns() throws IOException {
+    List<Path> others = new ArrayList<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(outDir, "*.safetensors")) {
+      for (Path f : files) {
+        if (!f.getFileName().equals(checkpoint.getFileName()) && Files.isRegularFile(f)) {
+          others.add(f);
+        }
+      }
+    }
+    for (Path f : others) {
+      Safetensors st;
+      try {
+        st = Safetensors.read(f);
+      } catch (IOException | RuntimeException e) {
+        continue;
+      }
+      if (st.metadata().containsKey("train_config")) {
+        throw new IllegalStateException(outDir + " holds another training run (" + f + "): its metrics.jsonl and"
+            + " reports would be overwritten; use another --out folder");
+      }
+    }
+  }
+
+  /** Temporary files of checkpoints and metrics rewrites that a crash (kill -9, power loss) left behind. */
+  private void removeStrayTemps() throws IOException {
+    String ckpt = checkpoint.getFileName().toString();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(outDir, "*.tmp")) {
+      for (Path f : files) {
+        String name = f.getFileName().toString();
+        if (name.startsWith(ckpt) || name.equals(METRICS + ".tmp")) {
+          Files.deleteIfExists(f);
+          progress.println("removed " + f + " (left by an interrupted write)");
+        }
+      }
+    }
+  }
+
+  /** Trains until the config's step count, then checkpoints and (when asked) evaluates. */
+  public <T extends Trainer<?>> Result train(T trainer, RunConfig config, Part<T> part, boolean evaluate)
+      throws IOException {
+    Path metrics = outDir.resolve(METRICS);
+    long intact = resumed ? trainer.steps() : -1;
+    StepMetrics last = null;
+    long startStep = trainer.steps();
+    long t0 = System.nanoTime();
+    try (MetricsLog log = resumed ? MetricsLog.resume(metrics, trainer.steps()) : MetricsLog.create(metrics)) {
+      ArrayDeque<Long> queuedAt = new ArrayDeque<>();
+      while (trainer.steps() < config.steps) {
+        try {
+          part.queueStep(trainer);
+        } catch (Vq4jException e) {
+          // The CPU quantizer refuses non-finite latents: that is this run diverging, not a bad input.
+          if (e.getMessage() == null || !e.getMessage().contains("non-finite")) {
+            throw e;
+          }
+          throw new IllegalStateException("training diverged at step " + (trainer.steps() + 1) + ": "
+              + e.getMessage() + "; " + intactCheckpoint(intact), e);
+        }
+        queuedAt.add(System.nanoTime());
+        long s = trainer.steps();
+        boolean logNow = s % config.logEvery == 0 || s == config.steps;
+        boolean checkpointNow = s % config.checkpointEvery == 0 && s < config.steps;
+        if (!logNow && !checkpointNow) {
+          continue;
+        }
+        for (StepMetrics m : trainer.drainMetrics()) {
+          if (!Double.isFinite(m.loss())) {
+            throw new IllegalStateException("training diverged at step " + m.step() + ": loss " + m.loss() + "; "
+                + intactCheckpoint(intact));
+          }
+          log.append(m, (queuedAt.remove() - t0) / 1e9);
+          last = m;
+        }
+        log.flush();
+        if (logNow) {
+          double elapsed = (System.nanoTime() - t0) / 1e9;
+          double rate = (s - startStep) / Math.max(elapsed, 1e-9);
+          progress.printf("step %6d/%d  %5.2f steps/s  %s  ETA %s%n", s, config.steps, rate, last.progress(),
+              eta((config.steps - s) / Math.max(rate, 1e-9)));
+        }
+        if (checkpointNow) {
+          save(trainer, config, part, intact);
+          intact = s;
+        }
+      }
+      log.flush();
+      save(trainer, config, part, intact);
+      progress.printf("checkpoint: %s (step %d)%n", checkpoint, trainer.steps());
+      ModelEvaluation evaluation = null;
+      if (evaluate) {
+        evaluation = part.evaluate(trainer, log.file());
+        Files.writeString(outDir.resolve("eval.txt"), evaluation.summary());
+        progress.print(evaluation.summary());
+      }
+      return new Result(trainer.steps(), last, evaluation);
+    }
+  }
+
+  private <T extends Trainer<?>> void save(T trainer, RunConfig config, Part<T> part, long intact)
+      throws IOException {
+    try {
+      TrainingCheckpoint.save(checkpoint, trainer, config, part.runState());
+    } catch (CheckpointFile.NonFiniteException e) {
+      throw new IllegalStateException("training diverged: " + e.getMessage() + "; " + intactCheckpoint(intact), e);
+    }
+  }
+
+  /** Which checkpoint a diverged run leaves, and what to do with it. */
+  private String intactCheckpoint(long step) {
+    return step < 0 ? "no checkpoint was written before it: start again with a lower --lr"
+        : "the last checkpoint, " + checkpoint + ", is intact at step " + step + ": resume it with a lower"
+            + " learning rate (--resume --lr ...)";
+  }
+
+  static String eta(double seconds) {
+    long s = Math.round(seconds);
+    return s >= 3600 ? String.format("%dh%02dm", s / 3600, s / 60 % 60) : String.format("%dm%02ds", s / 60, s % 60);
+  }
+}

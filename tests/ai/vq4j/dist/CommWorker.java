@@ -1,0 +1,70 @@
+package ai.vq4j.dist;
+
+import ai.vq4j.tensor.DType;
+import ai.vq4j.tensor.Device;
+import ai.vq4j.tensor.Tensor;
+import java.time.Duration;
+import java.util.Arrays;
+
+/**
+ * One rank of {@link CommunicatorTest}, run as a child JVM with RANK, WORLD_SIZE, MASTER_ADDR and
+ * MASTER_PORT set as torchrun sets them. Args: scenario, timeout in ms, and optionally a rendezvous that
+ * replaces tcp://MASTER_ADDR:MASTER_PORT. Prints what it computed; a failure prints "ERROR message" and
+ * exits 3.
+ */
+public final class CommWorker {
+  private CommWorker() {}
+
+  public static void main(String[] args) throws Exception {
+    LaunchEnvironment env = LaunchEnvironment.fromSystem().orElseThrow();
+    String rendezvous = args.length > 2 ? args[2] : env.rendezvous();
+    Duration timeout = Duration.ofMillis(Long.parseLong(args[1]));
+    try (Communicator comm = Communicator.init(Device.CPU, env.rank(), env.worldSize(), rendezvous, timeout)) {
+      System.out.println("joined " + comm.rank() + " of " + comm.worldSize());
+      switch (args[0]) {
+        case "ops" -> ops(comm);
+        case "fault" -> fault(comm);
+        case "join" -> { }
+        default -> throw new IllegalArgumentException("unknown scenario " + args[0]);
+      }
+    } catch (RuntimeException e) {
+      System.out.println("ERROR " + e.getMessage());
+      System.out.flush();
+      System.exit(3);
+    }
+  }
+
+  private static void ops(Communicator comm) {
+    int r = comm.rank();
+    try (Tensor sum = Tensor.of(Device.CPU, new float[] {r + 1, 10f * r, 0.5f}, 3);
+        Tensor mean = Tensor.of(Device.CPU, new float[] {r, 4f * r}, 2);
+        Tensor ids = Tensor.ofInts(Device.CPU, new int[] {100 * r, 100 * r + 1}, 2);
+        Tensor mine = Tensor.ofInts(Device.CPU, new int[] {r, -r, 7}, 3);
+        Tensor all = Tensor.zeros(Device.CPU, DType.INT32, comm.worldSize(), 3)) {
+      comm.allReduceSum(sum);
+      comm.allReduceAverage(mean);
+      comm.broadcast(ids, comm.worldSize() - 1);
+      comm.allGather(mine, all);
+      comm.barrier();
+      System.out.println("sum " + Arrays.toString(sum.toFloatArray()));
+      System.out.println("mean " + Arrays.toString(mean.toFloatArray()));
+      System.out.println("broadcast " + Arrays.toString(ids.toIntArray()));
+      System.out.println("gather " + Arrays.toString(all.toIntArray()));
+    }
+  }
+
+  // Both ranks finish one all-reduce; then rank 1 says so and stays away (the test kills or stops it)
+  // while rank 0 enters the next one.
+  private static void fault(Communicator comm) throws InterruptedException {
+    try (Tensor t = Tensor.of(Device.CPU, new float[] {1f}, 1)) {
+      comm.allReduceSum(t);
+      System.out.println("ready");
+      System.out.flush();
+      if (comm.rank() == 1) {
+        Thread.sleep(Long.MAX_VALUE);
+      }
+      comm.allReduceSum(t);
+      System.out.println("unexpectedly done");
+    }
+  }
+}

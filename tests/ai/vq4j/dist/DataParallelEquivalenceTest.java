@@ -1,0 +1,91 @@
+package ai.vq4j.dist;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Data-parallel training is large-batch training: one step of 2 ranks (child JVMs over Gloo on loopback)
+ * at batch B equals one step of 1 process at batch 2B on the same examples, for the VQ-VAE with either
+ * quantizer and for the prior: parameters after Adam, Adam's moments, the EMA codebook statistics, usage,
+ * counts and dead-code restarts. Tolerance: 2e-5 absolute plus 1e-4 relative, for the different summation
+ * orders of the split batch (measured differences are far smaller; a wrong reduction, such as a sum instead
+ * of a mean, or local codebook statistics, is off by orders more). The two ranks agree bit for bit.
+ */
+class DataParallelEquivalenceTest {
+  @TempDir
+  Path dir;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"plain", "ema", "prior"})
+  void twoRanksAtBatchBEqualOneRankAtBatch2B(String model) throws Exception {
+    Map<String, float[]> single = EquivalenceWorker.step(model, null);
+    int port = CommunicatorTest.freePort();
+    List<Process> ranks = new ArrayList<>();
+    try {
+      for (int r = 0; r < 2; r++) {
+        ProcessBuilder pb = new ProcessBuilder(java(EquivalenceWorker.class.getName(), model,
+            dir.resolve("rank" + r + ".bin").toString())).redirectErrorStream(true)
+            .redirectOutput(dir.resolve("rank" + r + ".log").toFile());
+        pb.environment().putAll(Map.of("RANK", "" + r, "WORLD_SIZE", "2", "MASTER_ADDR", "127.0.0.1",
+            "MASTER_PORT", "" + port));
+        ranks.add(pb.start());
+      }
+      for (int r = 0; r < 2; r++) {
+        assertTrue(ranks.get(r).waitFor(120, TimeUnit.SECONDS), "rank " + r + " did not finish");
+        assertEquals(0, ranks.get(r).exitValue(), Files.readString(dir.resolve("rank" + r + ".log")));
+      }
+    } finally {
+      ranks.forEach(Process::destroyForcibly);
+    }
+    Map<String, float[]> rank0 = EquivalenceWorker.read(dir.resolve("rank0.bin"));
+    Map<String, float[]> rank1 = EquivalenceWorker.read(dir.resolve("rank1.bin"));
+    assertEquals(single.keySet(), rank0.keySet());
+    double worst = 0;
+    String worstName = "";
+    for (String name : single.keySet()) {
+      assertArrayEquals(rank0.get(name), rank1.get(name), name + ": the ranks differ");
+      float[] want = single.get(name);
+      float[] got = rank0.get(name);
+      assertEquals(want.length, got.length, name);
+      for (int i = 0; i < want.length; i++) {
+        double err = Math.abs(got[i] - want[i]);
+        assertTrue(err <= 2e-5 + 1e-4 * Math.abs(want[i]),
+            name + "[" + i + "]: 2 ranks " + got[i] + ", 1 rank " + want[i]);
+        if (err > worst) {
+          worst = err;
+          worstName = name + "[" + i + "]";
+        }
+      }
+    }
+    if (!model.equals("prior")) {
+      float restarted = 0;
+      for (float v : single.get("restarted")) {
+        restarted += v;
+      }
+      assertTrue(restarted > 0, "the step restarted no dead code, so restarts went untested");
+    }
+    System.out.printf("%s: largest difference 2 ranks vs 1: %.3g at %s%n", model, worst, worstName);
+  }
+
+  static List<String> java(String... mainAndArgs) {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "--enable-native-access=ALL-UNNAMED"));
+    String cache = System.getProperty("org.bytedeco.javacpp.cachedir");
+    if (cache != null) {
+      cmd.add("-Dorg.bytedeco.javacpp.cachedir=" + cache);
+    }
+    cmd.addAll(List.of(mainAndArgs));
+    return cmd;
+  }
+}
