@@ -3,7 +3,7 @@ package ai.vq4j.cli;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.model.VqVaeTorchFormat;
 import ai.vq4j.tensor.Device;
-import ai.vq4j.train.Checkpoint;
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -27,7 +27,7 @@ final class ExportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     ImportCommand.checkFormat(format);
-    try (VqVae model = Checkpoint.loadModel(checkpoint, Device.CPU)) {
+    try (VqVae model = VqVaeCheckpoint.loadModel(checkpoint, Device.CPU)) {
       VqVaeTorchFormat.write(out, model);
       System.out.printf("exported %d parameters of %s as a PyTorch state dict: %s%n", model.parameterCount(),
           checkpoint, out);

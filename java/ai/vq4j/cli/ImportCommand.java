@@ -4,7 +4,7 @@ import ai.vq4j.model.VqVae;
 import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.model.VqVaeTorchFormat;
 import ai.vq4j.tensor.Device;
-import ai.vq4j.train.Checkpoint;
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +47,7 @@ final class ImportCommand implements Callable<Integer> {
       }
     }
     try (VqVae model = VqVaeTorchFormat.read(in, shape, Device.CPU)) {
-      Checkpoint.saveModel(out, model);
+      VqVaeCheckpoint.saveModel(out, model);
       System.out.printf("imported %d parameters from %s into %s%n", model.parameterCount(), in, out);
     }
     return 0;

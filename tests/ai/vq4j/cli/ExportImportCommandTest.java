@@ -8,7 +8,7 @@ import ai.vq4j.io.Safetensors;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.tensor.Device;
-import ai.vq4j.train.Checkpoint;
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -34,7 +34,7 @@ class ExportImportCommandTest {
     c.seed = 5;
     Path file = dir.resolve("checkpoint.safetensors");
     try (VqVae model = new VqVae(c, Device.CPU)) {
-      Checkpoint.saveModel(file, model);
+      VqVaeCheckpoint.saveModel(file, model);
     }
     return file;
   }

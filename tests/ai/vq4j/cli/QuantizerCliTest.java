@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.vq4j.data.Datasets;
 import ai.vq4j.model.VqVaeConfig;
-import ai.vq4j.train.Checkpoint;
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,7 +47,7 @@ class QuantizerCliTest {
     Object[] r = train("fsq", "--quantizer", "fsq", "--fsq-levels", "4,4,2");
     assertEquals(0, r[0], (String) r[1]);
     Path ckpt = dir.resolve("fsq").resolve("checkpoint.safetensors");
-    VqVaeConfig c = Checkpoint.read(ckpt).config();
+    VqVaeConfig c = VqVaeCheckpoint.read(ckpt).config();
     assertArrayEquals(new int[] {4, 4, 2}, c.fsqLevels);
     assertEquals(32, c.numEmbeddings);
     assertEquals(3, c.embeddingDim);
@@ -69,7 +69,7 @@ class QuantizerCliTest {
               "--code-dim", "8")
           : train("rot-" + kind, "--quantizer", kind, "--rotation-trick", "--kmeans-init", "2");
       assertEquals(0, r[0], (String) r[1]);
-      VqVaeConfig c = Checkpoint.read(dir.resolve("rot-" + kind).resolve("checkpoint.safetensors")).config();
+      VqVaeConfig c = VqVaeCheckpoint.read(dir.resolve("rot-" + kind).resolve("checkpoint.safetensors")).config();
       assertEquals("rotation", c.gradient);
       assertEquals(kind.equals("ema"), c.ema);
       assertEquals(2, c.kmeansIterations);
