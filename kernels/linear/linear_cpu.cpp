@@ -1,8 +1,8 @@
 // CPU linear layer: one OpenBLAS sgemm per product (as im2col_cpu.cpp's convs); the bias gradient's
 // column sums in double, rows in order.
 #include "linear.h"
+#include "sgemm.h"
 
-#include <cblas.h>
 
 #include <vector>
 
@@ -17,20 +17,20 @@ int linear_fwd_cpu(vq4j_ctx*, const float* x, const float* w, const float* b, fl
       for (int o = 0; o < out; ++o) y[static_cast<size_t>(r) * out + o] = b[o];
     beta = 1.0f;
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x, in, w, in, beta, y, out);
+  sgemm(false, true, rows, out, in, 1.0f, x, in, w, in, beta, y, out);
   return VQ4J_OK;
 }
 
 // dy[rows, out], w[out, in] -> dx[rows, in]
 int linear_bwd_data_cpu(vq4j_ctx*, const float* dy, const float* w, float* dx, int rows, int in, int out) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, in, out, 1.0f, dy, out, w, in, 0.0f, dx, in);
+  sgemm(false, false, rows, in, out, 1.0f, dy, out, w, in, 0.0f, dx, in);
   return VQ4J_OK;
 }
 
 // x[rows, in], dy[rows, out] -> dw[out, in], db[out]
 int linear_bwd_weight_cpu(vq4j_ctx*, const float* x, const float* dy, float* dw, float* db, int rows, int in,
                           int out) {
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, rows, 1.0f, dy, out, x, in, 0.0f, dw, in);
+  sgemm(true, false, out, in, rows, 1.0f, dy, out, x, in, 0.0f, dw, in);
   if (db != nullptr) {
     std::vector<double> s(out, 0.0);
     for (int r = 0; r < rows; ++r)

@@ -62,9 +62,8 @@ int vq4j_cuda_device_count(void);
 /* ---- what `vq4j info` reports (native/src/info.cpp): never fail, never touch a context ---- */
 /* Threads the CPU ops run on: OpenMP's maximum (OMP_NUM_THREADS, or the cores available). */
 int vq4j_cpu_threads(void);
-/* The CPU matrix-product library the conv and quantizer ops call, with its build configuration and the
- * kernel it picked for this processor, e.g. "OpenBLAS 0.3.29 NO_AFFINITY USE_OPENMP Haswell MAX_THREADS=64
- * (core Haswell)". */
+/* The CPU fast path the conv, linear and quantizer ops call, with the instruction set its JIT picked for this
+ * processor, e.g. "oneDNN 2.6.3 (isa avx512_core)". */
 const char* vq4j_cpu_gemm(void);
 /* CUDA versions as 1000 * major + 10 * minor (12080 = 12.8): the installed driver's (0 without one) and the
  * runtime this library was compiled against (0 in a CPU-only build). */

@@ -1,6 +1,6 @@
 // What `vq4j info` reports about the native side: the CPU threads and matrix-product library, the CUDA
 // driver, runtime and devices (from runtime/cuda_info.cu in a CUDA build), and whether NCCL is installed.
-#include <cblas.h>
+#include <oneapi/dnnl/dnnl.h>
 #include <dlfcn.h>
 #include <omp.h>
 
@@ -13,11 +13,33 @@ extern "C" {
 
 int vq4j_cpu_threads(void) { return omp_get_max_threads(); }
 
+namespace {
+
+const char* isa_name(dnnl_cpu_isa_t isa) {
+  switch (isa) {
+    case dnnl_cpu_isa_sse41: return "sse41";
+    case dnnl_cpu_isa_avx: return "avx";
+    case dnnl_cpu_isa_avx2: return "avx2";
+    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+    case dnnl_cpu_isa_avx512_mic: return "avx512_mic";
+    case dnnl_cpu_isa_avx512_mic_4ops: return "avx512_mic_4ops";
+    case dnnl_cpu_isa_avx512_core: return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+    default: return "generic";
+  }
+}
+
+}  // namespace
+
 const char* vq4j_cpu_gemm(void) {
-  // openblas_get_config starts with "OpenBLAS <version>"; the core name is the kernel chosen at load time
-  // (OPENBLAS_CORETYPE overrides it), which decides the speed more than the version does.
+  // The ISA is what oneDNN's JIT uses on this CPU (DNNL_MAX_CPU_ISA may cap it): it decides the speed more
+  // than the version does.
   static char text[256];
-  std::snprintf(text, sizeof text, "%s (core %s)", openblas_get_config(), openblas_get_corename());
+  const dnnl_version_t* v = dnnl_version();
+  std::snprintf(text, sizeof text, "oneDNN %d.%d.%d (isa %s)", v->major, v->minor, v->patch,
+                isa_name(dnnl_get_effective_cpu_isa()));
   return text;
 }
 

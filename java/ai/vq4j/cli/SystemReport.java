@@ -37,7 +37,8 @@ final class SystemReport {
     out.add("cpu: " + (cpuinfo == null ? "unknown (no /proc/cpuinfo)" : cpuModel(cpuinfo)) + ", "
         + Runtime.getRuntime().availableProcessors() + " cores available");
     out.add("cpu vector extensions: " + (cpuinfo == null ? "unknown" : String.join(" ", vectorFlags(cpuinfo))));
-    out.add("cpu path: " + Backends.cpuGemm() + ", " + Backends.cpuThreads() + " threads (OMP_NUM_THREADS sets them)");
+    out.add("cpu path: " + Backends.cpuGemm() + " for convolutions and matrix products"
+        + (Device.CPU.cpuReference() ? " (the reference kernels are forced)" : "") + ", " + Backends.cpuThreads() + " threads (OMP_NUM_THREADS sets them)");
     out.addAll(gpuLines(runtime));
     int nccl = Backends.ncclVersion();
     out.add("nccl: " + (nccl > 0 ? Backends.ncclVersionString(nccl) : "not found (libnccl.so.2 does not load)"));

@@ -606,7 +606,7 @@ public final class Ops {
   /**
    * Inverted dropout: y = x / (1 - p) where kept, else 0, element i kept when the hash of (key, i) read as a
    * uniform in [0, 1) is >= p (the same mask on every backend). The backward is this call on dy with the same
-   * key. y may be x; 0 <= p < 1.
+   * key. y may be x; 0 &lt;= p &lt; 1.
    */
   public static void dropout(Tensor x, Tensor y, float p, long key) {
     String op = "dropout";

@@ -30,7 +30,7 @@ class InfoCommandTest {
     String out = (String) r[1];
     assertTrue(line(out, "vq4j ").startsWith("vq4j " + Device.nativeVersion() + " ("), out);
     assertTrue(line(out, "java: ").contains(System.getProperty("java.runtime.version")), out);
-    assertTrue(line(out, "cpu path: ").matches("cpu path: OpenBLAS \\S+.*\\(core \\S+\\), \\d+ threads.*"), out);
+    assertTrue(line(out, "cpu path: ").matches("cpu path: oneDNN \\d+\\.\\d+\\.\\d+ \\(isa \\S+\\) for convolutions and matrix products.*, \\d+ threads.*"), out);
     assertTrue(line(out, "cpu path: ").contains(", " + Backends.cpuThreads() + " threads"), out);
     String vector = line(out, "cpu vector extensions: ");
     if (Files.exists(Path.of("/proc/cpuinfo"))) {

@@ -8,7 +8,7 @@ import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Tensor;
-import ai.vq4j.train.Checkpoint;
+import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.train.StepMetrics;
 import ai.vq4j.train.VqVaeTrainer;
 import java.awt.image.BufferedImage;
@@ -51,7 +51,7 @@ public final class HostApp {
               m.perplexity());
         }
       }
-      Checkpoint.saveModel(checkpoint, model);
+      VqVaeCheckpoint.saveModel(checkpoint, model);
     }
 
     BufferedImage shirt = grey(Datasets.fashionMnist(false), 0);
