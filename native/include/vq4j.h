@@ -183,6 +183,30 @@ int vq4j_vq_quantize_bwd(vq4j_ctx* ctx, const float* z_e, const float* z_q, cons
 /* counts[j] = number of rows with codes[r] = j; perplexity[0] = exp(-sum p_j ln p_j), p_j = counts/rows. */
 int vq4j_vq_stats(vq4j_ctx* ctx, const int* codes, float* counts, float* perplexity, int rows, int k);
 
+/* ---- vq_rotate_grad: the rotation trick (Fifty et al. 2024) in place of the straight-through copy. Per row
+ * of z_e, z_q, dz_q [rows, d], with e = z_e/|z_e|, q = z_q/|z_q|, r = (e + q)/|e + q|, lambda = |z_q|/|z_e|,
+ * the forward reads z_q as lambda R z_e with R = I - 2 r r^T + 2 q e^T held constant (detached), so
+ *   dz_rot = lambda R^T dz_q = lambda (dz_q - 2 r (r.dz_q) + 2 e (q.dz_q)).
+ * A row with z_e = 0 or z_q = 0 passes dz_q through; when e = -q (|e + q|^2 < 1e-12) r = 0. dz_rot may alias
+ * dz_q. The commitment and codebook gradients stay vq4j_vq_quantize_bwd's, fed dz_rot. ---- */
+int vq4j_vq_rotate_grad(vq4j_ctx* ctx, const float* z_e, const float* z_q, const float* dz_q, float* dz_rot,
+                        int rows, int d);
+
+/* ---- fsq: finite scalar quantization (Mentzer et al. 2023) of z[rows, d], d <= 16 channels, channel i
+ * rounded to levels[i] >= 2 values (levels: host memory, d ints, their product < 2^31). Per channel, with
+ * L = levels[i], half_l = (L - 1)(1 + 1e-3)/2, offset = 0.5 for even L else 0, shift = atanh(offset/half_l):
+ *   bound(z) = tanh(z + shift) half_l - offset,  digit = round(bound(z)) + L/2 (half to even),
+ *   z_q = (digit - L/2) / (L/2),  codes[r] = sum_i digit_i prod_{j<i} L_j. ---- */
+int vq4j_fsq_fwd(vq4j_ctx* ctx, const float* z, const int* levels, int* codes, float* z_q, int rows, int d);
+/* Straight through the rounding: dz = dz_q half_l (1 - tanh^2(z + shift)) / (L/2). dz may alias dz_q. */
+int vq4j_fsq_bwd(vq4j_ctx* ctx, const float* z, const int* levels, const float* dz_q, float* dz, int rows, int d);
+
+/* ---- l2_normalize: rows of x[rows, d] onto the unit sphere, for l2-normalised codes (ViT-VQGAN):
+ *   y = x / max(|x|, 1e-12);  backward dx = (dy - y (y.dy)) / |x| (dy / 1e-12 where |x| <= 1e-12).
+ * y may be x; dx may be dy. ---- */
+int vq4j_l2_normalize_fwd(vq4j_ctx* ctx, const float* x, float* y, int rows, int d);
+int vq4j_l2_normalize_bwd(vq4j_ctx* ctx, const float* x, const float* dy, float* dx, int rows, int d);
+
 /* ---- vq_ema_update: EMA codebook (Sonnet VectorQuantizerEMA, no zero-debiasing):
  *   ema_count[j] = gamma ema_count[j] + (1 - gamma) n_j;  ema_sum[j] = gamma ema_sum[j] + (1 - gamma) sum z
  *   codebook[j] = ema_sum[j] / ((ema_count[j] + eps) / (total + k eps) * total), total = sum ema_count.

@@ -13,8 +13,10 @@
 #include "dropout/dropout.h"
 #include "elementwise/elementwise.h"
 #include "embedding/embedding.h"
+#include "fsq/fsq.h"
 #include "gated_activation/gated_activation.h"
 #include "gelu/gelu.h"
+#include "l2_normalize/l2_normalize.h"
 #include "layer_norm/layer_norm.h"
 #include "linear/linear.h"
 #include "losses/losses.h"
@@ -24,6 +26,7 @@
 #include "vq_ema_update/vq_ema_update.h"
 #include "vq_dead_codes/vq_dead_codes.h"
 #include "vq_quantize/vq_quantize.h"
+#include "vq_rotate_grad/vq_rotate_grad.h"
 
 namespace {
 
@@ -134,6 +137,20 @@ int check_conv(vq4j_ctx* ctx, int n, int h, int wd, int ci, int co, int kh, int 
   REQUIRE_EXTENT("the im2col row", kh, kw, transposed ? co : ci);
   g->oh = oh;
   g->ow = ow;
+  return VQ4J_OK;
+}
+
+int check_fsq(vq4j_ctx* ctx, const int* levels, int rows, int d) {
+  VQ4J_REQUIRE(ctx, levels != nullptr, "null levels");
+  VQ4J_REQUIRE(ctx, rows > 0 && d > 0 && d <= vq4j::kFsqMaxDims, "need rows > 0 and 1 <= d <= %d: rows=%d d=%d",
+               vq4j::kFsqMaxDims, rows, d);
+  REQUIRE_EXTENT("z", rows, d);
+  long long codes = 1;
+  for (int i = 0; i < d; ++i) {
+    VQ4J_REQUIRE(ctx, levels[i] >= 2, "levels[%d] = %d, must be >= 2", i, levels[i]);
+    codes *= levels[i];
+    VQ4J_REQUIRE(ctx, codes < (1LL << 31), "the levels' product passes 2^31 at levels[%d]", i);
+  }
   return VQ4J_OK;
 }
 
@@ -349,6 +366,56 @@ int vq4j_vq_quantize_bwd(vq4j_ctx* ctx, const float* z_e, const float* z_q, cons
     VQ4J_TRY(check_no_alias(ctx, {span("dcodebook", dcodebook, {k, d})}, {span("dz_q", dz_q, {rows, d})}));
     return ON_BACKEND(vq_quantize_bwd, z_e, z_q, codes, dz_q, dz_e, dcodebook, beta, codebook_weight, rows,
                       d, k);
+  });
+}
+
+int vq4j_vq_rotate_grad(vq4j_ctx* ctx, const float* z_e, const float* z_q, const float* dz_q, float* dz_rot,
+                        int rows, int d) {
+  return run(ctx, "vq_rotate_grad", [&] {
+    REQUIRE_PTRS(z_e && z_q && dz_q && dz_rot);
+    VQ4J_TRY(check_rows(ctx, rows, d, 1));
+    // dz_rot may be dz_q (each row reads its gradient before writing it); nothing else may alias.
+    VQ4J_TRY(check_no_alias(ctx, {span("dz_rot", dz_rot, {rows, d})},
+                            {span("z_e", z_e, {rows, d}), span("z_q", z_q, {rows, d})}));
+    return ON_BACKEND(vq_rotate_grad, z_e, z_q, dz_q, dz_rot, rows, d);
+  });
+}
+
+int vq4j_fsq_fwd(vq4j_ctx* ctx, const float* z, const int* levels, int* codes, float* z_q, int rows, int d) {
+  return run(ctx, "fsq_fwd", [&] {
+    REQUIRE_PTRS(z && codes && z_q);
+    VQ4J_TRY(check_fsq(ctx, levels, rows, d));
+    VQ4J_TRY(check_no_alias(ctx, {span("codes", codes, {rows}), span("z_q", z_q, {rows, d})},
+                            {span("z", z, {rows, d})}));
+    return ON_BACKEND(fsq_fwd, z, levels, codes, z_q, rows, d);
+  });
+}
+
+int vq4j_fsq_bwd(vq4j_ctx* ctx, const float* z, const int* levels, const float* dz_q, float* dz, int rows, int d) {
+  return run(ctx, "fsq_bwd", [&] {
+    REQUIRE_PTRS(z && dz_q && dz);
+    VQ4J_TRY(check_fsq(ctx, levels, rows, d));
+    // dz may be dz_q (elementwise); not z.
+    VQ4J_TRY(check_no_alias(ctx, {span("dz", dz, {rows, d})}, {span("z", z, {rows, d})}));
+    return ON_BACKEND(fsq_bwd, z, levels, dz_q, dz, rows, d);
+  });
+}
+
+int vq4j_l2_normalize_fwd(vq4j_ctx* ctx, const float* x, float* y, int rows, int d) {
+  return run(ctx, "l2_normalize_fwd", [&] {
+    REQUIRE_PTRS(x && y);
+    VQ4J_TRY(check_rows(ctx, rows, d, 1));
+    return ON_BACKEND(l2_normalize_fwd, x, y, rows, d);
+  });
+}
+
+int vq4j_l2_normalize_bwd(vq4j_ctx* ctx, const float* x, const float* dy, float* dx, int rows, int d) {
+  return run(ctx, "l2_normalize_bwd", [&] {
+    REQUIRE_PTRS(x && dy && dx);
+    VQ4J_TRY(check_rows(ctx, rows, d, 1));
+    // dx may be dy (each row reads its gradient before writing it); not x.
+    VQ4J_TRY(check_no_alias(ctx, {span("dx", dx, {rows, d})}, {span("x", x, {rows, d})}));
+    return ON_BACKEND(l2_normalize_bwd, x, dy, dx, rows, d);
   });
 }
 

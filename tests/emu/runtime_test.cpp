@@ -17,11 +17,14 @@
 #include "context.h"
 #include "elementwise/elementwise.h"
 #include "embedding/embedding.h"
+#include "fsq/fsq.h"
 #include "gated_activation/gated_activation.h"
+#include "l2_normalize/l2_normalize.h"
 #include "losses/losses.h"
 #include "vq_ema_update/vq_ema_update.h"
 #include "vq_dead_codes/vq_dead_codes.h"
 #include "vq_quantize/vq_quantize.h"
+#include "vq_rotate_grad/vq_rotate_grad.h"
 
 using V = std::vector<float>;
 using I = std::vector<int>;
@@ -231,6 +234,45 @@ int main() {
         check(flips == 0, "vq fwd codes" + wd + " flips=" + std::to_string(flips));
         same(zq1, zq2, "vq fwd z_q" + wd);
       }
+    }
+  }
+  // rotation trick, l2 normalisation and FSQ: one warp per row (d below, at and above 32), rows past the grid cap, and
+  // the rows without a rotation (z_e = 0, z_q = 0, opposite directions)
+  for (int rows : {1, 37, 70000}) {
+    for (int d : {3, 32, 64, 77}) {
+      const std::string w = " rows=" + std::to_string(rows) + " d=" + std::to_string(d);
+      V ze = randn((size_t)rows * d), zq = randn((size_t)rows * d, 0.5f), g = randn((size_t)rows * d);
+      std::fill(ze.begin(), ze.begin() + d, 0.f);
+      if (rows > 2) {
+        std::fill(zq.begin() + d, zq.begin() + 2 * d, 0.f);
+        for (int c = 0; c < d; ++c) zq[2 * (size_t)d + c] = -2 * ze[2 * (size_t)d + c];
+      }
+      V r1(ze.size()), r2(ze.size());
+      vq4j::vq_rotate_grad_cpu(cpu, ze.data(), zq.data(), g.data(), r1.data(), rows, d);
+      check(vq4j::vq_rotate_grad_cuda(emu, ze.data(), zq.data(), g.data(), r2.data(), rows, d) == 0, "rotate rc" + w);
+      same(r1, r2, "rotate grad" + w, 1e-6, 1e-6);
+      vq4j::vq_rotate_grad_cuda(emu, ze.data(), zq.data(), g.data(), g.data(), rows, d);
+      same(r1, g, "rotate grad in place" + w, 1e-6, 1e-6);
+      V y1(ze.size()), y2(ze.size()), dx1(ze.size()), dx2(ze.size());
+      vq4j::l2_normalize_fwd_cpu(cpu, zq.data(), y1.data(), rows, d);
+      vq4j::l2_normalize_fwd_cuda(emu, zq.data(), y2.data(), rows, d);
+      same(y1, y2, "l2 normalize fwd" + w, 1e-6, 1e-7);
+      vq4j::l2_normalize_bwd_cpu(cpu, zq.data(), ze.data(), dx1.data(), rows, d);
+      vq4j::l2_normalize_bwd_cuda(emu, zq.data(), ze.data(), dx2.data(), rows, d);
+      same(dx1, dx2, "l2 normalize bwd" + w, 1e-6, 1e-6);
+    }
+    for (const std::vector<int>& levels : {std::vector<int>{8, 5, 5, 5}, std::vector<int>{7, 2}, std::vector<int>(16, 3)}) {
+      const int d = (int)levels.size();
+      const std::string w = " rows=" + std::to_string(rows) + " d=" + std::to_string(d);
+      V z = randn((size_t)rows * d, 2.f), q1(z.size()), q2(z.size()), dq = randn(z.size()), dz1(z.size()), dz2(z.size());
+      I c1(rows), c2(rows);
+      vq4j::fsq_fwd_cpu(cpu, z.data(), levels.data(), c1.data(), q1.data(), rows, d);
+      check(vq4j::fsq_fwd_cuda(emu, z.data(), levels.data(), c2.data(), q2.data(), rows, d) == 0, "fsq rc" + w);
+      check(c1 == c2, "fsq codes" + w);
+      same(q1, q2, "fsq z_q" + w);
+      vq4j::fsq_bwd_cpu(cpu, z.data(), levels.data(), dq.data(), dz1.data(), rows, d);
+      vq4j::fsq_bwd_cuda(emu, z.data(), levels.data(), dq.data(), dz2.data(), rows, d);
+      same(dz1, dz2, "fsq dz" + w);
     }
   }
   // ties: every code the same vector -> code 0

@@ -30,10 +30,32 @@ public final class Dataset {
   private final float[] floats;
   private final int[] labels;
   private final List<String> classNames;
+  private final Area nativeArea;
+
+  /**
+   * Where a set's own pixels lie in its images: all of each image, unless {@link #padTo} added a border,
+   * which a model reconstructs trivially and so must not count in its figures.
+   */
+  public record Area(int top, int left, int height, int width) {
+    /** Pixel values in the area of an image with the given channel count. */
+    public int values(int channels) {
+      return height * width * channels;
+    }
+
+    /** Whether (y, x) lies inside. */
+    public boolean contains(int y, int x) {
+      return y >= top && y < top + height && x >= left && x < left + width;
+    }
+  }
 
   /** Takes the arrays without copying them; exactly one of bytes and floats is non-null. */
   Dataset(String name, int size, int height, int width, int channels, byte[] bytes, float[] floats,
       int[] labels, List<String> classNames) {
+    this(name, size, height, width, channels, bytes, floats, labels, classNames, new Area(0, 0, height, width));
+  }
+
+  private Dataset(String name, int size, int height, int width, int channels, byte[] bytes, float[] floats,
+      int[] labels, List<String> classNames, Area nativeArea) {
     if (name == null || name.isEmpty()) {
       throw new IllegalArgumentException("a dataset needs a name");
     }
@@ -70,6 +92,7 @@ public final class Dataset {
     this.floats = floats;
     this.labels = labels;
     this.classNames = List.copyOf(classNames);
+    this.nativeArea = nativeArea;
   }
 
   /**
@@ -136,6 +159,11 @@ public final class Dataset {
     return labels == null ? null : labels.clone();
   }
 
+  /** The set's own pixels: the whole image, or inside the border {@link #padTo} added. */
+  public Area nativeArea() {
+    return nativeArea;
+  }
+
   /** Class names indexed by label; empty when unknown. */
   public List<String> classNames() {
     return classNames;
@@ -186,7 +214,7 @@ public final class Dataset {
 
   /** The same data under another name. */
   public Dataset withName(String newName) {
-    return new Dataset(newName, size, height, width, channels, bytes, floats, labels, classNames);
+    return new Dataset(newName, size, height, width, channels, bytes, floats, labels, classNames, nativeArea);
   }
 
   /**
@@ -245,7 +273,8 @@ public final class Dataset {
         }
       }
     }
-    return new Dataset(name, size, newHeight, newWidth, channels, b, f, labels, classNames);
+    return new Dataset(name, size, newHeight, newWidth, channels, b, f, labels, classNames,
+        new Area(top + nativeArea.top(), left + nativeArea.left(), nativeArea.height(), nativeArea.width()));
   }
 
   /** A float32 set holding x / 255 - 0.5 for every uint8 value x, so values lie in [-0.5, 0.5]. */
@@ -261,7 +290,7 @@ public final class Dataset {
     for (int k = 0; k < f.length; k++) {
       f[k] = lut[bytes[k] & 0xff];
     }
-    return new Dataset(name, size, height, width, channels, null, f, labels, classNames);
+    return new Dataset(name, size, height, width, channels, null, f, labels, classNames, nativeArea);
   }
 
   /** Images from (inclusive) to to (exclusive), copied, with their labels. */
@@ -275,7 +304,7 @@ public final class Dataset {
     return new Dataset(sub, to - from, height, width, channels,
         bytes == null ? null : Arrays.copyOfRange(bytes, from * n, to * n),
         floats == null ? null : Arrays.copyOfRange(floats, from * n, to * n),
-        labels == null ? null : Arrays.copyOfRange(labels, from, to), classNames);
+        labels == null ? null : Arrays.copyOfRange(labels, from, to), classNames, nativeArea);
   }
 
   /** The first n images. */

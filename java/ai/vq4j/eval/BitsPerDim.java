@@ -3,7 +3,7 @@ package ai.vq4j.eval;
 /**
  * The VQ-VAE's bound on the negative log-likelihood of an image, in bits per pixel dimension (paper section
  * 4.1): NLL(x) ≤ NLL_recon(x) + NLL_prior(z), in nats per image, divided by (pixel dimensions ln 2). The
- * reconstruction term must be a discrete likelihood over the 256 pixel values (see REFERENCE.md); it is an
+ * reconstruction term must be a discrete likelihood over the 256 pixel values (a density would be unbounded); it is an
  * input here. With a uniform prior the prior term is N_latents ln K; with a learned prior it is the prior's
  * NLL of the image's codes.
  */

@@ -2,7 +2,7 @@ package ai.vq4j.eval;
 
 /**
  * Discrete likelihoods of 8-bit pixels under a decoder read as a Gaussian mean (the discretised-Gaussian
- * construction of PixelCNN++, as ../shared/REFERENCE.md asks): pixel value v in 0..255 gets the mass of
+ * construction of PixelCNN++, Salimans et al. 2017, section 2.1): pixel value v in 0..255 gets the mass of
  * its bin [v - 1/2, v + 1/2] in grey levels, the first and last bins open to -inf and +inf.
  */
 public final class Likelihood {

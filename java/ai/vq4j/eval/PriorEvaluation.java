@@ -74,7 +74,7 @@ public record PriorEvaluation(Nll testNll, int grids, int gridSize, int numCodes
         + "test NLL         %.4f bits/code (uniform prior: %.4f = log2 %d)%n"
         + "bits/dim bound   %.4f with the learned prior, %.4f with the uniform prior%n"
         + "                 (discretised-Gaussian reconstruction NLL %.1f nats/image + prior NLL %.1f nats/image,"
-        + " over %d dims; second half of the test set)%n",
+        + " over the %d dims of the data set's own pixels, padding cropped; second half of the test set)%n",
         grids, gridSize, gridSize, testNll.bitsPerCode(), uniformBitsPerCode(numCodes), numCodes, bitsPerDimPrior,
         bitsPerDimUniform, reconNllNatsPerImage, priorNatsPerGrid, dimsPerImage);
   }

@@ -11,6 +11,7 @@ import ai.vq4j.nn.ResidualStack;
 import ai.vq4j.nn.Sequential;
 import ai.vq4j.nn.GradientCodebookQuantizer;
 import ai.vq4j.nn.EmaCodebookQuantizer;
+import ai.vq4j.nn.FiniteScalarQuantizer;
 import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Ops;
@@ -59,11 +60,16 @@ public final class VqVae implements AutoCloseable {
     }
     this.encoder = new Sequential(enc);
     encoder.setInputGradNeeded(false);
-    this.quantizer = config.ema
-        ? new EmaCodebookQuantizer("quantizer", device, rng, config.numEmbeddings, config.embeddingDim, config.beta,
-            config.emaDecay, config.emaEpsilon, config.deadCodeThreshold)
-        : new GradientCodebookQuantizer("quantizer", device, rng, config.numEmbeddings, config.embeddingDim, config.beta,
-            config.deadCodeThreshold);
+    Quantizer.Gradient gradient = Quantizer.Gradient.of(config.gradient);
+    if (config.fsqLevels.length > 0) {
+      this.quantizer = new FiniteScalarQuantizer("quantizer", device, config.fsqLevels);
+    } else if (config.ema) {
+      this.quantizer = new EmaCodebookQuantizer("quantizer", device, rng, config.numEmbeddings, config.embeddingDim,
+          config.beta, config.emaDecay, config.emaEpsilon, config.deadCodeThreshold, gradient);
+    } else {
+      this.quantizer = new GradientCodebookQuantizer("quantizer", device, rng, config.numEmbeddings,
+          config.embeddingDim, config.beta, config.deadCodeThreshold, gradient, config.l2Codes);
+    }
     if (config.stem) {
       dec.add(new Conv2d("decoder.conv1", device, rng, config.embeddingDim, h, 3, 1, 1));
       dec.add(new ResidualStack("decoder.res", device, rng, h, config.residualHidden, config.residualBlocks, true));
@@ -127,7 +133,10 @@ public final class VqVae implements AutoCloseable {
     encoder.backward(dzE);
   }
 
-  /** Images for codes int32[N, h, w]: the codebook rows, through the decoder (owned by the decoder). */
+  /**
+   * Images for codes int32[N, h, w]: the codebook rows (l2-normalised with l2 codes), through the decoder
+   * (owned by the decoder).
+   */
   public Tensor decodeCodes(Tensor codes) {
     int s = config.latentSize();
     if (codes.rank() != 3 || codes.dim(1) != s || codes.dim(2) != s || codes.dtype() != DType.INT32) {
@@ -136,6 +145,10 @@ public final class VqVae implements AutoCloseable {
     }
     lookedUp = Buffers.ensure(lookedUp, device, codes.dim(0), s, s, config.embeddingDim);
     Ops.embeddingForward(quantizer.codebook().value(), codes, lookedUp);
+    if (quantizer.l2Codes()) {
+      // The forward decodes the normalised rows it looked up; so must this.
+      Ops.l2NormalizeForward(lookedUp, lookedUp);
+    }
     return decoder.forward(lookedUp);
   }
 

@@ -1,8 +1,11 @@
 package ai.vq4j.model;
 
+import ai.vq4j.nn.FiniteScalarQuantizer;
+import ai.vq4j.nn.Quantizer;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
+import java.util.Arrays;
 
 /**
  * The shape of a VQ-VAE and its quantizer. Plain fields so that it serialises to the JSON stored in every
@@ -41,6 +44,28 @@ public final class VqVaeConfig {
   public boolean restartDeadCodes = true;
   /** Codebook from K random encoder outputs of the first training batch. */
   public boolean initCodebookFromData = true;
+  /**
+   * With initCodebookFromData: 0 takes K random encoder outputs; n > 0 runs k-means++ seeding and n Lloyd
+   * iterations on them instead (deterministic for the seed).
+   */
+  public int kmeansIterations = 0;
+  /**
+   * How the gradient passes the quantizer: "straight-through" (the paper) or "rotation" (the rotation trick,
+   * Fifty et al. 2024). Checkpoints written before this field read as straight-through.
+   */
+  public String gradient = "straight-through";
+  /**
+   * Non-empty: finite scalar quantization (Mentzer et al. 2023) with these level counts in place of the
+   * codebook; then embeddingDim must be their count and numEmbeddings their product, and there is no EMA,
+   * codebook init or restart.
+   */
+  public int[] fsqLevels = new int[0];
+  /**
+   * Factorised, l2-normalised codes (ViT-VQGAN, Yu et al. 2021): z_e and the codebook are l2-normalised
+   * before the lookup (nearest by cosine). The factorisation is the encoder's 1x1 projection to a small
+   * embeddingDim (e.g. 8) and the decoder's first conv back from it. Loss-trained codebook only.
+   */
+  public boolean l2Codes = false;
   public long seed = 1;
 
   /** Sonnet's VQ-VAE example: 128 hidden, 32 residual hidden, 2 residual blocks, D = 64, K = 512. */
@@ -113,6 +138,28 @@ public final class VqVaeConfig {
     if (!(deadCodeThreshold >= 0) || Float.isInfinite(deadCodeThreshold)) {
       throw new IllegalArgumentException("config field deadCodeThreshold must be finite and >= 0, got "
           + deadCodeThreshold);
+    }
+    Quantizer.Gradient.of(gradient);
+    if (kmeansIterations < 0 || kmeansIterations > 1000) {
+      throw new IllegalArgumentException("config field kmeansIterations must be in 0..1000, got " + kmeansIterations);
+    }
+    if (l2Codes && (ema || fsqLevels != null && fsqLevels.length > 0)) {
+      throw new IllegalArgumentException("config field l2Codes needs the loss-trained codebook (ema false, no fsqLevels)");
+    }
+    if (fsqLevels == null) {
+      fsqLevels = new int[0];
+    }
+    if (fsqLevels.length > 0) {
+      String levels = Arrays.toString(fsqLevels);
+      int k = FiniteScalarQuantizer.codeCount(fsqLevels);
+      if (embeddingDim != fsqLevels.length || numEmbeddings != k) {
+        throw new IllegalArgumentException("config fields embeddingDim and numEmbeddings must be " + fsqLevels.length
+            + " and " + k + " with fsqLevels " + levels + ", got " + embeddingDim + " and " + numEmbeddings);
+      }
+      if (ema || initCodebookFromData || restartDeadCodes || !gradient.equals("straight-through")) {
+        throw new IllegalArgumentException("config fields ema, initCodebookFromData, restartDeadCodes must be false"
+            + " and gradient straight-through with fsqLevels " + levels + " (FSQ has no codebook to learn)");
+      }
     }
     if (parameterCount() > MAX_PARAMETERS) {
       throw new IllegalArgumentException("config gives " + parameterCount() + " parameters, more than the "

@@ -22,8 +22,8 @@ public final class EmaCodebookQuantizer extends Quantizer {
   private final Tensor emaSum;
 
   public EmaCodebookQuantizer(String name, Device device, Rng rng, int k, int d, float beta, float gamma, float eps,
-      float deadCodeThreshold) {
-    super(name, device, rng, k, d, beta, deadCodeThreshold, false);
+      float deadCodeThreshold, Gradient gradient) {
+    super(name, device, rng, k, d, beta, deadCodeThreshold, false, gradient, false);
     if (!(gamma > 0 && gamma < 1) || !(eps > 0)) {
       throw new IllegalArgumentException("EMA quantizer needs 0 < gamma < 1 and eps > 0, got gamma = " + gamma
           + ", eps = " + eps);

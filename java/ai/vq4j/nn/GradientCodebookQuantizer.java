@@ -10,8 +10,9 @@ import ai.vq4j.tensor.Tensor;
  * mean||z_e - z_q||^2 while the codebook sees only the first term and the encoder only the second.
  */
 public final class GradientCodebookQuantizer extends Quantizer {
-  public GradientCodebookQuantizer(String name, Device device, Rng rng, int k, int d, float beta, float deadCodeThreshold) {
-    super(name, device, rng, k, d, beta, deadCodeThreshold, true);
+  public GradientCodebookQuantizer(String name, Device device, Rng rng, int k, int d, float beta, float deadCodeThreshold,
+      Gradient gradient, boolean l2Codes) {
+    super(name, device, rng, k, d, beta, deadCodeThreshold, true, gradient, l2Codes);
   }
 
   @Override

@@ -17,6 +17,11 @@ import java.util.List;
  * code use and an EMA of each code's use, and can restart dead codes (Jukebox): a code whose usage EMA
  * falls under a threshold takes a random encoder output of the current batch.
  *
+ * <p>The gradient reaches z_e by a straight copy, or by the rotation trick ({@link Gradient#ROTATION}). With
+ * l2-normalised codes (ViT-VQGAN, Yu et al. 2021) z_e and the codebook rows are put on the unit sphere before
+ * the lookup, so the nearest code is the nearest by cosine, and the losses, z_q and the gradients are those of
+ * the normalised vectors, taken back through the normalisation.
+ *
  * <p>Data-parallel ({@link #shareBatchesWith}): the codebook's training statistics are those of the global
  * batch. Every rank gathers every rank's z_e and codes (rank order), then counts, updates the EMA codebook,
  * tracks usage and restarts dead codes on the gathered batch, with the same key on every rank: each rank's
@@ -24,6 +29,37 @@ import java.util.List;
  * gradients stay local (the trainer averages the gradients).
  */
 public abstract class Quantizer implements AutoCloseable {
+  /** How dL/dz_q becomes dL/dz_e. */
+  public enum Gradient {
+    /** Copied (paper section 3.2). */
+    STRAIGHT_THROUGH("straight-through"),
+    /**
+     * Through the rotation and rescaling that maps z_e onto z_q, held constant (Fifty et al. 2024): the
+     * gradient keeps the angle between z_e and its code, so vectors inside one code's cell move apart.
+     */
+    ROTATION("rotation");
+
+    private final String label;
+
+    Gradient(String label) {
+      this.label = label;
+    }
+
+    /** The config and CLI spelling. */
+    public String label() {
+      return label;
+    }
+
+    public static Gradient of(String label) {
+      for (Gradient g : values()) {
+        if (g.label.equals(label)) {
+          return g;
+        }
+      }
+      throw new IllegalArgumentException("unknown quantizer gradient '" + label + "' (known: straight-through, rotation)");
+    }
+  }
+
   /** Usage EMA decay: a code unused for n steps has usage 0.99^n of what it had. */
   static final double USAGE_DECAY = 0.99;
 
@@ -32,11 +68,19 @@ public abstract class Quantizer implements AutoCloseable {
   protected final float beta;
   protected final Device device;
   protected final Parameter codebook;
+  private final Gradient gradient;
+  private final boolean l2Codes;
   private final float deadCodeThreshold;
   private final Tensor usage;
   private final Tensor restarted;
   private final Tensor dead;
   private Tensor zE;
+  /** What the lookup saw: z_e, or z_e normalised. */
+  private Tensor zL;
+  private Tensor zN;
+  private Tensor bookN;
+  private Tensor dzN;
+  private Tensor dBookN;
   private Tensor batchZE;  // z_e of the batch the statistics are taken over: zE, or the gathered global batch
   private Tensor codes;
   private Communicator comm;
@@ -44,12 +88,13 @@ public abstract class Quantizer implements AutoCloseable {
   private Tensor globalCodes;
   private Tensor zQ;
   private Tensor dzE;
+  private Tensor dzRot;
   private final Tensor loss;
   private final Tensor counts;
   private final Tensor perplexity;
 
   protected Quantizer(String name, Device device, Rng rng, int k, int d, float beta, float deadCodeThreshold,
-      boolean trainable) {
+      boolean trainable, Gradient gradient, boolean l2Codes) {
     if (k < 1 || d < 1) {
       throw new IllegalArgumentException("quantizer needs K >= 1 and D >= 1, got K = " + k + ", D = " + d);
     }
@@ -58,6 +103,8 @@ public abstract class Quantizer implements AutoCloseable {
     this.beta = beta;
     this.device = device;
     this.deadCodeThreshold = deadCodeThreshold;
+    this.gradient = gradient;
+    this.l2Codes = l2Codes;
     float[] init = new float[k * d];
     for (int i = 0; i < init.length; i++) {
       init[i] = (float) ((rng.nextDouble() * 2 - 1) / k);
@@ -85,8 +132,18 @@ public abstract class Quantizer implements AutoCloseable {
     int[] shape = zE.shape();
     codes = Buffers.ensure(codes, device, DType.INT32, Arrays.copyOf(shape, shape.length - 1));
     zQ = Buffers.ensure(zQ, device, shape);
-    Ops.vqQuantizeForward(zE, codebook.value(), codes, zQ);
-    Ops.vqLoss(zE, zQ, loss);
+    zL = zE;
+    Tensor book = codebook.value();
+    if (l2Codes) {
+      zN = Buffers.ensure(zN, device, shape);
+      bookN = Buffers.ensure(bookN, device, k, d);
+      Ops.l2NormalizeForward(zE, zN);
+      Ops.l2NormalizeForward(book, bookN);
+      zL = zN;
+      book = bookN;
+    }
+    quantize(zL, book, codes, zQ);
+    Ops.vqLoss(zL, zQ, loss);
     batchZE = zE;
     Tensor batchCodes = codes;
     if (training && comm != null) {
@@ -100,6 +157,11 @@ public abstract class Quantizer implements AutoCloseable {
       update(batchZE, batchCodes);
     }
     return zQ;
+  }
+
+  /** codes and z_q for z: the nearest row of book, unless the variant quantizes otherwise. */
+  protected void quantize(Tensor z, Tensor book, Tensor codes, Tensor zQ) {
+    Ops.vqQuantizeForward(z, book, codes, zQ);
   }
 
   /**
@@ -129,12 +191,44 @@ public abstract class Quantizer implements AutoCloseable {
   /** The weight of mean||z_e - z_q||^2 in this variant's loss. */
   public abstract float lossWeight();
 
-  /** dz_e from dz_q: straight-through plus beta times the commitment gradient; the codebook gradient too. */
+  /**
+   * dz_e from dz_q: straight-through (or rotated) plus beta times the commitment gradient; the codebook
+   * gradient too.
+   */
   public Tensor backward(Tensor dzQ) {
     dzE = Buffers.ensure(dzE, device, zE.shape());
-    Tensor dCodebook = codebook.trainable() ? codebook.grad() : null;
-    Ops.vqQuantizeBackward(zE, zQ, codes, dzQ, dzE, dCodebook, beta, 1f);
+    Tensor through = dzQ;
+    if (gradient == Gradient.ROTATION) {
+      dzRot = Buffers.ensure(dzRot, device, zE.shape());
+      Ops.vqRotateGrad(zL, zQ, dzQ, dzRot);
+      through = dzRot;
+    }
+    boolean trainable = codebook.trainable();
+    if (!l2Codes) {
+      Ops.vqQuantizeBackward(zE, zQ, codes, through, dzE, trainable ? codebook.grad() : null, beta, 1f);
+      return dzE;
+    }
+    dzN = Buffers.ensure(dzN, device, zE.shape());
+    dBookN = trainable ? Buffers.ensure(dBookN, device, k, d) : null;
+    Ops.vqQuantizeBackward(zL, zQ, codes, through, dzN, dBookN, beta, 1f);
+    Ops.l2NormalizeBackward(zE, dzN, dzE);
+    if (trainable) {
+      Ops.l2NormalizeBackward(codebook.value(), dBookN, codebook.grad());
+    }
     return dzE;
+  }
+
+  public boolean l2Codes() {
+    return l2Codes;
+  }
+
+  /** z_e of the last forward. */
+  protected Tensor lastInput() {
+    return zE;
+  }
+
+  public Gradient gradient() {
+    return gradient;
   }
 
   /** mean||z_e - z_q||^2 of the last forward (one float, on the device). */
@@ -228,10 +322,11 @@ public abstract class Quantizer implements AutoCloseable {
   protected void resetVariantStatistics() {}
 
   /**
-   * Sets the codebook to k distinct random rows of z_e (which must hold at least k vectors), so that
-   * every code starts where the encoder puts its outputs.
+   * Sets the codebook from z_e (which must hold at least k vectors), so that every code starts where the
+   * encoder puts its outputs: with kmeansIterations = 0, k distinct random rows; else k-means++ seeding and
+   * that many Lloyd iterations ({@link KMeans}), which spreads the codes over the outputs' clusters.
    */
-  public void initFromData(Tensor zE, Rng rng) {
+  public void initFromData(Tensor zE, Rng rng, int kmeansIterations) {
     float[] z;
     if (comm != null) {
       globalZE = gather(globalZE, zE);  // every rank draws the same rows of the global batch
@@ -243,6 +338,11 @@ public abstract class Quantizer implements AutoCloseable {
     if (rows < k) {
       throw new IllegalArgumentException("codebook init from data needs at least K = " + k + " vectors, the batch has "
           + rows + " (use a larger batch, or turn the option off)");
+    }
+    if (kmeansIterations > 0) {
+      codebook.value().copyFrom(KMeans.fit(device, z, d, k, kmeansIterations, rng));
+      resetCodeStatistics();
+      return;
     }
     int[] order = new int[rows];
     for (int i = 0; i < rows; i++) {
@@ -280,6 +380,6 @@ public abstract class Quantizer implements AutoCloseable {
   @Override
   public void close() {
     codebook.close();
-    Buffers.close(codes, zQ, dzE, loss, counts, perplexity, usage, restarted, dead, globalZE, globalCodes);
+    Buffers.close(codes, zQ, dzE, dzRot, zN, bookN, dzN, dBookN, loss, counts, perplexity, usage, restarted, dead, globalZE, globalCodes);
   }
 }

@@ -3,6 +3,7 @@ package ai.vq4j.tensor;
 import static ai.vq4j.bridge.Vq4jNative.*;
 
 import java.util.Arrays;
+import org.bytedeco.javacpp.IntPointer;
 import java.util.function.IntSupplier;
 import org.bytedeco.javacpp.FloatPointer;
 
@@ -212,6 +213,73 @@ public final class Ops {
     Device d = device(op, zE, zQ, codes, dzQ, dzE, dcodebook);
     call(op, d, () -> vq4j_vq_quantize_bwd(d.ctx, zE.floats(), zQ.floats(), codes.ints(), dzQ.floats(),
         dzE.floats(), opt(dcodebook), beta, codebookWeight, rows, dim, k));
+  }
+
+  /**
+   * The rotation trick's gradient (Fifty et al. 2024): dzRot = lambda R^T dzQ per row, R the rotation taking
+   * zE's direction to zQ's and lambda = |zQ|/|zE| (see vq4j.h); feed it to {@link #vqQuantizeBackward} in
+   * place of dzQ. dzRot may be dzQ.
+   */
+  public static void vqRotateGrad(Tensor zE, Tensor zQ, Tensor dzQ, Tensor dzRot) {
+    String op = "vqRotateGrad";
+    sameShape(op, zE, zQ, dzQ, dzRot);
+    int dim = zE.dim(-1);
+    int rows = Math.toIntExact(zE.size() / dim);
+    Device d = device(op, zE, zQ, dzQ, dzRot);
+    call(op, d, () -> vq4j_vq_rotate_grad(d.ctx, zE.floats(), zQ.floats(), dzQ.floats(), dzRot.floats(), rows, dim));
+  }
+
+  /**
+   * Finite scalar quantization (Mentzer et al. 2023) of z[..., d]: channel i bounded by a tanh and rounded to
+   * levels[i] values in [-1, 1] (zQ), codes[...] the mixed-radix number of the digits (see vq4j.h).
+   */
+  public static void fsqForward(Tensor z, int[] levels, Tensor codes, Tensor zQ) {
+    String op = "fsqForward";
+    sameShape(op, z, zQ);
+    int rows = fsqRows(op, z, levels);
+    Vq.checkCodes(op, codes, rows);
+    Device d = device(op, z, codes, zQ);
+    try (IntPointer l = new IntPointer(levels)) {
+      call(op, d, () -> vq4j_fsq_fwd(d.ctx, z.floats(), l, codes.ints(), zQ.floats(), rows, levels.length));
+    }
+  }
+
+  /** dz = dzQ times the bound's slope: the straight-through gradient of {@link #fsqForward}. */
+  public static void fsqBackward(Tensor z, int[] levels, Tensor dzQ, Tensor dz) {
+    String op = "fsqBackward";
+    sameShape(op, z, dzQ, dz);
+    int rows = fsqRows(op, z, levels);
+    Device d = device(op, z, dzQ, dz);
+    try (IntPointer l = new IntPointer(levels)) {
+      call(op, d, () -> vq4j_fsq_bwd(d.ctx, z.floats(), l, dzQ.floats(), dz.floats(), rows, levels.length));
+    }
+  }
+
+  private static int fsqRows(String op, Tensor z, int[] levels) {
+    if (z.dim(-1) != levels.length) {
+      throw shapeError(op, "z must end in one channel per level (" + levels.length + ")", z);
+    }
+    return Math.toIntExact(z.size() / levels.length);
+  }
+
+  /** y = x / max(|x|, 1e-12) over the last dimension (ViT-VQGAN's l2-normalised codes); y may be x. */
+  public static void l2NormalizeForward(Tensor x, Tensor y) {
+    String op = "l2NormalizeForward";
+    sameShape(op, x, y);
+    int dim = x.dim(-1);
+    int rows = Math.toIntExact(x.size() / dim);
+    Device d = device(op, x, y);
+    call(op, d, () -> vq4j_l2_normalize_fwd(d.ctx, x.floats(), y.floats(), rows, dim));
+  }
+
+  /** dx from dy through {@link #l2NormalizeForward}: the tangent part of dy over |x|; dx may be dy. */
+  public static void l2NormalizeBackward(Tensor x, Tensor dy, Tensor dx) {
+    String op = "l2NormalizeBackward";
+    sameShape(op, x, dy, dx);
+    int dim = x.dim(-1);
+    int rows = Math.toIntExact(x.size() / dim);
+    Device d = device(op, x, dy, dx);
+    call(op, d, () -> vq4j_l2_normalize_bwd(d.ctx, x.floats(), dy.floats(), dx.floats(), rows, dim));
   }
 
   /** counts[K] = uses of each code, perplexity[1] = exp(entropy of the code frequencies). */

@@ -256,7 +256,9 @@ public final class Run {
         if (checkpointNow) {
           save(trainer, config, part, intact);
           intact = s;
-          part.pictures(trainer, log.file());
+          if (log != null) {
+            part.pictures(trainer, log.file());
+          }
         }
       }
       if (log == null) {

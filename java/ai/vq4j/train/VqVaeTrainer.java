@@ -71,7 +71,7 @@ public final class VqVaeTrainer implements Trainer<VqVae> {
     model.checkImages("train step", x);
     Quantizer q = model.quantizer();
     if (step == 0 && model.config().initCodebookFromData) {
-      q.initFromData(model.encode(x), rng);
+      q.initFromData(model.encode(x), rng, model.config().kmeansIterations);
     }
     Tensor recon = model.forward(x, true);
     Ops.mseForward(recon, x, mse);

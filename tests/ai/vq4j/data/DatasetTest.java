@@ -41,6 +41,10 @@ class DatasetTest {
       }
     }
     assertArrayEquals(small().labels(), d.labels());
+    assertEquals(new Dataset.Area(0, 0, 2, 3), small().nativeArea());
+    assertEquals(new Dataset.Area(2, 1, 2, 3), d.nativeArea());
+    // Padding twice nests the areas; scaling and slicing keep them.
+    assertEquals(new Dataset.Area(3, 2, 2, 3), d.padTo(8, 8).scaled().subset(1, 3).withName("x").nativeArea());
     assertThrows(IllegalStateException.class, () -> small().scaled().padTo(6, 6), "zero is not background after scaling");
     assertEquals(-0.5f, small().scaled().padTo(4, 4, -0.5f).value(0, 0, 0, 0));
     assertThrows(IllegalArgumentException.class, () -> small().padTo(1, 6));

@@ -71,6 +71,78 @@ class VqVaeTest {
     assertTrue(e.getMessage().contains("huge"), e.getMessage());
   }
 
+  private static float[] noise(int n) {
+    ai.vq4j.tensor.Rng rng = new ai.vq4j.tensor.Rng(6);
+    float[] out = new float[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = (float) rng.nextDouble() - 0.5f;
+    }
+    return out;
+  }
+
+  private static void assertDecodesItsOwnCodes(VqVaeConfig c) {
+    try (VqVae m = new VqVae(c, Device.CPU);
+         Tensor x = Tensor.of(Device.CPU, noise(2 * 32 * 32), 2, 32, 32, 1)) {
+      float[] recon = m.forward(x, false).toFloatArray();
+      try (Tensor codes = Tensor.ofInts(Device.CPU, m.quantizer().codes().toIntArray(), 2, 8, 8)) {
+        assertArrayEquals(recon, m.decodeCodes(codes).toFloatArray());
+      }
+    }
+  }
+
+  /** l2 codes decode from their normalised rows, as the forward does; EMA is refused with them. */
+  @Test
+  void l2CodesModelDecodesItsOwnCodes() {
+    VqVaeConfig c = VqVaeConfig.sonnet(1);
+    c.hidden = 8;
+    c.residualHidden = 4;
+    c.embeddingDim = 8;
+    c.numEmbeddings = 16;
+    c.l2Codes = true;
+    assertDecodesItsOwnCodes(c);
+    c.ema = true;
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, c::validate);
+    assertTrue(e.getMessage().contains("l2Codes"), e.getMessage());
+  }
+
+  /** A config written before the quantizer options reads as the plain/EMA straight-through quantizer. */
+  @Test
+  void olderConfigsReadAsStraightThroughCodebooks() {
+    VqVaeConfig c = VqVaeConfig.sonnet(1);
+    c.ema = true;
+    String old = c.toJson().replaceAll("(?s),\\s*\"gradient\": \"[^\"]*\"", "")
+        .replaceAll("(?s),\\s*\"fsqLevels\": \\[\\s*\\]", "");
+    assertTrue(!old.contains("gradient") && !old.contains("fsqLevels"), old);
+    VqVaeConfig back = VqVaeConfig.fromJson(old);
+    assertEquals("straight-through", back.gradient);
+    assertEquals(0, back.fsqLevels.length);
+    try (VqVae m = new VqVae(back, Device.CPU)) {
+      assertTrue(m.quantizer() instanceof ai.vq4j.nn.EmaCodebookQuantizer);
+      assertEquals(ai.vq4j.nn.Quantizer.Gradient.STRAIGHT_THROUGH, m.quantizer().gradient());
+    }
+  }
+
+  /** FSQ's codes decode to what the model reconstructs from; its config must agree with its levels. */
+  @Test
+  void fsqModelDecodesItsOwnCodes() {
+    VqVaeConfig c = VqVaeConfig.sonnet(1);
+    c.hidden = 8;
+    c.residualHidden = 4;
+    c.fsqLevels = new int[] {8, 5, 5, 5};
+    c.embeddingDim = 4;
+    c.numEmbeddings = 1000;
+    c.initCodebookFromData = false;
+    c.restartDeadCodes = false;
+    assertDecodesItsOwnCodes(c);
+    c.numEmbeddings = 999;
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, c::validate);
+    assertTrue(e.getMessage().contains("numEmbeddings") && e.getMessage().contains("1000"), e.getMessage());
+    c.numEmbeddings = 1000;
+    c.ema = true;
+    e = assertThrows(IllegalArgumentException.class, c::validate);
+    assertTrue(e.getMessage().contains("ema"), e.getMessage());
+  }
+
   @Test
   void wrongImagesAreRefusedBeforeNativeCode() {
     try (VqVae m = new VqVae(VqVaeConfig.sonnet(1), Device.CPU);
