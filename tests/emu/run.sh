@@ -16,6 +16,7 @@
 #
 #   bash tests/emu/run.sh                       (needs g++ >= 11, libdnnl-dev)
 #   bash tests/emu/run.sh --filter=conv2d       (arguments go to the op harness)
+#   VQ4J_EMU_LARGE=1 bash tests/emu/run.sh      (adds the quantizer ops at 70000 rows, past the grid cap: minutes)
 #   VQ4J_EMU_ASAN=1 bash tests/emu/run.sh       (the same under AddressSanitizer: slower, catches a kernel
 #                                                that reads or writes through a bad index)
 #
