@@ -5,6 +5,7 @@ import ai.vq4j.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -24,11 +25,16 @@ public final class CheckpointFile {
 
   /** Reads a file and checks that its metadata format is the expected one (what names the kind in errors). */
   public static CheckpointFile open(Path file, String format, String kind) throws IOException {
+    return open(file, List.of(format), kind);
+  }
+
+  /** As {@link #open(Path, String, String)} for a kind written in several formats over time. */
+  public static CheckpointFile open(Path file, List<String> formats, String kind) throws IOException {
     Safetensors st = Safetensors.read(file);
     String found = st.metadata().get("format");
-    if (!format.equals(found)) {
+    if (!formats.contains(found)) {
       throw new IOException(file + ": not a vq4j " + kind + " checkpoint (metadata format = " + found + ", expected "
-          + format + ")");
+          + String.join(" or ", formats) + ")");
     }
     return new CheckpointFile(file, st);
   }

@@ -2,37 +2,44 @@ package ai.vq4j.checkpoint;
 
 import ai.vq4j.io.Safetensors;
 import ai.vq4j.model.CheckpointShapes;
-import ai.vq4j.model.PixelCnnConfig;
-import ai.vq4j.model.PixelCnnPrior;
+import ai.vq4j.model.Prior;
+import ai.vq4j.model.PriorConfig;
+import ai.vq4j.model.PriorKind;
 import ai.vq4j.nn.Parameter;
 import ai.vq4j.tensor.Device;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * PixelCNN prior checkpoints in safetensors, as far as a model is concerned, in the style of {@link
- * VqVaeCheckpoint}. Tensors: {@code model.<parameter>} for every parameter. Metadata: format, layout, the model
- * config (JSON), the VQ-VAE checkpoint whose codes the prior models (when known: path, SHA-256, step). A training
- * checkpoint adds the training state on top (the training package's TrainingCheckpoint). Written to a
- * temporary file and renamed. A file that does not fit is an IOException naming the file and the tensor or
- * field at fault.
+ * Prior checkpoints in safetensors, as far as a model is concerned, in the style of {@link VqVaeCheckpoint}, for
+ * every kind of prior. Tensors: {@code model.<parameter>} for every parameter. Metadata: format, the kind of
+ * prior ({@code prior_model}: pixelcnn or transformer), its layout, the model config (JSON), the VQ-VAE checkpoint
+ * whose codes the prior models (when known: path, SHA-256, step). A training checkpoint adds the training state
+ * on top (the training package's TrainingCheckpoint). Written to a temporary file and renamed. A file that does
+ * not fit is an IOException naming the file and the tensor or field at fault.
+ *
+ * <p>Checkpoints written before the Transformer prior (format {@value #PIXELCNN_FORMAT}, no {@code prior_model})
+ * hold a PixelCNN, and load as one.
  */
 public final class PriorCheckpoint {
-  public static final String FORMAT = "vq4j-pixelcnn-1";
-  public static final String LAYOUT = "NHWC activations; conv weights [Co, kH, kW, Ci] (masked taps stored as zeros)";
+  public static final String FORMAT = "vq4j-prior-1";
+  /** The format of the PixelCNN-only checkpoints before there was a choice of prior. */
+  public static final String PIXELCNN_FORMAT = "vq4j-pixelcnn-1";
+  public static final String KIND = "prior_model";
 
   private final CheckpointFile fields;
-  private final PixelCnnConfig config;
+  private final PriorConfig config;
 
-  private PriorCheckpoint(CheckpointFile fields, PixelCnnConfig config) {
+  private PriorCheckpoint(CheckpointFile fields, PriorConfig config) {
     this.fields = fields;
     this.config = config;
   }
 
   /** Writes the model alone (no optimizer state): what sampling and scoring need. source may be null. */
-  public static void saveModel(Path file, PixelCnnPrior prior, CodeDataset.Source source) throws IOException {
+  public static void saveModel(Path file, Prior prior, CodeDataset.Source source) throws IOException {
     Map<String, Safetensors.Entry> tensors = new LinkedHashMap<>();
     Map<String, String> meta = new LinkedHashMap<>();
     putModel(prior, tensors, meta);
@@ -41,10 +48,12 @@ public final class PriorCheckpoint {
   }
 
   /** The model's tensors and metadata, as every prior checkpoint holds them. */
-  public static void putModel(PixelCnnPrior prior, Map<String, Safetensors.Entry> tensors, Map<String, String> meta) {
+  public static void putModel(Prior prior, Map<String, Safetensors.Entry> tensors, Map<String, String> meta) {
+    PriorConfig config = prior.config();
     meta.put("format", FORMAT);
-    meta.put("layout", LAYOUT);
-    meta.put("model_config", prior.config().toJson());
+    meta.put(KIND, config.kind().id());
+    meta.put("layout", config.kind().layout());
+    meta.put("model_config", config.toJson());
     for (Parameter p : prior.parameters()) {
       tensors.put("model." + p.name(), CheckpointFile.entry("model." + p.name(), p.value()));
     }
@@ -59,27 +68,46 @@ public final class PriorCheckpoint {
     }
   }
 
-  /** Reads and checks the header of a prior checkpoint (format and model config). */
+  /** Reads and checks the header of a prior checkpoint (format, kind and model config). */
   public static PriorCheckpoint read(Path file) throws IOException {
-    CheckpointFile f = CheckpointFile.open(file, FORMAT, "PixelCNN prior");
+    CheckpointFile f = CheckpointFile.open(file, List.of(FORMAT, PIXELCNN_FORMAT), "prior");
+    PriorKind kind;
+    if (f.format().equals(PIXELCNN_FORMAT)) {
+      kind = PriorKind.PIXELCNN;
+      if (f.hasMeta(KIND) && !f.metadata().get(KIND).equals(kind.id())) {
+        throw new IOException(file + ": metadata " + KIND + " = '" + f.metadata().get(KIND) + "' in a "
+            + PIXELCNN_FORMAT + " checkpoint, which holds a PixelCNN");
+      }
+    } else {
+      try {
+        kind = PriorKind.of(f.meta(KIND), "metadata " + KIND);
+      } catch (IllegalArgumentException e) {
+        throw new IOException(file + ": " + e.getMessage(), e);
+      }
+    }
     String json = f.metadata().get("model_config");
     if (json == null) {
       throw new IOException(file + ": metadata has no model_config");
     }
     try {
-      return new PriorCheckpoint(f, PixelCnnConfig.fromJson(json));
+      return new PriorCheckpoint(f, kind.parseConfig(json));
     } catch (IllegalArgumentException e) {
       throw new IOException(file + ": model_config: " + e.getMessage(), e);
     }
   }
 
   /** Reads a prior checkpoint and builds its model on the device. */
-  public static PixelCnnPrior loadModel(Path file, Device device) throws IOException {
+  public static Prior loadModel(Path file, Device device) throws IOException {
     return read(file).model(device);
   }
 
-  public PixelCnnConfig config() {
-    return config.copy();
+  public PriorKind kind() {
+    return config.kind();
+  }
+
+  /** The model config (a copy: the caller may change it). */
+  public PriorConfig config() {
+    return config.kind().parseConfig(config.toJson());
   }
 
   public Path file() {
@@ -110,9 +138,9 @@ public final class PriorCheckpoint {
   }
 
   /** A new prior on the device with this checkpoint's weights. */
-  public PixelCnnPrior model(Device device) throws IOException {
+  public Prior model(Device device) throws IOException {
     CheckpointShapes.requireCount(fields.file(), fields.shapes(), "model.", config.parameterCount());
-    PixelCnnPrior prior = new PixelCnnPrior(config, device);
+    Prior prior = config.build(device);
     try {
       Map<String, int[]> expected = new LinkedHashMap<>();
       for (Parameter p : prior.parameters()) {

@@ -21,12 +21,16 @@ final class RunOptions {
   @Option(names = "--checkpoint-every", defaultValue = "500", description = "default: ${DEFAULT-VALUE}")
   int checkpointEvery;
 
+  @Option(names = "--time-limit", paramLabel = "<minutes>", description = "stop training after this wall time (this"
+      + " invocation's loop), then checkpoint and evaluate as at the last step; a resume continues the run")
+  Double timeLimit;
+
   @Option(names = "--no-eval", description = "skip the test evaluation and report images at the end")
   boolean noEval;
 
   /** What --resume may be given with: the overrides a resume honours, and what only says where and how to run. */
   private static final Set<String> RESUME_OPTIONS = Set.of("--resume", "--out", "--steps", "--lr", "--device",
-      "--no-eval", "--nproc-per-node");
+      "--no-eval", "--nproc-per-node", "--time-limit");
 
   /**
    * A resume continues the run as its checkpoint configured it: an option that would change the model, data or

@@ -3,8 +3,8 @@ package ai.vq4j.cli;
 import ai.vq4j.checkpoint.CodeDataset;
 import ai.vq4j.checkpoint.PriorCheckpoint;
 import ai.vq4j.checkpoint.VqVaeCheckpoint;
-import ai.vq4j.model.PixelCnnPrior;
-import ai.vq4j.model.PixelCnnSampler;
+import ai.vq4j.model.Prior;
+import ai.vq4j.model.Sampling;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.tensor.Tensor;
@@ -19,8 +19,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "sample", mixinStandardHelpOptions = true,
-    description = {"Draws samples from a PixelCNN prior and decodes them.",
-        "Code grids are drawn seeded, with a temperature and, when conditioned, a",
+    description = {"Draws samples from a prior (PixelCNN or Transformer) and decodes them.",
+        "Code grids are drawn seeded, with a temperature, top-k and top-p cuts and, when conditioned, a",
         "class label; the decoded images are written as a PNG grid; --codes-out also keeps the grids."})
 final class SampleCommand implements Callable<Integer> {
   /** Samples per call: their decoded images are held at once and drawn into one PNG. */
@@ -41,10 +41,20 @@ final class SampleCommand implements Callable<Integer> {
   @Option(names = "--temperature", defaultValue = "1.0", description = "default: ${DEFAULT-VALUE}")
   double temperature;
 
+  @Option(names = "--top-k", defaultValue = "0", description = "draw from the k most likely codes only (0: all;"
+      + " default: ${DEFAULT-VALUE})")
+  int topK;
+
+  @Option(names = "--top-p", defaultValue = "1.0", description = "draw from the fewest most likely codes whose"
+      + " probability reaches p (1: all; default: ${DEFAULT-VALUE})")
+  double topP;
+
   @Option(names = "--label", description = "class of every sample (conditioned priors; default: cycle through all)")
   Integer label;
 
-  @Option(names = "--method", defaultValue = "fast", description = "fast or plain (the same samples; default: ${DEFAULT-VALUE})")
+  @Option(names = "--method", defaultValue = "fast", description = "fast (the PixelCNN's cached stacks, the"
+      + " Transformer's key/value cache) or plain (the whole prefix again at every position): the same samples"
+      + " (default: ${DEFAULT-VALUE})")
   String method;
 
   @Option(names = "--columns", defaultValue = "10", description = "default: ${DEFAULT-VALUE}")
@@ -65,14 +75,10 @@ final class SampleCommand implements Callable<Integer> {
       throw new IllegalArgumentException("-n must be in 1.." + MAX_SAMPLES + " (the samples become one PNG grid)"
           + " and --columns >= 1, got -n " + n + " --columns " + columns);
     }
-    if (!(temperature > 0)) {
-      throw new IllegalArgumentException("--temperature must be > 0, got " + temperature);
+    Sampling sampling = new Sampling(temperature, topK, topP);
+    if (!method.equals("fast") && !method.equals("plain")) {
+      throw new IllegalArgumentException("--method must be fast or plain, got " + method);
     }
-    PixelCnnSampler.Method m = switch (method) {
-      case "fast" -> PixelCnnSampler.Method.FAST;
-      case "plain" -> PixelCnnSampler.Method.PLAIN;
-      default -> throw new IllegalArgumentException("--method must be fast or plain, got " + method);
-    };
     OutputFile.checkNotFolder("--out", out);
     if (codesOut != null) {
       OutputFile.checkReplacesOnlyCodes("--codes-out", codesOut, priorFile, vqvae);
@@ -90,8 +96,8 @@ final class SampleCommand implements Callable<Integer> {
       throw new IllegalArgumentException(vae + " is not the VQ-VAE " + priorFile + " was trained on: its SHA-256 is "
           + using.sha256() + ", the prior's VQ-VAE " + trainedOn);
     }
-    try (PixelCnnPrior prior = ck.model(device.get()); VqVae model = VqVaeCheckpoint.loadModel(vae, device.get())) {
-      int classes = prior.config().numClasses;
+    try (Prior prior = ck.model(device.get()); VqVae model = VqVaeCheckpoint.loadModel(vae, device.get())) {
+      int classes = prior.config().numClasses();
       int[] labels = null;
       if (classes > 0) {
         labels = new int[n];
@@ -102,10 +108,7 @@ final class SampleCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--label: " + priorFile + " is not class-conditioned");
       }
       long t0 = System.nanoTime();
-      int[] codes;
-      try (Tensor grids = new PixelCnnSampler(prior).sample(n, labels, temperature, seed, m)) {
-        codes = grids.toIntArray();
-      }
+      int[] codes = prior.sampleCodes(n, labels, sampling, seed, method.equals("fast"));
       double seconds = (System.nanoTime() - t0) / 1e9;
       VqVaeConfig c = model.config();
       int g = c.latentSize();
@@ -115,7 +118,8 @@ final class SampleCommand implements Callable<Integer> {
       }
       Png.write(ImageGrid.defaults().withColumns(columns).withScale(2)
           .render(images, n, c.imageSize, c.imageSize, c.imageChannels), out);
-      System.out.printf("sampled %d code grids in %.2f s (%s), wrote %s%n", n, seconds, method, out);
+      System.out.printf("sampled %d code grids in %.2f s (%s prior, %s), wrote %s%n", n, seconds, prior.kind().id(),
+          method, out);
       if (codesOut != null) {
         new CodeDataset(codes, labels, n, g, c.numEmbeddings, using).save(codesOut);
         System.out.println("wrote " + codesOut);

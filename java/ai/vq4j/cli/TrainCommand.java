@@ -102,6 +102,9 @@ final class TrainCommand implements Callable<Integer> {
     Device d = comm.map(Communicator::device).orElseGet(device::get);
     VqVaeRun run = new VqVaeRun(out, d, DataParallelLaunch.progress(comm));
     comm.ifPresent(run::distribute);
+    if (opts.timeLimit != null) {
+      run.limitTime(opts.timeLimit);
+    }
     if (opts.resume) {
       RunOptions.refuseOnResume(spec);
       run.resume(new Run.Overrides(steps, lr), !opts.noEval);

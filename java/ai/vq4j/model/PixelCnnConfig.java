@@ -1,5 +1,6 @@
 package ai.vq4j.model;
 
+import ai.vq4j.tensor.Device;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
@@ -14,7 +15,7 @@ import com.google.gson.JsonParseException;
  * best-known PyTorch VQ-VAE prior (64 channels, 15 layers, 7x7 then 3x3 kernels, a 512-wide head) over the
  * 8x8 codes of a 32x32 image with K = 512.
  */
-public final class PixelCnnConfig {
+public final class PixelCnnConfig implements PriorConfig {
   private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
   /** K: the number of codes (the VQ-VAE's codebook size). */
@@ -46,6 +47,43 @@ public final class PixelCnnConfig {
     return forCodes(vqvae.numEmbeddings, vqvae.latentSize(), numClasses);
   }
 
+  @Override
+  public PriorKind kind() {
+    return PriorKind.PIXELCNN;
+  }
+
+  @Override
+  public int numCodes() {
+    return numCodes;
+  }
+
+  @Override
+  public int gridSize() {
+    return gridSize;
+  }
+
+  @Override
+  public int numClasses() {
+    return numClasses;
+  }
+
+  @Override
+  public void fitCodes(int numCodes, int gridSize, int numClasses) {
+    this.numCodes = numCodes;
+    this.gridSize = gridSize;
+    this.numClasses = numClasses;
+  }
+
+  @Override
+  public String describe() {
+    return layers + " gated layers of " + hidden + " channels, receptive field " + receptiveField();
+  }
+
+  @Override
+  public PixelCnnPrior build(Device device) {
+    return new PixelCnnPrior(this, device);
+  }
+
   /**
    * How far up (rows) and to each side (columns) the logits at a position look: (firstKernelSize / 2) +
    * (layers - 1) (kernelSize / 2). Position (i, j) depends on exactly the positions (i', j') before it in
@@ -56,6 +94,7 @@ public final class PixelCnnConfig {
   }
 
   /** Checks every field, with upper bounds that keep a damaged or hostile config from allocating gigabytes. */
+  @Override
   public PixelCnnConfig validate() {
     range("numCodes", numCodes, 1, 65536);
     range("gridSize", gridSize, 1, 256);
@@ -85,6 +124,7 @@ public final class PixelCnnConfig {
    * and horizontal k x k convs to 2p, the 1x1 vertical-to-horizontal link and residual convs and the class
    * bias, then the two 1x1 head convs.
    */
+  @Override
   public long parameterCount() {
     long p = hidden;
     long total = (long) numCodes * p + VqVaeConfig.conv(p, outputHidden, 1) + VqVaeConfig.conv(outputHidden, numCodes, 1);
@@ -103,6 +143,7 @@ public final class PixelCnnConfig {
     }
   }
 
+  @Override
   public String toJson() {
     return GSON.toJson(this);
   }

@@ -27,7 +27,7 @@ import java.util.List;
  *
  * <p>Sampling is {@link PixelCnnSampler}'s; it evaluates this network through the crop-exact direct ops.
  */
-public final class PixelCnnPrior implements AutoCloseable {
+public final class PixelCnnPrior implements Prior {
   private final PixelCnnConfig config;
   private final Device device;
   private final Embedding embedding;
@@ -59,22 +59,27 @@ public final class PixelCnnPrior implements AutoCloseable {
     this.head = new Sequential(h);
   }
 
+  @Override
   public PixelCnnConfig config() {
     return config.copy();
   }
 
+  @Override
   public Device device() {
     return device;
   }
 
+  @Override
   public int numCodes() {
     return config.numCodes;
   }
 
+  @Override
   public int gridSize() {
     return config.gridSize;
   }
 
+  @Override
   public boolean conditioned() {
     return config.numClasses > 0;
   }
@@ -149,6 +154,12 @@ public final class PixelCnnPrior implements AutoCloseable {
     return fromCodes(codes, classIds("forward", labels, codes.dim(0)));
   }
 
+  /** The PixelCNN has no training randomness: the plain forward. */
+  @Override
+  public Tensor trainingForward(Tensor codes, int[] labels, long step) {
+    return forwardWithHostLabels(codes, labels);
+  }
+
   private Tensor fromCodes(Tensor codes, Tensor ids) {
     Tensor x = embedding.forward(codes);
     Tensor out = run(x, ids);
@@ -212,6 +223,7 @@ public final class PixelCnnPrior implements AutoCloseable {
    * through the whole network (every parameter gradient overwritten). codes must be those of the forward.
    * The loss is one float32 on the device, valid until the next call: reading it waits for the device.
    */
+  @Override
   public Tensor lossAndBackward(Tensor codes) {
     loss = Buffers.ensure(loss, device, 1);
     Ops.softmaxXentForward(logits, codes, loss, null);
@@ -223,10 +235,11 @@ public final class PixelCnnPrior implements AutoCloseable {
 
   /**
    * The negative log-likelihood of each example's codes, in nats (summed over its h * w positions), under
-   * this prior: codes int32[N, h, w], labels int32[N] or null.
+   * this prior: codes int32[N, h, w], labels in host memory or null.
    */
-  public double[] nll(Tensor codes, Tensor labels) {
-    Tensor out = forward(codes, labels);
+  @Override
+  public double[] nll(Tensor codes, int[] labels) {
+    Tensor out = forwardWithHostLabels(codes, labels);
     int n = codes.dim(0);
     int per = config.gridSize * config.gridSize;
     loss = Buffers.ensure(loss, device, 1);
@@ -242,6 +255,23 @@ public final class PixelCnnPrior implements AutoCloseable {
       sums[i] = s;
     }
     return sums;
+  }
+
+  /** Adam with the L2 term (the paper's optimizer), on every parameter. */
+  @Override
+  public boolean decoupledWeightDecay() {
+    return false;
+  }
+
+  @Override
+  public boolean decays(Parameter p) {
+    return true;
+  }
+
+  @Override
+  public int[] sampleCodes(int n, int[] labels, Sampling sampling, long seed, boolean fast) {
+    return new PixelCnnSampler(this).sampleCodes(n, labels, sampling, seed,
+        fast ? PixelCnnSampler.Method.FAST : PixelCnnSampler.Method.PLAIN, null);
   }
 
   // ------------------------------------------------------------------ parts, for the sampler
@@ -263,6 +293,7 @@ public final class PixelCnnPrior implements AutoCloseable {
   }
 
   /** Every parameter, in a fixed order with unique names: embedding, layers, head. */
+  @Override
   public List<Parameter> parameters() {
     List<Parameter> out = new ArrayList<>(embedding.parameters());
     for (GatedPixelCnnLayer layer : layers) {
@@ -270,10 +301,6 @@ public final class PixelCnnPrior implements AutoCloseable {
     }
     out.addAll(head.parameters());
     return Collections.unmodifiableList(out);
-  }
-
-  public long parameterCount() {
-    return Parameter.count(parameters());
   }
 
   @Override

@@ -17,9 +17,9 @@ import java.util.Map;
 
 /**
  * Draws code grids from a {@link PixelCnnPrior} in raster order: at each position the logits of every
- * example, divided by the temperature, give a categorical distribution (softmax in double precision) from
- * which one code is drawn by inverse CDF with one {@link Rng#nextDouble()} per example, positions in raster
- * order and examples in order within a position. The same seed gives the same codes.
+ * example give one code by {@link Sampling#draw} (temperature, top-k, top-p) with one {@link Rng#nextDouble()}
+ * per example, positions in raster order and examples in order within a position. The same seed gives the same
+ * codes.
  *
  * <p>Two methods compute the logits, both from the same direct ops ({@link Ops#maskedConv2dDirectForward}
  * for every conv, then the same adds, gates and ReLUs, in the same order as the training forward):
@@ -64,16 +64,18 @@ public final class PixelCnnSampler {
     return Tensor.ofInts(prior.device(), sampleCodes(n, labels, temperature, seed, method, null), n, s, s);
   }
 
+  /** As {@link #sampleCodes(int, int[], Sampling, long, Method, Observer)} at a temperature, without cuts. */
+  public int[] sampleCodes(int n, int[] labels, double temperature, long seed, Method method, Observer observer) {
+    return sampleCodes(n, labels, Sampling.withTemperature(temperature), seed, method, observer);
+  }
+
   /**
    * Sampled codes as a host array [n * h * w] (grid by grid, row-major); observer (may be null) sees every
    * position's logits.
    */
-  public int[] sampleCodes(int n, int[] labels, double temperature, long seed, Method method, Observer observer) {
+  public int[] sampleCodes(int n, int[] labels, Sampling sampling, long seed, Method method, Observer observer) {
     if (n < 1) {
       throw new IllegalArgumentException("sample: need n >= 1 grids, got " + n);
-    }
-    if (!(temperature > 0) || Double.isInfinite(temperature)) {
-      throw new IllegalArgumentException("sample: temperature must be positive and finite, got " + temperature);
     }
     checkLabels(n, labels);
     int s = prior.gridSize();
@@ -87,7 +89,7 @@ public final class PixelCnnSampler {
     Rng rng = new Rng(seed);
     int[] codes = new int[n * s * s];
     float[] logits = new float[n * k];
-    double[] weights = new double[k];
+    Sampling.Scratch scratch = new Sampling.Scratch(k);
     try (Evaluator ev = method == Method.PLAIN ? new Plain(n, labels) : new Fast(n, labels)) {
       for (int r = 0; r < s; r++) {
         ev.startRow(r, codes);
@@ -97,35 +99,12 @@ public final class PixelCnnSampler {
             observer.logits(r, c, logits.clone());
           }
           for (int i = 0; i < n; i++) {
-            codes[(i * s + r) * s + c] = draw(logits, i * k, k, temperature, rng, weights);
+            codes[(i * s + r) * s + c] = sampling.draw(logits, i * k, k, rng, scratch);
           }
         }
       }
     }
     return codes;
-  }
-
-  /**
-   * Samples n code grids and decodes them with the VQ-VAE: images [n, S, S, C] in [-0.5, 0.5] (owned by the
-   * VQ-VAE's decoder, valid until its next call).
-   */
-  public Tensor sampleImages(VqVae vae, int n, int[] labels, double temperature, long seed, Method method) {
-    VqVaeConfig vc = vae.config();
-    if (vc.numEmbeddings != prior.numCodes() || vc.latentSize() != prior.gridSize()) {
-      throw new IllegalArgumentException("sampleImages: the prior models " + prior.numCodes() + " codes on a "
-          + prior.gridSize() + "x" + prior.gridSize() + " grid, the VQ-VAE has " + vc.numEmbeddings + " codes on "
-          + vc.latentSize() + "x" + vc.latentSize());
-    }
-    try (Tensor codes = sample(n, labels, temperature, seed, method)) {
-      Tensor onVae = codes.device() == vae.device() ? codes : codes.to(vae.device());
-      try {
-        return vae.decodeCodes(onVae);
-      } finally {
-        if (onVae != codes) {
-          onVae.close();
-        }
-      }
-    }
   }
 
   private void checkLabels(int n, int[] labels) {
@@ -145,36 +124,6 @@ public final class PixelCnnSampler {
         throw new IllegalArgumentException("sample: label " + l + " is outside [0, " + classes + ")");
       }
     }
-  }
-
-  /** Inverse-CDF draw from softmax(logits[off, off + k) / t), in double precision. */
-  static int draw(float[] logits, int off, int k, double t, Rng rng, double[] w) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (int j = 0; j < k; j++) {
-      float l = logits[off + j];
-      if (Float.isNaN(l)) {
-        throw new IllegalStateException("sample: logit " + j + " is NaN");
-      }
-      max = Math.max(max, l);
-    }
-    double sum = 0;
-    for (int j = 0; j < k; j++) {
-      w[j] = Math.exp((logits[off + j] - max) / t);
-      sum += w[j];
-    }
-    double u = rng.nextDouble() * sum;
-    double acc = 0;
-    int last = 0;
-    for (int j = 0; j < k; j++) {
-      if (w[j] > 0) {
-        acc += w[j];
-        last = j;
-        if (u < acc) {
-          return j;
-        }
-      }
-    }
-    return last;
   }
 
   // ------------------------------------------------------------------ the two ways to the logits

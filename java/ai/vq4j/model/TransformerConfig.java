@@ -1,5 +1,6 @@
 package ai.vq4j.model;
 
+import ai.vq4j.tensor.Device;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
@@ -12,8 +13,10 @@ import com.google.gson.JsonParseException;
  * per class when conditioned: the class token is the sequence's first token), learned position embedding over
  * the gridSize^2 positions, {@code depth} pre-LayerNorm blocks (causal attention with {@code heads} heads over
  * {@code width} channels, GELU MLP of width mlpRatio * width), a final layer norm and a linear head to K logits.
+ * In training, dropout with probability {@code dropout} on the embedded input and on each block's two residual
+ * branches (GPT-2's places; the fused attention has no probability matrix to drop from).
  */
-public final class TransformerConfig {
+public final class TransformerConfig implements PriorConfig {
   private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
   public int numCodes = 512;
@@ -24,6 +27,8 @@ public final class TransformerConfig {
   public int mlpRatio = 4;
   /** 0: unconditioned; otherwise the first token is the class label's. */
   public int numClasses = 0;
+  /** In [0, 1): the probability an activation is dropped in training (0: none). */
+  public double dropout = 0;
   public long seed = 1;
 
   /**
@@ -38,6 +43,57 @@ public final class TransformerConfig {
     return c.validate();
   }
 
+  @Override
+  public PriorKind kind() {
+    return PriorKind.TRANSFORMER;
+  }
+
+  @Override
+  public int numCodes() {
+    return numCodes;
+  }
+
+  @Override
+  public int gridSize() {
+    return gridSize;
+  }
+
+  @Override
+  public int numClasses() {
+    return numClasses;
+  }
+
+  @Override
+  public void fitCodes(int numCodes, int gridSize, int numClasses) {
+    this.numCodes = numCodes;
+    this.gridSize = gridSize;
+    this.numClasses = numClasses;
+  }
+
+  @Override
+  public String describe() {
+    return depth + " blocks of width " + width + " (" + heads + " heads, MLP " + mlpRatio + "x), dropout " + dropout
+        + ", " + length() + " positions";
+  }
+
+  @Override
+  public TransformerPrior build(Device device) {
+    return new TransformerPrior(this, device);
+  }
+
+  /**
+   * The number of parameters {@link TransformerPrior} builds, without building it: token and position
+   * embeddings, per block two layer norms, the four attention maps and the two MLP maps (with biases), the final
+   * norm and the head.
+   */
+  @Override
+  public long parameterCount() {
+    long c = width;
+    long m = (long) mlpRatio * width;
+    long block = 2 * (2 * c) + 4 * (c * c + c) + (c * m + m) + (m * c + c);
+    return (long) vocabulary() * c + (long) length() * c + depth * block + 2 * c + c * numCodes + numCodes;
+  }
+
   /** Positions in a sequence: gridSize^2. */
   public int length() {
     return gridSize * gridSize;
@@ -48,6 +104,7 @@ public final class TransformerConfig {
     return numCodes + Math.max(1, numClasses);
   }
 
+  @Override
   public TransformerConfig validate() {
     range("numCodes", numCodes, 1, 65536);
     range("gridSize", gridSize, 1, 64);
@@ -61,6 +118,13 @@ public final class TransformerConfig {
           + width + ")");
     }
     range("width / heads", width / heads, 1, 128);
+    if (!(dropout >= 0 && dropout < 1)) {
+      throw new IllegalArgumentException("transformer config field dropout must be in [0, 1), got " + dropout);
+    }
+    if (parameterCount() > VqVaeConfig.MAX_PARAMETERS) {
+      throw new IllegalArgumentException("transformer config gives " + parameterCount() + " parameters, more than"
+          + " the " + VqVaeConfig.MAX_PARAMETERS + " vq4j builds");
+    }
     return this;
   }
 
@@ -71,6 +135,7 @@ public final class TransformerConfig {
     }
   }
 
+  @Override
   public String toJson() {
     return GSON.toJson(this);
   }

@@ -21,9 +21,10 @@ import java.util.List;
  * first being the start token (or the class token when conditioned); the logits at position t [N, T, K] are
  * the distribution of code t given the codes before it. Token plus learned position embedding, {@link
  * TransformerBlock}s, final layer norm, linear head. Initialised from {@code config.seed} (GPT-2's law:
- * N(0, 0.02), residual projections 0.02 / sqrt(2 depth)).
+ * N(0, 0.02), residual projections 0.02 / sqrt(2 depth)). Trained with AdamW, whose weight decay applies to the
+ * linear maps' weights only (not to biases, norms or embeddings: GPT-2's and minGPT's choice).
  */
-public final class TransformerPrior implements AutoCloseable {
+public final class TransformerPrior implements Prior {
   private static final double STD = 0.02;
   private final TransformerConfig config;
   private final Device device;
@@ -41,6 +42,11 @@ public final class TransformerPrior implements AutoCloseable {
   private Tensor nll;
   private Tensor dLogits;
   private boolean fromTokens;
+  /** The dropout probability and mask key of the current forward: 0 outside training. */
+  private float dropout;
+  private long dropoutKey;
+  /** The dropout probability of the last forward, for its backward. */
+  private float lastDropout;
 
   public TransformerPrior(TransformerConfig config, Device device) {
     this.config = config.copy().validate();
@@ -58,16 +64,35 @@ public final class TransformerPrior implements AutoCloseable {
     this.head = new Linear("head", device, rng, c, config.numCodes, STD);
   }
 
+  @Override
   public TransformerConfig config() {
     return config.copy();
   }
 
+  @Override
   public Device device() {
     return device;
   }
 
+  @Override
+  public int numCodes() {
+    return config.numCodes;
+  }
+
+  @Override
+  public int gridSize() {
+    return config.gridSize;
+  }
+
+  @Override
   public boolean conditioned() {
     return config.numClasses > 0;
+  }
+
+  @Override
+  public Tensor trainingForward(Tensor codes, int[] labels, long step) {
+    long key = new Rng(config.seed * 0x9E3779B97F4A7C15L + step).nextLong();
+    return forward(codes, labels, (float) config.dropout, key);
   }
 
   /**
@@ -75,6 +100,10 @@ public final class TransformerPrior implements AutoCloseable {
    * unconditioned); codes must stay unchanged until {@link #backward}.
    */
   public Tensor forward(Tensor codes, int[] labels) {
+    return forward(codes, labels, 0, 0);
+  }
+
+  private Tensor forward(Tensor codes, int[] labels, float dropout, long key) {
     int g = config.gridSize;
     if (codes.rank() != 3 || codes.dim(1) != g || codes.dim(2) != g || codes.dtype() != DType.INT32
         || codes.device() != device) {
@@ -94,7 +123,13 @@ public final class TransformerPrior implements AutoCloseable {
         tokenIds.copyElements(codes, (long) i * t, (long) i * t + 1, t - 1);
       }
     }
-    return forwardTokens(tokenIds);
+    this.dropout = dropout;
+    this.dropoutKey = key;
+    try {
+      return forwardTokens(tokenIds);
+    } finally {
+      this.dropout = 0;
+    }
   }
 
   /** The first token of each sequence: the start token, or the class token of each label. */
@@ -129,6 +164,9 @@ public final class TransformerPrior implements AutoCloseable {
     Tensor p = positions.forward(positionIds(n, t));
     x0 = Buffers.ensure(x0, device, n, t, config.width);
     Ops.add(e, p, x0);
+    if (dropout > 0) {
+      Ops.dropout(x0, x0, dropout, dropoutKey);
+    }
     fromTokens = true;
     return run(x0);
   }
@@ -155,10 +193,12 @@ public final class TransformerPrior implements AutoCloseable {
     return positionIds;
   }
 
+  /** The blocks and head; block i's dropout masks use keys dropoutKey + 2 (i + 1) and the one after. */
   private Tensor run(Tensor x) {
+    lastDropout = dropout;
     Tensor h = x;
-    for (TransformerBlock b : blocks) {
-      h = b.forward(h);
+    for (int i = 0; i < blocks.size(); i++) {
+      h = blocks.get(i).forward(h, dropout, dropoutKey + 2L * (i + 1));
     }
     logits = head.forward(lnF.forward(h));
     return logits;
@@ -174,6 +214,9 @@ public final class TransformerPrior implements AutoCloseable {
       d = blocks.get(i).backward(d);
     }
     if (fromTokens) {
+      if (lastDropout > 0) {
+        Ops.dropout(d, d, lastDropout, dropoutKey);
+      }
       tokens.backward(d);
       positions.backward(d);
     } else {
@@ -184,6 +227,7 @@ public final class TransformerPrior implements AutoCloseable {
   }
 
   /** Mean softmax cross-entropy (nats per code) of the last forward against codes, and its full backward. */
+  @Override
   public Tensor lossAndBackward(Tensor codes) {
     loss = Buffers.ensure(loss, device, 1);
     Ops.softmaxXentForward(logits, codes, loss, null);
@@ -194,6 +238,7 @@ public final class TransformerPrior implements AutoCloseable {
   }
 
   /** Each example's negative log-likelihood in nats (summed over its T codes). */
+  @Override
   public double[] nll(Tensor codes, int[] labels) {
     Tensor out = forward(codes, labels);
     int n = codes.dim(0);
@@ -237,7 +282,25 @@ public final class TransformerPrior implements AutoCloseable {
     return logits;
   }
 
+  @Override
+  public boolean decoupledWeightDecay() {
+    return true;
+  }
+
+  /** The linear maps' weights: every 2-D parameter but the token and position embeddings. */
+  @Override
+  public boolean decays(Parameter p) {
+    return p.shape().length == 2 && p != tokens.weight() && p != positions.weight();
+  }
+
+  @Override
+  public int[] sampleCodes(int n, int[] labels, Sampling sampling, long seed, boolean fast) {
+    return new TransformerSampler(this).sampleCodes(n, labels, sampling, seed,
+        fast ? TransformerSampler.Method.CACHED : TransformerSampler.Method.RECOMPUTE);
+  }
+
   /** Every parameter, in a fixed order with unique names. */
+  @Override
   public List<Parameter> parameters() {
     List<Parameter> out = new ArrayList<>();
     out.addAll(tokens.parameters());
@@ -248,10 +311,6 @@ public final class TransformerPrior implements AutoCloseable {
     out.addAll(lnF.parameters());
     out.addAll(head.parameters());
     return Collections.unmodifiableList(out);
-  }
-
-  public long parameterCount() {
-    return Parameter.count(parameters());
   }
 
   @Override

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * One pre-LayerNorm decoder block (GPT-2's): x -> x + Wo attn(LN1(x)) -> + W2 gelu(W1 LN2(.)), causal multi-head
  * attention over q, k, v from three linear maps of LN1(x), a GELU MLP of width mlpWidth. Activations are
- * x[B, T, C].
+ * x[B, T, C]. In training, inverted dropout on the two residual branches (attention projection and MLP output),
+ * with masks from the caller's key, so the same key drops the same activations on every backend.
  *
  * <p>{@link #step} runs one new position against a key/value cache of the positions before it, so sampling
  * costs one position per step; {@link #forward} runs a whole sequence for training.
@@ -41,6 +42,11 @@ public final class TransformerBlock implements AutoCloseable {
   private Tensor dx;
   private Tensor kCache;
   private Tensor vCache;
+  private Tensor oDrop;
+  private Tensor mDrop;
+  private Tensor dDrop;
+  private float dropout;
+  private long dropoutKey;
 
   /** residualStd: the init std of the two projections into the residual stream (GPT-2: 0.02 / sqrt(2 depth)). */
   public TransformerBlock(String name, Device device, Rng rng, int c, int heads, int mlpWidth, double std,
@@ -61,8 +67,14 @@ public final class TransformerBlock implements AutoCloseable {
     this.w2 = new Linear(name + ".mlp.proj", device, rng, mlpWidth, c, residualStd);
   }
 
-  /** x[B, T, C] -> the block's output (owned by the block); x must stay unchanged until backward. */
-  public Tensor forward(Tensor x) {
+  /**
+   * x[B, T, C] -> the block's output (owned by the block); x must stay unchanged until backward. dropout: the
+   * probability of dropping a residual-branch activation (0 outside training); key: the masks' seed (the
+   * attention branch uses key, the MLP's key + 1).
+   */
+  public Tensor forward(Tensor x, float dropout, long key) {
+    this.dropout = dropout;
+    this.dropoutKey = key;
     Tensor h1 = ln1.forward(x);
     Tensor q = wq.forward(h1);
     Tensor k = wk.forward(h1);
@@ -75,26 +87,46 @@ public final class TransformerBlock implements AutoCloseable {
 
   /** x + o, then the MLP half: shared by forward and step. */
   private Tensor mlp(Tensor x, Tensor o) {
+    if (dropout > 0) {
+      oDrop = Buffers.ensure(oDrop, device, o.shape());
+      Ops.dropout(o, oDrop, dropout, dropoutKey);
+      o = oDrop;
+    }
     x2 = Buffers.ensure(x2, device, x.shape());
     Ops.add(x, o, x2);
     Tensor u = w1.forward(ln2.forward(x2));
     hidden = Buffers.ensure(hidden, device, u.shape());
     Ops.geluForward(u, hidden);
     Tensor m = w2.forward(hidden);
+    if (dropout > 0) {
+      mDrop = Buffers.ensure(mDrop, device, m.shape());
+      Ops.dropout(m, mDrop, dropout, dropoutKey + 1);
+      m = mDrop;
+    }
     x3 = Buffers.ensure(x3, device, x.shape());
     Ops.add(x2, m, x3);
     return x3;
   }
 
+  /** The gradient through a residual branch's dropout (the same mask on dy), or dy itself without dropout. */
+  private Tensor dropped(Tensor dy, long key) {
+    if (dropout == 0) {
+      return dy;
+    }
+    dDrop = Buffers.ensure(dDrop, device, dy.shape());
+    Ops.dropout(dy, dDrop, dropout, key);
+    return dDrop;
+  }
+
   /** d loss / d output [B, T, C] -> d loss / d x (owned by the block); overwrites every parameter gradient. */
   public Tensor backward(Tensor dy) {
-    Tensor dHid = w2.backward(dy);
+    Tensor dHid = w2.backward(dropped(dy, dropoutKey + 1));
     dHidden = Buffers.ensure(dHidden, device, dHid.shape());
     Ops.geluBackward(w1.output(), dHid, dHidden);
     Tensor dLn2 = ln2.backward(w1.backward(dHidden));
     dx2 = Buffers.ensure(dx2, device, dy.shape());
     Ops.add(dy, dLn2, dx2);
-    Tensor dAtt = wo.backward(dx2);
+    Tensor dAtt = wo.backward(dropped(dx2, dropoutKey));
     dq = Buffers.ensure(dq, device, dy.shape());
     dk = Buffers.ensure(dk, device, dy.shape());
     dv = Buffers.ensure(dv, device, dy.shape());
@@ -114,6 +146,7 @@ public final class TransformerBlock implements AutoCloseable {
    * maxLen sizes the cache; t = 0 starts a new batch of sequences.
    */
   public Tensor step(Tensor x, int t, int maxLen) {
+    dropout = 0;
     int b = x.dim(0);
     if (t == 0) {
       kCache = Buffers.ensure(kCache, device, b, maxLen, c);
@@ -151,6 +184,7 @@ public final class TransformerBlock implements AutoCloseable {
     for (Layer l : new Layer[] {ln1, wq, wk, wv, wo, ln2, w1, w2}) {
       l.close();
     }
-    Buffers.close(att, lse, x2, hidden, x3, dq, dk, dv, dh1, dHidden, dx2, dx, kCache, vCache);
+    Buffers.close(att, lse, x2, hidden, x3, dq, dk, dv, dh1, dHidden, dx2, dx, kCache, vCache, oDrop,
+        mDrop, dDrop);
   }
 }

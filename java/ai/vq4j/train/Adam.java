@@ -7,6 +7,7 @@ import ai.vq4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * PyTorch's Adam (L2 weight decay added to the gradient) or AdamW (decoupled weight decay: the parameter
@@ -17,6 +18,8 @@ public final class Adam implements AutoCloseable {
   private final List<Parameter> params = new ArrayList<>();
   private final List<Tensor> m = new ArrayList<>();
   private final List<Tensor> v = new ArrayList<>();
+  /** Per trained parameter: whether weight decay applies to it. */
+  private final List<Boolean> decays = new ArrayList<>();
   private final double lr;
   private final double beta1;
   private final double beta2;
@@ -33,6 +36,15 @@ public final class Adam implements AutoCloseable {
   /** decoupled: AdamW's weight decay instead of Adam's L2 term. */
   public Adam(List<Parameter> parameters, double lr, double beta1, double beta2, double eps, double weightDecay,
       boolean decoupled) {
+    this(parameters, lr, beta1, beta2, eps, weightDecay, decoupled, p -> true);
+  }
+
+  /**
+   * decayed: the parameters weight decay applies to (GPT-style AdamW leaves biases, norms and embeddings out);
+   * the others are updated with none.
+   */
+  public Adam(List<Parameter> parameters, double lr, double beta1, double beta2, double eps, double weightDecay,
+      boolean decoupled, Predicate<Parameter> decayed) {
     if (!(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0) || !(weightDecay >= 0)) {
       throw new IllegalArgumentException(String.format("Adam: need lr > 0, 0 <= betas < 1, eps > 0, weight decay >= 0;"
           + " got lr %g, betas (%g, %g), eps %g, weight decay %g", lr, beta1, beta2, eps, weightDecay));
@@ -40,6 +52,7 @@ public final class Adam implements AutoCloseable {
     for (Parameter p : parameters) {
       if (p.trainable()) {
         params.add(p);
+        decays.add(decayed.test(p));
         m.add(Tensor.zeros(p.value().device(), DType.FLOAT32, p.shape()));
         v.add(Tensor.zeros(p.value().device(), DType.FLOAT32, p.shape()));
       }
@@ -72,7 +85,8 @@ public final class Adam implements AutoCloseable {
     t++;
     for (int i = 0; i < params.size(); i++) {
       Parameter p = params.get(i);
-      Ops.adamStep(p.value(), p.grad(), m.get(i), v.get(i), lr, beta1, beta2, eps, weightDecay, t, decoupled);
+      Ops.adamStep(p.value(), p.grad(), m.get(i), v.get(i), lr, beta1, beta2, eps, decays.get(i) ? weightDecay : 0,
+          t, decoupled);
     }
   }
 

@@ -6,9 +6,9 @@ import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.data.Dataset;
 import ai.vq4j.eval.ModelEvaluation;
 import ai.vq4j.eval.PriorEvaluation;
-import ai.vq4j.model.PixelCnnConfig;
-import ai.vq4j.model.PixelCnnPrior;
-import ai.vq4j.model.PixelCnnSampler;
+import ai.vq4j.model.Prior;
+import ai.vq4j.model.PriorConfig;
+import ai.vq4j.model.Sampling;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.tensor.Device;
@@ -25,7 +25,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A prior training {@link Run}: the prior's part of it. The training and test sets are encoded with the VQ-VAE
+ * A prior training {@link Run} of either kind of prior (the {@link Prior} shape: Gated PixelCNN or Transformer):
+ * the prior's part of it. The training and test sets are encoded with the VQ-VAE
  * (cached in {@code codes-train.safetensors} and {@code codes-test.safetensors}, re-encoded when the checkpoint
  * changed); batches come from the trainer's own shuffled order; checkpoints ({@code prior.safetensors}) name
  * the VQ-VAE; at the end the test NLL in bits per code, the paper's bits/dim bound with the learned prior beside
@@ -51,31 +52,36 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
     this.run = new Run(outDir, CHECKPOINT, device, progress);
     this.device = device;
   }
+  /** A wall-time budget for the training loop ({@link Run#limitTime}). */
+  public void limitTime(double minutes) {
+    run.limitTime(minutes);
+  }
+
 
   /** Starts a new run (an existing checkpoint in the folder is refused: resume it, or use another folder). */
-  public Run.Result start(PixelCnnConfig config, PriorTrainConfig train, boolean evaluate) throws IOException {
+  public Run.Result start(PriorConfig config, PriorTrainConfig train, boolean evaluate) throws IOException {
+    config.validate();  // the network's shape, before the codes are encoded; its codes are checked once fitted
     train.validate();
     run.prepareStart();
     Path vqvae = Path.of(train.vqvae);
     try (VqVae vae = VqVaeCheckpoint.loadModel(vqvae, device)) {
       prepareData(vae, train, evaluate);
       VqVaeConfig vc = vae.config();
-      config.numCodes = vc.numEmbeddings;
-      config.gridSize = vc.latentSize();
+      int classes = 0;
       if (train.conditioned) {
         if (!codes.hasLabels()) {
           throw new IllegalArgumentException(train.dataset + " has no labels to condition on");
         }
-        config.numClasses = 1 + Arrays.stream(codes.labels()).max().orElse(0);
+        classes = 1 + Arrays.stream(codes.labels()).max().orElse(0);
       }
+      config.fitCodes(vc.numEmbeddings, vc.latentSize(), classes);
       config.validate();
       train.codes = run.outDir().resolve("codes-train.safetensors").toString();
-      try (PixelCnnPrior prior = new PixelCnnPrior(config, device);
+      try (Prior prior = config.build(device);
            PriorTrainer trainer = new PriorTrainer(prior, train.learningRate, train.weightDecay, train.seed)) {
-        run.progress().printf("prior: %,d parameters, %d gated layers of %d channels, receptive field %d, K = %d on"
-            + " %dx%d grids%s, on %s%n", prior.parameterCount(), config.layers, config.hidden,
-            config.receptiveField(), config.numCodes, config.gridSize, config.gridSize,
-            config.numClasses > 0 ? ", conditioned on " + config.numClasses + " classes" : "", device);
+        run.progress().printf("prior: %s, %,d parameters, %s, K = %d on %dx%d grids%s, on %s%n", config.kind().title(),
+            prior.parameterCount(), config.describe(), config.numCodes(), config.gridSize(), config.gridSize(),
+            classes > 0 ? ", conditioned on " + classes + " classes" : "", device);
         return train(trainer, train, vae, evaluate);
       }
     }
@@ -90,7 +96,7 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
     overrides.apply(train, state.step(), run.progress());
     try (VqVae vae = VqVaeCheckpoint.loadModel(Path.of(train.vqvae), device)) {
       prepareData(vae, train, evaluate);
-      try (PixelCnnPrior prior = ck.model(device);
+      try (Prior prior = ck.model(device);
            PriorTrainer trainer = new PriorTrainer(prior, train.learningRate, train.weightDecay, train.seed)) {
         trainer.restore(state);
         run.progress().printf("resuming %s at step %d of %d%n", ck.file(), trainer.steps(), train.steps);
@@ -132,7 +138,8 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
   /** The loss curve and a grid of samples decoded by the VQ-VAE. */
   @Override
   public void pictures(PriorTrainer trainer, Path metrics) throws IOException {
-    Reports.lossCurve(metrics, run.outDir().resolve("loss.png"), "PixelCNN prior training", "bits per code", false,
+    Reports.lossCurve(metrics, run.outDir().resolve("loss.png"), trainer.model().kind().title() + " prior training",
+        "bits per code", false,
         new String[] {"bits_per_code"}, new String[] {"training bits per code"});
     List<String> classNames = testImages != null ? testImages.classNames() : List.of();
     writeSamples(trainer.model(), vae, classNames, run.outDir().resolve("samples.png"), 1.0, train.seed);
@@ -148,9 +155,9 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
    * A grid of samples decoded by the VQ-VAE: 8 rows of one sample per class when conditioned (the class names
    * above the columns), else SAMPLES samples.
    */
-  public static void writeSamples(PixelCnnPrior prior, VqVae vae, List<String> classNames, Path png,
+  public static void writeSamples(Prior prior, VqVae vae, List<String> classNames, Path png,
       double temperature, long seed) throws IOException {
-    int classes = prior.config().numClasses;
+    int classes = prior.config().numClasses();
     int n = classes > 0 ? 8 * classes : SAMPLES;
     int[] labels = null;
     if (classes > 0) {
@@ -160,8 +167,7 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
       }
     }
     VqVaeConfig c = vae.config();
-    Tensor images = new PixelCnnSampler(prior).sampleImages(vae, n, labels, temperature, seed,
-        PixelCnnSampler.Method.FAST);
+    Tensor images = prior.sampleImages(vae, n, labels, Sampling.withTemperature(temperature), seed);
     ImageGrid grid = ImageGrid.defaults().withScale(2).withColumns(classes > 0 ? classes : 10);
     if (classes > 0 && classNames.size() == classes) {
       grid = grid.withColumnLabels(classNames);

@@ -5,7 +5,7 @@ import ai.vq4j.checkpoint.PriorCheckpoint;
 import ai.vq4j.dist.Communicator;
 import ai.vq4j.dist.DataParallel;
 import ai.vq4j.io.Safetensors;
-import ai.vq4j.model.PixelCnnPrior;
+import ai.vq4j.model.Prior;
 import ai.vq4j.nn.Buffers;
 import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Rng;
@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Trains a {@link PixelCnnPrior} on code grids: forward, mean softmax cross-entropy over every position,
- * backward, Adam. Batches come from the caller ({@link #step(Tensor, Tensor)}) or from a {@link CodeDataset} in
+ * Trains a {@link Prior} of any kind on code grids: forward, mean softmax cross-entropy over every position,
+ * backward, the prior's optimizer (Adam for the PixelCNN, AdamW for the Transformer). Batches come from the caller ({@link #step(Tensor, Tensor)}) or from a {@link CodeDataset} in
  * the trainer's own shuffled order ({@link #step(CodeDataset, int)}): each epoch is a permutation drawn from the
  * trainer's RNG, batches are consecutive slices of it, and a final slice shorter than the batch is skipped.
  * The RNG state at the start of the epoch, the epoch and the position in it are the data-order state a
@@ -26,10 +26,10 @@ import java.util.Map;
  * <p>As in {@link VqVaeTrainer}, the {@code queueStep} methods queue a step without waiting for the device
  * and {@link #drainMetrics} reads the losses of every queued step at once; {@code step} does both.
  */
-public final class PriorTrainer implements Trainer<PixelCnnPrior> {
+public final class PriorTrainer implements Trainer<Prior> {
   private static final double LN2 = Math.log(2);
 
-  private final PixelCnnPrior prior;
+  private final Prior prior;
   private final Adam adam;
   private final Rng rng;
   private final DeviceMetricsQueue log;
@@ -42,9 +42,10 @@ public final class PriorTrainer implements Trainer<PixelCnnPrior> {
   private int[] batchCodes;
   private int[] batchLabels;
 
-  public PriorTrainer(PixelCnnPrior prior, double learningRate, double weightDecay, long seed) {
+  public PriorTrainer(Prior prior, double learningRate, double weightDecay, long seed) {
     this.prior = prior;
-    this.adam = new Adam(prior.parameters(), learningRate, 0.9, 0.999, 1e-8, weightDecay);
+    this.adam = new Adam(prior.parameters(), learningRate, 0.9, 0.999, 1e-8, weightDecay,
+        prior.decoupledWeightDecay(), prior::decays);
     this.rng = new Rng(seed ^ 0x2545F4914F6CDD1DL);
     this.epochRngState = rng.state();
     this.log = new DeviceMetricsQueue(prior.device(), 1, VqVaeTrainer.METRICS_CAPACITY);
@@ -60,12 +61,11 @@ public final class PriorTrainer implements Trainer<PixelCnnPrior> {
   }
 
   /**
-   * Queues one step on codes int32[N, g, g] with labels int32[N] (or null). A conditioned prior reads the
-   * labels back to expand them per position (one wait); {@link #queueStep(CodeDataset, int)} keeps them on
-   * the host and reads nothing back.
+   * Queues one step on codes int32[N, g, g] with labels int32[N] (or null). Labels on the device are read back
+   * (one wait); {@link #queueStep(CodeDataset, int)} keeps them on the host and reads nothing back.
    */
   public void queueStep(Tensor codes, Tensor labels) {
-    prior.forward(codes, labels);
+    prior.trainingForward(codes, labels == null ? null : labels.toIntArray(), step);
     finishStep(codes);
   }
 
@@ -132,7 +132,7 @@ public final class PriorTrainer implements Trainer<PixelCnnPrior> {
     codes = Buffers.ensure(codes, prior.device(), DType.INT32, batchSize, g, g);
     codes.copyFrom(batchCodes);
     // The labels stay in host memory: the prior uploads them, and nothing is read back.
-    prior.forwardWithHostLabels(codes, withLabels ? batchLabels : null);
+    prior.trainingForward(codes, withLabels ? batchLabels : null, step);
     finishStep(codes);
   }
 
@@ -147,7 +147,7 @@ public final class PriorTrainer implements Trainer<PixelCnnPrior> {
   }
 
   @Override
-  public PixelCnnPrior model() {
+  public Prior model() {
     return prior;
   }
 

@@ -5,6 +5,7 @@ import ai.vq4j.dist.Communicator;
 import ai.vq4j.eval.ModelEvaluation;
 import ai.vq4j.io.Safetensors;
 import ai.vq4j.tensor.Device;
+import ai.vq4j.tensor.Tensor;
 import ai.vq4j.tensor.Vq4jException;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -89,6 +90,7 @@ public final class Run {
   private final PrintStream progress;
   private boolean resumed;
   private Communicator comm;
+  private double timeLimitSeconds = Double.POSITIVE_INFINITY;
 
   public Run(Path outDir, String checkpointName, Device device, PrintStream progress) {
     this.outDir = outDir;
@@ -108,6 +110,17 @@ public final class Run {
    */
   public void distribute(Communicator comm) {
     this.comm = comm;
+  }
+
+  /**
+   * A wall-time budget for this invocation's training loop: once a step ends past it, the run stops as at its
+   * last step (final checkpoint, pictures, evaluation); a resume continues towards the config's step count.
+   */
+  public void limitTime(double minutes) {
+    if (!(minutes > 0) || Double.isInfinite(minutes)) {
+      throw new IllegalArgumentException("--time-limit must be a positive, finite number of minutes, got " + minutes);
+    }
+    timeLimitSeconds = minutes * 60;
   }
 
   /** Whether this process writes the run's files: a single process, or rank 0. */
@@ -203,7 +216,7 @@ public final class Run {
     }
   }
 
-  /** Trains until the config's step count, then checkpoints and (when asked) evaluates. */
+  /** Trains until the config's step count (or the time limit), then checkpoints and (when asked) evaluates. */
   public <T extends Trainer<?>> Result train(T trainer, RunConfig config, Part<T> part, boolean evaluate)
       throws IOException {
     Path metrics = outDir.resolve(METRICS);
@@ -227,8 +240,9 @@ public final class Run {
         }
         queuedAt.add(System.nanoTime());
         long s = trainer.steps();
-        boolean logNow = s % config.logEvery == 0 || s == config.steps;
-        boolean checkpointNow = s % config.checkpointEvery == 0 && s < config.steps;
+        boolean outOfTime = outOfTime(s, config, t0);
+        boolean logNow = s % config.logEvery == 0 || s == config.steps || outOfTime;
+        boolean checkpointNow = s % config.checkpointEvery == 0 && s < config.steps && !outOfTime;
         if (!logNow && !checkpointNow) {
           continue;
         }
@@ -260,6 +274,11 @@ public final class Run {
             part.pictures(trainer, log.file());
           }
         }
+        if (outOfTime) {
+          progress.printf("time limit: stopped at step %d of %d after %s (--time-limit %.4g min)%n", s, config.steps,
+              duration((System.nanoTime() - t0) / 1e9), timeLimitSeconds / 60);
+          break;
+        }
       }
       if (log == null) {
         return new Result(trainer.steps(), last, null);  // rank 0 saves and evaluates
@@ -275,6 +294,24 @@ public final class Run {
         progress.print(evaluation.summary());
       }
       return new Result(trainer.steps(), last, evaluation);
+    }
+  }
+
+  /**
+   * Whether the time limit has passed after step s. The ranks of a data-parallel run must stop at the same step:
+   * they ask at the log steps only, and stop when any one's clock has passed it (one all-reduce).
+   */
+  private boolean outOfTime(long s, RunConfig config, long t0) {
+    if (timeLimitSeconds == Double.POSITIVE_INFINITY || comm != null && s % config.logEvery != 0) {
+      return false;
+    }
+    boolean mine = (System.nanoTime() - t0) / 1e9 >= timeLimitSeconds;
+    if (comm == null) {
+      return mine;
+    }
+    try (Tensor flag = Tensor.of(comm.device(), new float[] {mine ? 1 : 0}, 1)) {
+      comm.allReduceSum(flag);
+      return flag.toFloatArray()[0] > 0;
     }
   }
 

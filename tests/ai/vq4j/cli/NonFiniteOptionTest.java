@@ -20,6 +20,8 @@ class NonFiniteOptionTest {
       {"train", "--lr", "Infinity"}, {"train", "--lr", "NaN"}, {"train", "--lr", "-Infinity"},
       {"train", "--dead-code-threshold", "Infinity"}, {"train", "--beta", "NaN"}, {"train", "--beta", "1e39"},
       {"train-prior", "--lr", "Infinity"}, {"sample", "--temperature", "NaN"}, {"train", "--lr", "1e999"},
+      {"train", "--time-limit", "Infinity"}, {"train-prior", "--time-limit", "NaN"},
+      {"train-prior", "--dropout", "NaN"}, {"train-prior", "--weight-decay", "Infinity"}, {"sample", "--top-p", "NaN"},
     };
     for (String[] c : cases) {
       String[] a = {c[0], "--out", dir.resolve("never").toString(), c[1], c[2]};

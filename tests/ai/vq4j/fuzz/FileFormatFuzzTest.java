@@ -315,7 +315,7 @@ class FileFormatFuzzTest {
     fuzz("prior", "safetensors", Files.readAllBytes(valid), Mutator.Fields.SAFETENSORS_HEADER, new int[0],
         (file, bytes) -> {
           PriorCheckpoint ck = PriorCheckpoint.read(file);
-          try (PixelCnnPrior prior = ck.model(Device.CPU)) {
+          try (ai.vq4j.model.Prior prior = ck.model(Device.CPU)) {
             Safetensors st = Safetensors.read(file);
             matchesReference(st, bytes);
             for (Parameter p : prior.parameters()) {

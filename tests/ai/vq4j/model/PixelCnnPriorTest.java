@@ -126,7 +126,7 @@ class PixelCnnPriorTest {
          Tensor labels = classes == 0 ? null : Tensor.ofInts(CPU, new int[] {1, 0}, n)) {
       java.util.function.DoubleSupplier loss = () -> {
         prior.forward(codes, labels);
-        double[] nll = prior.nll(codes, labels);
+        double[] nll = prior.nll(codes, labels == null ? null : labels.toIntArray());
         return (nll[0] + nll[1]) / (n * s * s);
       };
       prior.forward(codes, labels);

@@ -90,17 +90,16 @@ class TransformerPriorTest {
       int[] labels = numClasses > 0 ? new int[] {0, 2, 1, 2} : null;
       double[][] settings = {{1.0, 0, 1.0}, {0.7, 5, 1.0}, {1.3, 0, 0.8}, {1.0, 4, 0.6}};
       for (double[] st : settings) {
-        int[] cached = s.sampleCodes(4, labels, st[0], (int) st[1], st[2], 11,
-            TransformerSampler.Method.CACHED);
-        int[] full = s.sampleCodes(4, labels, st[0], (int) st[1], st[2], 11,
-            TransformerSampler.Method.RECOMPUTE);
+        Sampling sampling = new Sampling(st[0], (int) st[1], st[2]);
+        int[] cached = s.sampleCodes(4, labels, sampling, 11, TransformerSampler.Method.CACHED);
+        int[] full = s.sampleCodes(4, labels, sampling, 11, TransformerSampler.Method.RECOMPUTE);
         assertArrayEquals(full, cached, "temperature " + st[0] + " top-k " + st[1] + " top-p " + st[2]);
         for (int v : cached) {
           assertTrue(v >= 0 && v < 13, "code " + v);
         }
       }
-      int[] a = s.sampleCodes(4, labels, 1.0, 0, 1.0, 1, TransformerSampler.Method.CACHED);
-      int[] b = s.sampleCodes(4, labels, 1.0, 0, 1.0, 2, TransformerSampler.Method.CACHED);
+      int[] a = s.sampleCodes(4, labels, Sampling.PLAIN, 1, TransformerSampler.Method.CACHED);
+      int[] b = s.sampleCodes(4, labels, Sampling.PLAIN, 2, TransformerSampler.Method.CACHED);
       assertNotEquals(java.util.Arrays.toString(a), java.util.Arrays.toString(b), "seed changes the codes");
     }
   }
@@ -142,14 +141,45 @@ class TransformerPriorTest {
   @Test
   void topKOneIsGreedyAndTopPKeepsTheMostLikely() {
     float[] logits = {0.1f, 2.0f, -1.0f, 1.9f};
-    double[] p = new double[4];
-    Integer[] order = new Integer[4];
+    Sampling.Scratch scratch = new Sampling.Scratch(4);
     ai.vq4j.tensor.Rng rng = new ai.vq4j.tensor.Rng(1);
-    for (int i = 0; i < 50; i++) {
-      assertEquals(1, TransformerSampler.draw(logits, 0, 4, 1.0, 1, 1.0, rng, p, order), "top-1");
+    int[] seen = new int[4];
+    for (int i = 0; i < 200; i++) {
+      assertEquals(1, new Sampling(1.0, 1, 1.0).draw(logits, 0, 4, rng, scratch), "top-1");
       // softmax: 1 -> 0.48, 3 -> 0.43: p = 0.5 keeps codes 1 and 3 only.
-      int v = TransformerSampler.draw(logits, 0, 4, 1.0, 0, 0.5, rng, p, order);
+      int v = new Sampling(1.0, 0, 0.5).draw(logits, 0, 4, rng, scratch);
       assertTrue(v == 1 || v == 3, "top-p 0.5 drew " + v);
+      seen[new Sampling(1.0, 2, 1.0).draw(logits, 0, 4, rng, scratch)]++;
+    }
+    assertEquals(0, seen[0] + seen[2], "top-2 keeps codes 1 and 3 only");
+    assertTrue(seen[1] > 0 && seen[3] > 0, "top-2 draws both: " + java.util.Arrays.toString(seen));
+  }
+
+  /** Without cuts the draw is the plain inverse CDF in code order: the same codes as before top-k/top-p. */
+  @Test
+  void uncutDrawIsTheCategoricalInCodeOrder() {
+    float[] logits = {0.3f, -0.2f, 1.1f, 0.0f, 0.7f};
+    Sampling.Scratch scratch = new Sampling.Scratch(5);
+    ai.vq4j.tensor.Rng a = new ai.vq4j.tensor.Rng(9);
+    ai.vq4j.tensor.Rng b = new ai.vq4j.tensor.Rng(9);
+    for (int i = 0; i < 100; i++) {
+      double sum = 0;
+      double[] w = new double[5];
+      for (int j = 0; j < 5; j++) {
+        w[j] = Math.exp((logits[j] - 1.1f) / 0.8);
+        sum += w[j];
+      }
+      double u = b.nextDouble() * sum;
+      int want = 4;
+      double acc = 0;
+      for (int j = 0; j < 5; j++) {
+        acc += w[j];
+        if (u < acc) {
+          want = j;
+          break;
+        }
+      }
+      assertEquals(want, new Sampling(0.8, 0, 1.0).draw(logits, 0, 5, a, scratch));
     }
   }
 
@@ -160,8 +190,11 @@ class TransformerPriorTest {
       assertThrows(IllegalArgumentException.class, () -> prior.forward(codes, null), "missing labels");
       assertThrows(IllegalArgumentException.class, () -> prior.forward(codes, new int[] {0, 2}), "label range");
       TransformerSampler s = new TransformerSampler(prior);
+      assertThrows(IllegalArgumentException.class, () -> new Sampling(1, 0, 0), "top-p 0");
+      assertThrows(IllegalArgumentException.class, () -> new Sampling(1, -1, 1), "top-k -1");
+      assertThrows(IllegalArgumentException.class, () -> new Sampling(0, 0, 1), "temperature 0");
       assertThrows(IllegalArgumentException.class,
-          () -> s.sampleCodes(2, new int[] {0, 1}, 1, 0, 0, 1, TransformerSampler.Method.CACHED), "top-p 0");
+          () -> s.sampleCodes(2, new int[] {0, 5}, Sampling.PLAIN, 1, TransformerSampler.Method.CACHED), "label");
     }
     TransformerConfig bad = small(0);
     bad.heads = 3;
@@ -177,7 +210,76 @@ class TransformerPriorTest {
       // tokens 513 x 256, positions 64 x 256, 8 blocks of 12 C^2 + 13 C, final norm, head 256 x 512 + 512.
       long want = 513L * 256 + 64 * 256 + 8L * (12 * 256 * 256 + 13 * 256) + 2 * 256 + 256 * 512 + 512;
       assertEquals(want, prior.parameterCount());
+      assertEquals(want, c.parameterCount(), "the config's count, without building");
+    }
+    TransformerConfig odd = small(3);
+    odd.mlpRatio = 3;
+    try (TransformerPrior prior = new TransformerPrior(odd, Device.CPU)) {
+      assertEquals(prior.parameterCount(), odd.parameterCount(), "config count with classes and MLP 3x");
     }
     assertEquals(256, TransformerConfig.gptSmall(512, 16, 10).length());
+  }
+
+  /**
+   * Dropout: active in training only, the same mask for the same step (so a resume redraws it), another for
+   * another step; and the gradients through it match central differences of the loss under that mask.
+   */
+  @Test
+  void dropoutIsSeededByTheStepAndItsGradientsMatchFiniteDifferences() {
+    TransformerConfig c = small(0);
+    c.dropout = 0.3;
+    TransformerConfig none = small(0);
+    int n = 2;
+    int[] values = new int[n * c.length()];
+    Random r = new Random(4);
+    for (int i = 0; i < values.length; i++) {
+      values[i] = r.nextInt(c.numCodes);
+    }
+    try (TransformerPrior prior = new TransformerPrior(c, Device.CPU);
+         TransformerPrior plain = new TransformerPrior(none, Device.CPU);
+         Tensor codes = Tensor.ofInts(Device.CPU, values, n, c.gridSize, c.gridSize)) {
+      float[] evalLogits = prior.forward(codes, null).toFloatArray();
+      assertArrayEquals(plain.forward(codes, null).toFloatArray(), evalLogits, "no dropout outside training");
+      float[] a = prior.trainingForward(codes, null, 7).toFloatArray();
+      float[] b = prior.trainingForward(codes, null, 7).toFloatArray();
+      float[] other = prior.trainingForward(codes, null, 8).toFloatArray();
+      assertArrayEquals(a, b, "step 7's masks twice");
+      assertNotEquals(java.util.Arrays.toString(a), java.util.Arrays.toString(other), "step 8 drops others");
+      assertNotEquals(java.util.Arrays.toString(a), java.util.Arrays.toString(evalLogits), "training drops");
+
+      prior.trainingForward(codes, null, 7);
+      prior.lossAndBackward(codes);
+      java.util.List<ai.vq4j.nn.Parameter> params = prior.parameters();
+      float[][] grads = new float[params.size()][];
+      for (int i = 0; i < grads.length; i++) {
+        grads[i] = params.get(i).grad().toFloatArray();
+      }
+      java.util.function.DoubleSupplier loss = () -> {
+        prior.trainingForward(codes, null, 7);
+        return prior.lossAndBackward(codes).item();
+      };
+      for (int i = 0; i < grads.length; i++) {
+        ai.vq4j.nn.GatedPixelCnnLayerTestAccess.check(params.get(i).name(), params.get(i).value(), grads[i], loss, 6);
+      }
+    }
+  }
+
+  /** AdamW's decay goes to the linear maps' weights only. */
+  @Test
+  void weightDecayAppliesToLinearWeightsOnly() {
+    try (TransformerPrior prior = new TransformerPrior(small(2), Device.CPU)) {
+      java.util.List<String> decayed = new java.util.ArrayList<>();
+      for (ai.vq4j.nn.Parameter p : prior.parameters()) {
+        if (prior.decays(p)) {
+          decayed.add(p.name());
+        }
+      }
+      assertTrue(prior.decoupledWeightDecay());
+      assertEquals(2 * 6 + 1, decayed.size(), "6 linear maps per block and the head: " + decayed);
+      for (String name : decayed) {
+        assertTrue(name.endsWith(".weight") && !name.startsWith("tokens") && !name.startsWith("positions")
+            && !name.contains("ln"), name);
+      }
+    }
   }
 }

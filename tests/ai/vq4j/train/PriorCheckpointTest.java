@@ -12,6 +12,12 @@ import ai.vq4j.checkpoint.PriorCheckpoint;
 import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.model.PixelCnnConfig;
 import ai.vq4j.model.PixelCnnPrior;
+import ai.vq4j.model.Prior;
+import ai.vq4j.model.PriorConfig;
+import ai.vq4j.model.PriorKind;
+import ai.vq4j.model.TransformerConfig;
+import ai.vq4j.model.TransformerPrior;
+import ai.vq4j.io.Safetensors;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.nn.Parameter;
@@ -30,7 +36,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Prior checkpoints: save then load is bit-exact (weights, Adam moments, step, data order); stopping and
@@ -57,6 +63,24 @@ class PriorCheckpointTest {
     return c;
   }
 
+  /** A small prior of either kind over the same codes (K = 9 on 4x4 grids); the Transformer with dropout. */
+  static PriorConfig config(String kind, int classes) {
+    if (kind.equals("pixelcnn")) {
+      return config(classes);
+    }
+    TransformerConfig c = new TransformerConfig();
+    c.numCodes = 9;
+    c.gridSize = 4;
+    c.width = 12;
+    c.depth = 2;
+    c.heads = 3;
+    c.mlpRatio = 2;
+    c.dropout = 0.1;
+    c.numClasses = classes;
+    c.seed = 12;
+    return c.validate();
+  }
+
   static CodeDataset data(int count, int classes, long seed) {
     Random r = new Random(seed);
     int[] codes = new int[count * 16];
@@ -81,14 +105,14 @@ class PriorCheckpointTest {
     return t.validate();
   }
 
-  @ParameterizedTest(name = "classes {0}")
-  @ValueSource(ints = {0, 3})
-  void saveThenLoadIsBitExact(int classes) throws IOException {
+  @ParameterizedTest(name = "{0}, classes {1}")
+  @CsvSource({"pixelcnn, 0", "pixelcnn, 3", "transformer, 0", "transformer, 3"})
+  void saveThenLoadIsBitExact(String kind, int classes) throws IOException {
     CodeDataset d = data(20, classes, 1);
     Path file = dir.resolve("prior.safetensors");
     CodeDataset.Source source = new CodeDataset.Source("/tmp/vqvae.safetensors", "ab12", 150);
-    try (PixelCnnPrior prior = new PixelCnnPrior(config(classes), CPU);
-         PriorTrainer trainer = new PriorTrainer(prior, 3e-3, 0, 5)) {
+    try (Prior prior = config(kind, classes).build(CPU);
+         PriorTrainer trainer = new PriorTrainer(prior, 3e-3, 0.1, 5)) {
       for (int i = 0; i < 4; i++) {
         trainer.step(d, 6);
       }
@@ -100,9 +124,11 @@ class PriorCheckpointTest {
       assertEquals(4, ck.step());
       assertEquals(source, ck.source());
       assertEquals(prior.config().toJson(), ck.config().toJson());
+      assertEquals(PriorKind.of(kind, "kind"), ck.kind());
       assertEquals(trainConfig().toJson(), TrainingCheckpoint.of(ck.fields()).trainConfig(PriorTrainConfig::fromJson).toJson());
-      try (PixelCnnPrior loaded = ck.model(CPU);
-           PriorTrainer resumed = new PriorTrainer(loaded, 3e-3, 0, 5)) {
+      try (Prior loaded = ck.model(CPU);
+           PriorTrainer resumed = new PriorTrainer(loaded, 3e-3, 0.1, 5)) {
+        assertEquals(prior.getClass(), loaded.getClass());
         resumed.restore(TrainingCheckpoint.of(ck.fields()));
         assertBitEqual(prior.parameters(), loaded.parameters());
         assertEquals(trainer.optimizer().steps(), resumed.optimizer().steps());
@@ -122,21 +148,21 @@ class PriorCheckpointTest {
       PriorCheckpoint mk = PriorCheckpoint.read(model);
       assertFalse(mk.isTrainingCheckpoint());
       assertNull(mk.source());
-      try (PixelCnnPrior loaded = PriorCheckpoint.loadModel(model, CPU)) {
+      try (Prior loaded = PriorCheckpoint.loadModel(model, CPU)) {
         assertBitEqual(prior.parameters(), loaded.parameters());
       }
     }
   }
 
   /** 11 steps straight, or 4 steps, a checkpoint, a fresh process's load and 7 more: the same losses and weights. */
-  @ParameterizedTest(name = "classes {0}")
-  @ValueSource(ints = {0, 2})
-  void resumeContinuesTheUninterruptedRun(int classes) throws IOException {
+  @ParameterizedTest(name = "{0}, classes {1}")
+  @CsvSource({"pixelcnn, 0", "pixelcnn, 2", "transformer, 0", "transformer, 2"})
+  void resumeContinuesTheUninterruptedRun(String kind, int classes) throws IOException {
     CodeDataset d = data(20, classes, 2);  // 3 batches of 6 per epoch: 11 steps cross 3 epochs
     List<Double> straight = new ArrayList<>();
     List<float[]> straightWeights = new ArrayList<>();
-    try (PixelCnnPrior prior = new PixelCnnPrior(config(classes), CPU);
-         PriorTrainer trainer = new PriorTrainer(prior, 3e-3, 0, 5)) {
+    try (Prior prior = config(kind, classes).build(CPU);
+         PriorTrainer trainer = new PriorTrainer(prior, 3e-3, 0.1, 5)) {
       for (int i = 0; i < 11; i++) {
         straight.add(trainer.step(d, 6).loss());
       }
@@ -144,16 +170,16 @@ class PriorCheckpointTest {
     }
     Path file = dir.resolve("stop.safetensors");
     List<Double> resumedLosses = new ArrayList<>();
-    try (PixelCnnPrior prior = new PixelCnnPrior(config(classes), CPU);
-         PriorTrainer trainer = new PriorTrainer(prior, 3e-3, 0, 5)) {
+    try (Prior prior = config(kind, classes).build(CPU);
+         PriorTrainer trainer = new PriorTrainer(prior, 3e-3, 0.1, 5)) {
       for (int i = 0; i < 4; i++) {
         resumedLosses.add(trainer.step(d, 6).loss());
       }
       TrainingCheckpoint.save(file, trainer, trainConfig(), Map.of());
     }
     PriorCheckpoint ck = PriorCheckpoint.read(file);
-    try (PixelCnnPrior prior = ck.model(CPU);
-         PriorTrainer trainer = new PriorTrainer(prior, 3e-3, 0, 5)) {
+    try (Prior prior = ck.model(CPU);
+         PriorTrainer trainer = new PriorTrainer(prior, 3e-3, 0.1, 5)) {
       trainer.restore(TrainingCheckpoint.of(ck.fields()));
       for (int i = 4; i < 11; i++) {
         PriorStepMetrics m = trainer.step(d, 6);
@@ -213,7 +239,7 @@ class PriorCheckpointTest {
       VqVaeCheckpoint.saveModel(vqvae, vae);
     }
     e = assertNamesFile(vqvae, () -> PriorCheckpoint.read(vqvae));
-    assertTrue(e.getMessage().contains("not a vq4j PixelCNN prior checkpoint"), e.getMessage());
+    assertTrue(e.getMessage().contains("not a vq4j prior checkpoint"), e.getMessage());
 
     Path missing = dir.resolve("missing.safetensors");
     assertThrows(IOException.class, () -> PriorCheckpoint.read(missing));
@@ -230,6 +256,54 @@ class PriorCheckpointTest {
         assertTrue(e.getMessage().contains("not a training checkpoint"), e.getMessage());
       }
     }
+  }
+
+  /**
+   * A checkpoint written before the Transformer prior (format vq4j-pixelcnn-1, no prior_model: made here by
+   * rewriting a new file's metadata to the old one's) loads as a PixelCNN with its weights; a new-format file
+   * without its kind is refused, naming the field; an unknown kind likewise.
+   */
+  @Test
+  void aCheckpointFromBeforeTheKindFieldLoadsAsAPixelCnn() throws IOException {
+    Path file = dir.resolve("old.safetensors");
+    try (PixelCnnPrior prior = new PixelCnnPrior(config(2), CPU)) {
+      PriorCheckpoint.saveModel(file, prior, null);
+      Safetensors st = Safetensors.read(file);
+      Map<String, String> old = new LinkedHashMap<>();
+      old.put("format", "vq4j-pixelcnn-1");
+      old.put("layout", st.metadata().get("layout"));
+      old.put("model_config", st.metadata().get("model_config"));
+      new Safetensors(st.tensors(), old).write(file);
+      PriorCheckpoint ck = PriorCheckpoint.read(file);
+      assertEquals(PriorKind.PIXELCNN, ck.kind());
+      try (Prior loaded = ck.model(CPU)) {
+        assertTrue(loaded instanceof PixelCnnPrior);
+        assertBitEqual(prior.parameters(), loaded.parameters());
+      }
+
+      Map<String, String> noKind = new LinkedHashMap<>(old);
+      noKind.put("format", PriorCheckpoint.FORMAT);
+      Path missing = dir.resolve("no-kind.safetensors");
+      new Safetensors(st.tensors(), noKind).write(missing);
+      IOException e = assertNamesFile(missing, () -> PriorCheckpoint.read(missing));
+      assertTrue(e.getMessage().contains("prior_model"), e.getMessage());
+
+      noKind.put("prior_model", "lstm");
+      Path unknown = dir.resolve("unknown-kind.safetensors");
+      new Safetensors(st.tensors(), noKind).write(unknown);
+      e = assertNamesFile(unknown, () -> PriorCheckpoint.read(unknown));
+      assertTrue(e.getMessage().contains("pixelcnn or transformer"), e.getMessage());
+    }
+    // A Transformer's weights under a PixelCNN's kind: the shapes name what does not fit.
+    Path swapped = dir.resolve("swapped.safetensors");
+    try (TransformerPrior t = new TransformerPrior((TransformerConfig) config("transformer", 0), CPU)) {
+      PriorCheckpoint.saveModel(swapped, t, null);
+    }
+    Safetensors st = Safetensors.read(swapped);
+    Map<String, String> meta = new LinkedHashMap<>(st.metadata());
+    meta.put("prior_model", "pixelcnn");
+    new Safetensors(st.tensors(), meta).write(swapped);
+    assertNamesFile(swapped, () -> PriorCheckpoint.loadModel(swapped, CPU));
   }
 
   interface IoCall {
