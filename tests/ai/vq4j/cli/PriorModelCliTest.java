@@ -15,16 +15,20 @@ import ai.vq4j.io.Safetensors;
 import ai.vq4j.model.PriorKind;
 import ai.vq4j.model.TransformerConfig;
 import ai.vq4j.train.MetricsLog;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * train-prior --model transformer and the --time-limit budget, end to end on Fashion-MNIST with small models:
+ * train-prior --model transformer and the --time-limit budget, end to end on a slice of Fashion-MNIST (the first
+ * 512 training and 128 test images, written as IDX files: encoding and evaluation take moments) with small models:
  * the Transformer's run resumes bit-exactly, its checkpoint records its kind and config, sample draws the same
  * codes with the key/value cache as by recomputing the prefix, and a tiny time budget stops train and train-prior
  * cleanly with a checkpoint and the evaluation.
@@ -37,15 +41,44 @@ class PriorModelCliTest {
   @TempDir
   static Path dir;
   static Path vaeCk;
+  static String data;
 
   @BeforeAll
-  static void vqvae() {
-    assumeTrue(Files.exists(Datasets.FASHION_MNIST_DIR.resolve("train-images-idx3-ubyte.gz")),
+  static void vqvae() throws IOException {
+    Path full = Datasets.FASHION_MNIST_DIR;
+    assumeTrue(Files.exists(full.resolve("train-images-idx3-ubyte.gz")),
         "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)");
+    Path slice = dir.resolve("fashion-slice");
+    Files.createDirectories(slice);
+    for (String[] f : new String[][] {{"train", "512"}, {"t10k", "128"}}) {
+      for (String kind : new String[] {"images-idx3", "labels-idx1"}) {
+        String name = f[0] + "-" + kind + "-ubyte";
+        firstItems(full.resolve(name + ".gz"), slice.resolve(name), Integer.parseInt(f[1]));
+      }
+    }
+    data = slice.toString();
     Path vae = dir.resolve("vae");
-    Object[] r = cli(args("train", "--out", vae.toString(), "--steps", "3", "--no-eval"));
+    Object[] r = cli(args("train", "--data-dir", data, "--out", vae.toString(), "--steps", "3", "--no-eval"));
     assertEquals(0, r[0], (String) r[1]);
     vaeCk = vae.resolve("checkpoint.safetensors");
+  }
+
+  /** The first count items of a gzipped IDX file, as an IDX file: the header with the count changed. */
+  static void firstItems(Path gz, Path out, int count) throws IOException {
+    try (DataInputStream in = new DataInputStream(new GZIPInputStream(Files.newInputStream(gz)));
+         DataOutputStream o = new DataOutputStream(Files.newOutputStream(out))) {
+      int magic = in.readInt();
+      in.readInt();
+      o.writeInt(magic);
+      o.writeInt(count);
+      int itemBytes = 1;
+      for (int d = 1; d < (magic & 0xff); d++) {
+        int size = in.readInt();
+        o.writeInt(size);
+        itemBytes *= size;
+      }
+      o.write(in.readNBytes(count * itemBytes));
+    }
   }
 
   /** A new run folder holding the code caches of an earlier one (keyed by the VQ-VAE's hash): no re-encoding. */
@@ -63,7 +96,7 @@ class PriorModelCliTest {
   @Test
   void transformerPriorTrainsResumesBitExactlyAndSamplesWithTheCache() throws Exception {
     Path straight = dir.resolve("transformer");
-    Object[] r = cli(concat(new String[] {"train-prior", "--vqvae", vaeCk.toString(), "--out", straight.toString(),
+    Object[] r = cli(concat(new String[] {"train-prior", "--vqvae", vaeCk.toString(), "--data-dir", data, "--out", straight.toString(),
         "--conditioned", "--steps", "6"}, TINY_TRANSFORMER));
     assertEquals(0, r[0], (String) r[1]);
     String log = (String) r[1];
@@ -72,7 +105,8 @@ class PriorModelCliTest {
     for (String f : new String[] {"prior.safetensors", "metrics.jsonl", "eval.txt", "loss.png", "samples.png"}) {
       assertTrue(Files.size(straight.resolve(f)) > 0, f + " written");
     }
-    assertTrue(Files.readString(straight.resolve("eval.txt")).contains("Transformer"));
+    String eval = Files.readString(straight.resolve("eval.txt"));
+    assertTrue(eval.contains("Transformer") && eval.contains("test codes       128 grids of 8x8"), eval);
     Path ck = straight.resolve("prior.safetensors");
     PriorCheckpoint read = PriorCheckpoint.read(ck);
     assertEquals(PriorKind.TRANSFORMER, read.kind());
@@ -85,7 +119,7 @@ class PriorModelCliTest {
 
     // 3 steps, then a resume to 6: the same weights and AdamW moments as the straight run, bit for bit.
     Path split = withCodesOf(straight, "transformer-split");
-    Object[] first = cli(concat(new String[] {"train-prior", "--vqvae", vaeCk.toString(), "--out", split.toString(),
+    Object[] first = cli(concat(new String[] {"train-prior", "--vqvae", vaeCk.toString(), "--data-dir", data, "--out", split.toString(),
         "--conditioned", "--steps", "3", "--no-eval"}, TINY_TRANSFORMER));
     assertEquals(0, first[0], (String) first[1]);
     Object[] resumed = cli("train-prior", "--out", split.toString(), "--resume", "--steps", "6", "--no-eval");
@@ -148,7 +182,8 @@ class PriorModelCliTest {
   @Test
   void aTinyTimeLimitStopsCleanlyWithACheckpointAndTheEvaluation() throws Exception {
     Path vae = dir.resolve("vae-budget");
-    Object[] r = cli(args("train", "--out", vae.toString(), "--steps", "100000", "--time-limit", "0.0005"));
+    Object[] r = cli(args("train", "--data-dir", data, "--out", vae.toString(), "--steps", "100000", "--time-limit",
+        "0.0005"));
     assertEquals(0, r[0], (String) r[1]);
     long steps = stoppedEarly((String) r[1], vae.resolve("checkpoint.safetensors"), vae);
     Object[] again = cli("train", "--out", vae.toString(), "--resume", "--time-limit", "0.0005", "--no-eval");
@@ -156,7 +191,8 @@ class PriorModelCliTest {
     assertTrue(MetricsLog.read(vae.resolve("metrics.jsonl")).size() > steps, "the resume went on");
 
     Path prior = withCodesOf(dir.resolve("transformer"), "prior-budget");
-    Object[] p = cli("train-prior", "--vqvae", vaeCk.toString(), "--out", prior.toString(), "--steps", "100000",
+    Object[] p = cli("train-prior", "--vqvae", vaeCk.toString(), "--data-dir", data, "--out", prior.toString(),
+        "--steps", "100000",
         "--time-limit", "0.0005", "--hidden", "8", "--layers", "2", "--output-hidden", "16", "--batch-size", "16");
     assertEquals(0, p[0], (String) p[1]);
     stoppedEarly((String) p[1], prior.resolve("prior.safetensors"), prior);
