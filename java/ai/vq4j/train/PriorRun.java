@@ -52,11 +52,11 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
     this.run = new Run(outDir, CHECKPOINT, device, progress);
     this.device = device;
   }
+
   /** A wall-time budget for the training loop ({@link Run#limitTime}). */
   public void limitTime(double minutes) {
     run.limitTime(minutes);
   }
-
 
   /** Starts a new run (an existing checkpoint in the folder is refused: resume it, or use another folder). */
   public Run.Result start(PriorConfig config, PriorTrainConfig train, boolean evaluate) throws IOException {

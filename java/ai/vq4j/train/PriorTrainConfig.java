@@ -4,7 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 
-/** How a PixelCNN prior is trained: the {@link RunConfig} fields, the VQ-VAE and its codes, conditioning. */
+/** How a prior (either kind) is trained: the {@link RunConfig} fields, the VQ-VAE and its codes, conditioning. */
 public final class PriorTrainConfig extends RunConfig {
   private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 

@@ -43,11 +43,11 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
     this.run = new Run(outDir, CHECKPOINT, device, progress);
     this.device = device;
   }
+
   /** A wall-time budget for the training loop ({@link Run#limitTime}). */
   public void limitTime(double minutes) {
     run.limitTime(minutes);
   }
-
 
   /**
    * Makes this run one rank of a data-parallel run over comm: each rank trains on its shard of every global
