@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,7 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * quantizer and for the prior: parameters after Adam, Adam's moments, the EMA codebook statistics, usage,
  * counts and dead-code restarts. Tolerance: 2e-5 absolute plus 1e-4 relative, for the different summation
  * orders of the split batch (measured differences are far smaller; a wrong reduction, such as a sum instead
- * of a mean, or local codebook statistics, is off by orders more). The two ranks agree bit for bit.
+ * of a mean, or local codebook statistics, is off by orders more). The two ranks agree bit for bit, and
+ * averaging the gradients during the backward changes no bit.
  */
 class DataParallelEquivalenceTest {
   @TempDir
@@ -30,24 +32,7 @@ class DataParallelEquivalenceTest {
   @ValueSource(strings = {"plain", "ema", "prior"})
   void twoRanksAtBatchBEqualOneRankAtBatch2B(String model) throws Exception {
     Map<String, float[]> single = EquivalenceWorker.step(model, null);
-    int port = CommunicatorTest.freePort();
-    List<Process> ranks = new ArrayList<>();
-    try {
-      for (int r = 0; r < 2; r++) {
-        ProcessBuilder pb = new ProcessBuilder(java(EquivalenceWorker.class.getName(), model,
-            dir.resolve("rank" + r + ".bin").toString())).redirectErrorStream(true)
-            .redirectOutput(dir.resolve("rank" + r + ".log").toFile());
-        pb.environment().putAll(Map.of("RANK", "" + r, "WORLD_SIZE", "2", "MASTER_ADDR", "127.0.0.1",
-            "MASTER_PORT", "" + port));
-        ranks.add(pb.start());
-      }
-      for (int r = 0; r < 2; r++) {
-        assertTrue(ranks.get(r).waitFor(120, TimeUnit.SECONDS), "rank " + r + " did not finish");
-        assertEquals(0, ranks.get(r).exitValue(), Files.readString(dir.resolve("rank" + r + ".log")));
-      }
-    } finally {
-      ranks.forEach(Process::destroyForcibly);
-    }
+    twoRanks(model);
     Map<String, float[]> rank0 = EquivalenceWorker.read(dir.resolve("rank0.bin"));
     Map<String, float[]> rank1 = EquivalenceWorker.read(dir.resolve("rank1.bin"));
     assertEquals(single.keySet(), rank0.keySet());
@@ -76,6 +61,52 @@ class DataParallelEquivalenceTest {
       assertTrue(restarted > 0, "the step restarted no dead code, so restarts went untested");
     }
     System.out.printf("%s: largest difference 2 ranks vs 1: %.3g at %s%n", model, worst, worstName);
+  }
+
+  /**
+   * Gradients averaged on the communication thread while the backward runs give the same bits as averaged
+   * after it (3 steps of 2 ranks, several buckets, some of them sent before the backward ended).
+   */
+  @Test
+  void overlappedAveragingGivesTheSameBitsAsAveragingAfterTheBackward() throws Exception {
+    twoRanks("overlap");
+    for (int r = 0; r < 2; r++) {
+      Map<String, float[]> state = EquivalenceWorker.read(dir.resolve("rank" + r + ".bin"));
+      float[] buckets = state.get("on.buckets");
+      assertTrue(buckets[0] > 2, "only " + buckets[0] + " buckets: nothing to overlap");
+      assertTrue(buckets[1] >= 3, "no bucket was sent during the backward: " + buckets[1]);
+      assertEquals(0, state.get("off.buckets")[1], "not overlapped, yet buckets were sent during the backward");
+      int compared = 0;
+      for (String name : state.keySet()) {
+        if (name.startsWith("off.") && !name.equals("off.buckets")) {
+          assertArrayEquals(state.get(name), state.get("on." + name.substring(4)), "rank " + r + ": " + name);
+          compared++;
+        }
+      }
+      assertTrue(compared > 20, "compared only " + compared);
+    }
+  }
+
+  /** Runs EquivalenceWorker's model as 2 ranks over Gloo, writing rank0.bin and rank1.bin. */
+  private void twoRanks(String model) throws Exception {
+    int port = CommunicatorTest.freePort();
+    List<Process> ranks = new ArrayList<>();
+    try {
+      for (int r = 0; r < 2; r++) {
+        ProcessBuilder pb = new ProcessBuilder(java(EquivalenceWorker.class.getName(), model,
+            dir.resolve("rank" + r + ".bin").toString())).redirectErrorStream(true)
+            .redirectOutput(dir.resolve("rank" + r + ".log").toFile());
+        pb.environment().putAll(Map.of("RANK", "" + r, "WORLD_SIZE", "2", "MASTER_ADDR", "127.0.0.1",
+            "MASTER_PORT", "" + port));
+        ranks.add(pb.start());
+      }
+      for (int r = 0; r < 2; r++) {
+        assertTrue(ranks.get(r).waitFor(120, TimeUnit.SECONDS), "rank " + r + " did not finish");
+        assertEquals(0, ranks.get(r).exitValue(), Files.readString(dir.resolve("rank" + r + ".log")));
+      }
+    } finally {
+      ranks.forEach(Process::destroyForcibly);
+    }
   }
 
   static List<String> java(String... mainAndArgs) {

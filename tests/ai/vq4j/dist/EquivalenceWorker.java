@@ -26,7 +26,7 @@ import java.util.Map;
  * DataParallelEquivalenceTest}: as world size 1 (the whole batch) in the test's JVM, or as a rank of a
  * world of 2 (its half, rank 0 the first) in a child JVM launched with torchrun's variables. The state after
  * the step (parameters, Adam moments, codebook statistics, restarts) is written to a file.
- * Args: model (plain, ema, prior), output file.
+ * Args: model (plain, ema, prior; or overlap, see {@link #overlapSteps}), output file.
  */
 public final class EquivalenceWorker {
   static final int GLOBAL = 8;
@@ -45,7 +45,47 @@ public final class EquivalenceWorker {
     int ranks = comm == null ? 1 : comm.worldSize();
     int rank = comm == null ? 0 : comm.rank();
     int local = GLOBAL / ranks;
-    return model.equals("prior") ? priorStep(comm, rank, local) : vqVaeStep(model.equals("ema"), comm, rank, local);
+    return switch (model) {
+      case "prior" -> priorStep(comm, rank, local);
+      case "overlap" -> overlapSteps(comm, rank, local);
+      default -> vqVaeStep(model.equals("ema"), comm, rank, local);
+    };
+  }
+
+  private static float[] batch(int rank, int local) {
+    Rng rng = new Rng(99);
+    float[] all = new float[GLOBAL * 64];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = (float) (rng.nextDouble() - 0.5);
+    }
+    return Arrays.copyOfRange(all, rank * local * 64, (rank + 1) * local * 64);
+  }
+
+  /**
+   * Three steps of the plain VQ-VAE with 256-float buckets, their gradients averaged after the backward
+   * ("off.*") and during it on the communication thread ("on.*"); "*.buckets" = [bucket count, buckets sent
+   * during the backward].
+   */
+  private static Map<String, float[]> overlapSteps(Communicator comm, int rank, int local) {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    for (boolean overlap : new boolean[] {false, true}) {
+      String prefix = overlap ? "on." : "off.";
+      try (VqVae model = new VqVae(vqVaeConfig(false), Device.CPU);
+          VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-3, 0, 0.08, 5);
+          Tensor x = Tensor.of(Device.CPU, batch(rank, local), local, 8, 8, 1)) {
+        Quantizer q = model.quantizer();
+        GradientBuckets buckets = new GradientBuckets(comm, trainer.optimizer().parameters(), 256, overlap);
+        try (DataParallel dp = DataParallel.join(comm, model.parameters(), q.stateTensors(), trainer.optimizer(), q,
+            buckets)) {
+          for (int s = 0; s < 3; s++) {
+            trainer.step(x);
+          }
+          state(model.parameters(), trainer.optimizer()).forEach((k, v) -> out.put(prefix + k, v));
+          out.put(prefix + "buckets", new float[] {buckets.bucketCount(), buckets.sentDuringBackward()});
+        }
+      }
+    }
+    return out;
   }
 
   static VqVaeConfig vqVaeConfig(boolean ema) {
@@ -64,12 +104,7 @@ public final class EquivalenceWorker {
   }
 
   private static Map<String, float[]> vqVaeStep(boolean ema, Communicator comm, int rank, int local) {
-    Rng rng = new Rng(99);
-    float[] all = new float[GLOBAL * 64];
-    for (int i = 0; i < all.length; i++) {
-      all[i] = (float) (rng.nextDouble() - 0.5);
-    }
-    float[] mine = Arrays.copyOfRange(all, rank * local * 64, (rank + 1) * local * 64);
+    float[] mine = batch(rank, local);
     try (VqVae model = new VqVae(vqVaeConfig(ema), Device.CPU);
         VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-3, 0, 0.08, 5);
         Tensor x = Tensor.of(Device.CPU, mine, local, 8, 8, 1);
