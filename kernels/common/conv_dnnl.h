@@ -1,4 +1,4 @@
-// The CPU fast path of every convolution (conv2d, conv_transpose2d, masked_conv2d): oneDNN primitives,
+// The CPU fast path of the dense convolutions (conv2d, conv_transpose2d): oneDNN primitives,
 // created once per shape and kept in the context. Activations are NHWC as everywhere in vq4j; the weights
 // keep the C API's layouts and are reordered into the primitive's own layout by a cached reorder.
 // Internal to the CPU kernels; the hand-written *_cpu kernels stay the reference (VQ4J_OPT_CPU_REFERENCE).

@@ -3,9 +3,10 @@
 # and runtime (kernels/, runtime/) against this folder's thread-per-CUDA-thread emulation of the CUDA
 # runtime, so they run on the CPU, and runs
 #   - the op harness (tests/native/harness) on the emulated devices: every case of tests/ops/cases.txt
-#     except tier=gpu, on two emulated CUDA contexts (device ids 0 and 1) against the CPU reference; before
-#     every op the harness makes the other device current, and the emulator counts a launch into another
-#     device's stream as a failure (every op must select its context's device);
+#     except tier=gpu on emulated device 0 against the CPU reference, and the first case of each family on
+#     device 1 too; before every op the harness makes the other device current, and the emulator counts a
+#     launch into another device's stream as a failure (every op must select its context's device). The
+#     seconds each family took close the log;
 #   - runtime_test.cpp: what the case file cannot say: the deferred index and finiteness errors (reported
 #     at the next synchronisation with the CPU's message, the first of a window winning, a full window),
 #     ties in the argmin, the staged uploads and their pinned buffers, zero counts.
@@ -44,6 +45,6 @@ start=$SECONDS
 "$work/runtime_test" || status=1
 echo "emu: runtime_test ran in $((SECONDS - start)) s"
 start=$SECONDS
-"$work/op_harness" --cases="$root/tests/ops/cases.txt" "$@" || status=1
+"$work/op_harness" --cases="$root/tests/ops/cases.txt" --family-times "$@" || status=1
 echo "emu: op_harness ran in $((SECONDS - start)) s"
 exit $status

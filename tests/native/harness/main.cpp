@@ -2,6 +2,7 @@
 // build can open, compared with the CPU reference through the C API.
 //
 //   op_harness [--mode=correctness|grad|perf] [--cases=FILE] [--backend=NAME]... [--filter=TEXT]
+//              [--other-devices=first|all] [--family-times]
 //
 // correctness: each case's ops on the reference ("cpu"), then on every other backend; each output within
 //   its family's nmse of the reference's, the family's invariant on every backend, and a second run on the
@@ -19,6 +20,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -232,16 +235,31 @@ void perf(const std::vector<Backend>& backends, std::vector<vq4j_ctx*>& ctxs, co
 int main(int argc, char** argv) {
   std::string mode = "correctness", cases_path = VQ4J_CASE_FILE, filter;
   std::vector<std::string> wanted;
+  // The CUDA devices after the first check that every op selects its context's device, which one case of
+  // each family shows ("first"); "all" runs every case on every device. On the emulated devices, where each
+  // case costs seconds, "first" is the default.
+#ifdef VQ4J_EMU
+  std::string other_devices = "first";
+#else
+  std::string other_devices = "all";
+#endif
+  bool family_times = false;
   for (int a = 1; a < argc; ++a) {
     const std::string arg = argv[a];
     if (arg.rfind("--mode=", 0) == 0) mode = arg.substr(7);
     else if (arg.rfind("--cases=", 0) == 0) cases_path = arg.substr(8);
     else if (arg.rfind("--backend=", 0) == 0) wanted.push_back(arg.substr(10));
     else if (arg.rfind("--filter=", 0) == 0) filter = arg.substr(9);
+    else if (arg.rfind("--other-devices=", 0) == 0) other_devices = arg.substr(16);
+    else if (arg == "--family-times") family_times = true;
     else {
       std::fprintf(stderr, "op_harness: unknown argument %s\n", arg.c_str());
       return 2;
     }
+  }
+  if (other_devices != "first" && other_devices != "all") {
+    std::fprintf(stderr, "op_harness: --other-devices must be first or all, not %s\n", other_devices.c_str());
+    return 2;
   }
   if (mode != "correctness" && mode != "grad" && mode != "perf") {
     std::fprintf(stderr, "op_harness: --mode must be correctness, grad or perf, not %s\n", mode.c_str());
@@ -284,6 +302,8 @@ int main(int argc, char** argv) {
     std::printf("op_harness: SKIPPED the two-context check (every op on two CUDA device ids): %d CUDA backend(s)\n",
                 gpus);
 
+  std::set<std::string> seen_on_other_devices;
+  std::map<std::string, double> seconds;
   for (const Case& c : file.cases) {
     if (!filter.empty() && c.name().find(filter) == std::string::npos) continue;
     if (c.s("tier", "") == "gpu" && !real_gpu) {
@@ -295,16 +315,32 @@ int main(int argc, char** argv) {
       check(false, cases_path + ":" + std::to_string(c.line) + ": unknown family " + c.family);
       continue;
     }
+    // This case's backends: all but the CUDA devices after the first, unless they run every case or have not
+    // yet run this family.
+    const bool others = other_devices == "all" || seen_on_other_devices.insert(c.family).second;
+    std::vector<Backend> on;
+    std::vector<vq4j_ctx*> on_ctxs;
+    bool first_gpu = true;
+    for (size_t bi = 0; bi < backends.size(); ++bi) {
+      if (backends[bi].gpu && !first_gpu && !others) continue;
+      first_gpu = first_gpu && !backends[bi].gpu;
+      on.push_back(backends[bi]);
+      on_ctxs.push_back(ctxs[bi]);
+    }
+    const auto start = std::chrono::steady_clock::now();
     try {
       const Inputs in = fam->second.inputs(c, 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(c.line));
       const Tolerance& tol = file.tolerances.at(c.family);
-      if (mode == "correctness") correctness(backends, ctxs, fam->second, c, tol, in);
-      else if (mode == "grad") gradients(backends, ctxs, fam->second, c, tol, in);
-      else perf(backends, ctxs, fam->second, c, in);
+      if (mode == "correctness") correctness(on, on_ctxs, fam->second, c, tol, in);
+      else if (mode == "grad") gradients(on, on_ctxs, fam->second, c, tol, in);
+      else perf(on, on_ctxs, fam->second, c, in);
     } catch (const std::exception& e) {
       check(false, cases_path + ":" + std::to_string(c.line) + ": " + e.what());
     }
+    seconds[c.family] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
+  if (family_times)
+    for (const auto& [family, secs] : seconds) std::printf("op_harness: %-18s %8.1f s\n", family.c_str(), secs);
   for (vq4j_ctx* ctx : ctxs) vq4j_ctx_destroy(ctx);
   std::printf("op_harness: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
   return failed == 0 ? 0 : 1;
