@@ -1,9 +1,12 @@
 package ai.vq4j.checkpoint;
 
+import ai.vq4j.dist.Communicator;
 import ai.vq4j.io.Safetensors;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.nn.Buffers;
+import ai.vq4j.tensor.DType;
+import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
@@ -86,31 +89,92 @@ public final class CodeDataset {
    * loaded from (null: none).
    */
   public static CodeDataset encode(VqVae vae, float[] images, int count, int[] labels, int batchSize, Source source) {
+    return encode(vae, images, count, labels, batchSize, source, null);
+  }
+
+  /**
+   * As {@link #encode(VqVae, float[], int, int[], int, Source)}, split across comm's ranks (null: this process
+   * alone): each rank encodes a contiguous run of the batches a single process encodes, the same images in the
+   * same batches, so the codes are the same bits, and every rank receives all of them (one all-gather).
+   */
+  public static CodeDataset encode(VqVae vae, float[] images, int count, int[] labels, int batchSize, Source source,
+      Communicator comm) {
     VqVaeConfig c = vae.config();
-    int s = c.imageSize;
-    int per = s * s * c.imageChannels;
+    int per = c.imageSize * c.imageSize * c.imageChannels;
     if (images.length != (long) count * per) {
-      throw new IllegalArgumentException("encode: " + images.length + " floats for " + count + " images of " + s + "x"
-          + s + "x" + c.imageChannels);
+      throw new IllegalArgumentException("encode: " + images.length + " floats for " + count + " images of "
+          + c.imageSize + "x" + c.imageSize + "x" + c.imageChannels);
     }
     if (batchSize < 1) {
       throw new IllegalArgumentException("encode: batch size must be >= 1, got " + batchSize);
     }
-    int g = c.latentSize();
-    int[] codes = new int[count * g * g];
+    int grid = c.latentSize() * c.latentSize();
+    if (comm == null || comm.worldSize() == 1) {
+      int[] codes = new int[count * grid];
+      encodeRange(vae, images, 0, count, batchSize, codes);
+      return new CodeDataset(codes, labels, count, c.latentSize(), c.numEmbeddings, source);
+    }
+    int batches = (count + batchSize - 1) / batchSize;
+    int perRank = (batches + comm.worldSize() - 1) / comm.worldSize();
+    int span = Math.multiplyExact(perRank, batchSize);
+    int from = Math.min(count, comm.rank() * span);
+    int[] mine = new int[Math.multiplyExact(span, grid)];
+    encodeRange(vae, images, from, Math.min(count, from + span), batchSize, mine);
+    // Rank r's run starts at image r * span, so the gathered runs are the codes in order, padding last.
+    try (Tensor send = Tensor.ofInts(vae.device(), mine, mine.length);
+         Tensor all = Tensor.zeros(vae.device(), DType.INT32, comm.worldSize(), mine.length)) {
+      comm.allGather(send, all);
+      int[] codes = Arrays.copyOf(all.toIntArray(), count * grid);
+      return new CodeDataset(codes, labels, count, c.latentSize(), c.numEmbeddings, source);
+    }
+  }
+
+  /** Encodes images [from, to) in batches of batchSize into codes[0 ..). */
+  private static void encodeRange(VqVae vae, float[] images, int from, int to, int batchSize, int[] codes) {
+    VqVaeConfig c = vae.config();
+    int s = c.imageSize;
+    int per = s * s * c.imageChannels;
+    int grid = c.latentSize() * c.latentSize();
     Tensor x = null;
     try {
-      for (int from = 0; from < count; from += batchSize) {
-        int b = Math.min(batchSize, count - from);
+      for (int i = from; i < to; i += batchSize) {
+        int b = Math.min(batchSize, to - i);
         x = Buffers.ensure(x, vae.device(), b, s, s, c.imageChannels);
-        x.copyFrom(Arrays.copyOfRange(images, from * per, (from + b) * per));
+        x.copyFrom(Arrays.copyOfRange(images, i * per, (i + b) * per));
         vae.quantizer().forward(vae.encode(x), false);
-        System.arraycopy(vae.quantizer().codes().toIntArray(), 0, codes, from * g * g, b * g * g);
+        System.arraycopy(vae.quantizer().codes().toIntArray(), 0, codes, (i - from) * grid, b * grid);
       }
     } finally {
       Buffers.close(x);
     }
-    return new CodeDataset(codes, labels, count, g, c.numEmbeddings, source);
+  }
+
+  /**
+   * Rank 0's codes on every rank of comm: rank 0 passes its dataset or null, the others null; returns rank 0's
+   * dataset (with source as the others' source), or null on every rank when rank 0 had none.
+   */
+  public static CodeDataset broadcast(Communicator comm, CodeDataset atRoot, Source source) {
+    Device device = comm.device();
+    int[] header = atRoot == null ? new int[4]
+        : new int[] {atRoot.count, atRoot.grid, atRoot.numCodes, atRoot.labels == null ? 0 : 1};
+    try (Tensor h = Tensor.ofInts(device, header, header.length)) {
+      comm.broadcast(h, 0);
+      header = h.toIntArray();
+    }
+    if (header[0] == 0) {
+      return null;
+    }
+    int count = header[0];
+    int[] codes = shared(comm, atRoot == null ? new int[count * header[1] * header[1]] : atRoot.codes);
+    int[] labels = header[3] == 0 ? null : shared(comm, atRoot == null ? new int[count] : atRoot.labels);
+    return comm.rank() == 0 ? atRoot : new CodeDataset(codes, labels, count, header[1], header[2], source);
+  }
+
+  private static int[] shared(Communicator comm, int[] values) {
+    try (Tensor t = Tensor.ofInts(comm.device(), values, values.length)) {
+      comm.broadcast(t, 0);
+      return t.toIntArray();
+    }
   }
 
   public int count() {

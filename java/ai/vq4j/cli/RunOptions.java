@@ -30,7 +30,7 @@ final class RunOptions {
 
   /** What --resume may be given with: the overrides a resume honours, and what only says where and how to run. */
   private static final Set<String> RESUME_OPTIONS = Set.of("--resume", "--out", "--steps", "--lr", "--device",
-      "--no-eval", "--nproc-per-node", "--time-limit");
+      "--no-eval", "--nproc-per-node", "--time-limit", "--dist-backend", "--dist-timeout");
 
   /**
    * A resume continues the run as its checkpoint configured it: an option that would change the model, data or

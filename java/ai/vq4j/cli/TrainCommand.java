@@ -38,7 +38,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--steps", description = "total training steps (default: 3000; with --resume: the run's own)")
   Long steps;
 
-  @Option(names = "--batch-size", defaultValue = "32", description = "default: ${DEFAULT-VALUE}")
+  @Option(names = "--batch-size", defaultValue = "32", description = "per rank (default: ${DEFAULT-VALUE})")
   int batchSize;
 
   @Option(names = "--lr", description = "Adam learning rate (default: 3e-4 for sonnet, 2e-4 for paper)")
@@ -78,24 +78,15 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin
   DeviceOption device;
 
-  @Option(names = "--nproc-per-node", paramLabel = "N",
-      description = "data-parallel: start N ranks on this machine (--batch-size per rank), as torchrun --standalone")
-  Integer nprocPerNode;
+  @Mixin
+  DataParallelLaunch launch;
 
   @Spec
   CommandSpec spec;
 
   @Override
   public Integer call() throws IOException, InterruptedException {
-    if (nprocPerNode != null) {
-      return DataParallelLaunch.launchLocal(nprocPerNode, spec);
-    }
-    Optional<Communicator> comm = DataParallelLaunch.join(device);
-    try {
-      return train(comm);
-    } finally {
-      comm.ifPresent(Communicator::close);
-    }
+    return launch.run(device, this::train);
   }
 
   private int train(Optional<Communicator> comm) throws IOException {

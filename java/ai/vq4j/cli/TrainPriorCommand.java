@@ -1,6 +1,6 @@
 package ai.vq4j.cli;
 
-import ai.vq4j.dist.LaunchEnvironment;
+import ai.vq4j.dist.Communicator;
 import ai.vq4j.model.PixelCnnConfig;
 import ai.vq4j.model.PriorConfig;
 import ai.vq4j.model.PriorKind;
@@ -11,6 +11,7 @@ import ai.vq4j.train.Run;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,7 +43,7 @@ final class TrainPriorCommand implements Callable<Integer> {
   @Option(names = "--steps", description = "total training steps (default: 2000; with --resume: the run's own)")
   Long steps;
 
-  @Option(names = "--batch-size", defaultValue = "64", description = "default: ${DEFAULT-VALUE}")
+  @Option(names = "--batch-size", defaultValue = "64", description = "per rank (default: ${DEFAULT-VALUE})")
   int batchSize;
 
   @Option(names = "--lr", description = "learning rate (default: 1e-3 for pixelcnn, 5e-4 for transformer; with"
@@ -98,18 +99,21 @@ final class TrainPriorCommand implements Callable<Integer> {
   @Mixin
   DeviceOption device;
 
+  @Mixin
+  DataParallelLaunch launch;
+
   @Spec
   CommandSpec spec;
 
   @Override
-  public Integer call() throws IOException {
-    // The prior's trainer can join a data-parallel run (PriorTrainer.joinDataParallel), but its run does not
-    // shard the code dataset yet: N ranks would each train the whole run and write the same folder.
-    if (LaunchEnvironment.fromSystem().filter(e -> e.worldSize() > 1).isPresent()) {
-      throw new IllegalArgumentException("train-prior runs as one process (data-parallel is for train so far):"
-          + " start it without RANK/WORLD_SIZE (or OMPI_*, PMI_*, SLURM_*) of several ranks");
-    }
-    PriorRun run = new PriorRun(out, device.get(), System.out);
+  public Integer call() throws IOException, InterruptedException {
+    return launch.run(device, this::train);
+  }
+
+  private int train(Optional<Communicator> comm) throws IOException {
+    PriorRun run = new PriorRun(out, comm.map(Communicator::device).orElseGet(device::get),
+        DataParallelLaunch.progress(comm));
+    comm.ifPresent(run::distribute);
     if (opts.timeLimit != null) {
       run.limitTime(opts.timeLimit);
     }

@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * Makes one rank's trainer a data-parallel replica: every rank starts from rank 0's weights, averages its
- * gradients with the others' before each Adam update (bucketed, {@link GradientBuckets}), and, with a
+ * gradients with the others' before each Adam update (bucketed, {@link GradientBuckets}; on the CPU each
+ * bucket as soon as the backward has written it, while the backward goes on), and, with a
  * quantizer, takes the codebook's statistics over the global batch ({@link Quantizer#shareBatchesWith}).
  * With equal per-rank batches, one step at world size W and batch B is one step at world size 1 and batch
  * W * B on the ranks' batches concatenated in rank order, up to the rounding of the sums.
@@ -27,13 +28,18 @@ public final class DataParallel implements AutoCloseable {
    */
   public static DataParallel join(Communicator comm, List<Parameter> parameters, List<Tensor> state, Adam adam,
       Quantizer quantizer) {
+    return join(comm, parameters, state, adam, quantizer, new GradientBuckets(comm, adam.parameters()));
+  }
+
+  /** As above, averaging the gradients with these buckets (of adam's parameters, over comm). */
+  public static DataParallel join(Communicator comm, List<Parameter> parameters, List<Tensor> state, Adam adam,
+      Quantizer quantizer, GradientBuckets buckets) {
     for (Parameter p : parameters) {
       comm.broadcast(p.value(), 0);
     }
     for (Tensor t : state) {
       comm.broadcast(t, 0);
     }
-    GradientBuckets buckets = new GradientBuckets(comm, adam.parameters());
     adam.reduceGradientsWith(buckets::average);
     if (quantizer != null) {
       quantizer.shareBatchesWith(comm);

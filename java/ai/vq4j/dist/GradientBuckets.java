@@ -4,32 +4,85 @@ import ai.vq4j.nn.Parameter;
 import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Averages the gradients of a list of parameters across ranks in a few large all-reduces instead of one per
- * parameter (a sonnet VQ-VAE has 30): consecutive gradients are packed into flat buckets of about
- * {@link #BUCKET_FLOATS} floats (a larger gradient gets a bucket of its own), each bucket is all-reduced,
- * and the averages are copied back. The buckets are allocated once.
+ * parameter (a sonnet VQ-VAE has 30): consecutive gradients, in the order the backward pass writes them (the
+ * reverse of the parameters' order), are packed into flat buckets of about bucketFloats floats (a larger
+ * gradient gets a bucket of its own), each bucket is all-reduced, and the averages are copied back. The
+ * buckets are allocated once.
+ *
+ * <p>Overlapped (on the CPU): a bucket is averaged on a communication thread as soon as the backward pass has
+ * written its last gradient ({@link Parameter#onGradReady}), while the backward goes on with earlier layers;
+ * {@link #average} sends the buckets left and waits for all. The buckets and their all-reduces are the same
+ * either way, sent in the same order on every rank, so the averages are the same bits. On CUDA the NCCL
+ * all-reduces run on the context's stream when {@link #average} is called, after the backward (overlapping
+ * them needs a second stream ordered by events, which the C API does not have yet).
  */
 public final class GradientBuckets implements AutoCloseable {
-  /** 4 MiB of float32: large enough to amortise a collective's latency, small enough to pipeline. */
-  public static final int BUCKET_FLOATS = 1 << 20;
+  /**
+   * 1 MiB of float32 (PyTorch DDP's first bucket): small enough that the first buckets of a model of a few
+   * hundred thousand parameters are sent while the backward still runs, large enough to amortise a
+   * collective's latency.
+   */
+  public static final int BUCKET_FLOATS = 1 << 18;
+
+  private static final class Bucket {
+    final List<Parameter> members;
+    /** The packed gradients, or null for a lone gradient, all-reduced where it lies. */
+    final Tensor flat;
+    int waiting;
+    boolean sent;
+
+    Bucket(List<Parameter> members, Tensor flat) {
+      this.members = members;
+      this.flat = flat;
+      this.waiting = members.size();
+    }
+  }
 
   private final Communicator comm;
-  private final List<List<Parameter>> members = new ArrayList<>();
-  private final List<Tensor> flats = new ArrayList<>();
+  private final List<Bucket> buckets = new ArrayList<>();
+  private final Map<Parameter, Bucket> bucketOf = new IdentityHashMap<>();
+  /** Parameters whose gradient this step's backward has written (a container may say so twice). */
+  private final Set<Parameter> ready = Collections.newSetFromMap(new IdentityHashMap<>());
+  /** The communication thread; null when not overlapped. */
+  private final ExecutorService thread;
+  private final List<Future<?>> inFlight = new ArrayList<>();
+  private long sentDuringBackward;
 
+  /** Overlapped on the CPU, with buckets of {@link #BUCKET_FLOATS}. */
   public GradientBuckets(Communicator comm, List<Parameter> parameters) {
+    this(comm, parameters, BUCKET_FLOATS, comm.device().isCpu());
+  }
+
+  public GradientBuckets(Communicator comm, List<Parameter> parameters, int bucketFloats, boolean overlap) {
+    if (bucketFloats < 1) {
+      throw new IllegalArgumentException("bucket size must be >= 1 float, got " + bucketFloats);
+    }
+    if (overlap && !comm.device().isCpu()) {
+      throw new IllegalArgumentException("overlapped gradient averaging runs on the CPU only, not on "
+          + comm.device());
+    }
     this.comm = comm;
     List<Parameter> current = new ArrayList<>();
     long size = 0;
-    for (Parameter p : parameters) {
+    for (int i = parameters.size() - 1; i >= 0; i--) {
+      Parameter p = parameters.get(i);
       if (!p.trainable()) {
         continue;
       }
       long n = p.grad().size();
-      if (!current.isEmpty() && size + n > BUCKET_FLOATS) {
+      if (!current.isEmpty() && size + n > bucketFloats) {
         add(current, size);
         current = new ArrayList<>();
         size = 0;
@@ -40,44 +93,124 @@ public final class GradientBuckets implements AutoCloseable {
     if (!current.isEmpty()) {
       add(current, size);
     }
+    this.thread = overlap ? Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(() -> {
+        Communicator.BACKGROUND.set(true);
+        r.run();
+      }, "vq4j-gradient-allreduce");
+      t.setDaemon(true);
+      return t;
+    }) : null;
+    if (overlap) {
+      for (Parameter p : bucketOf.keySet()) {
+        p.onGradReady(() -> gradReady(p));
+      }
+    }
   }
 
-  private void add(List<Parameter> bucket, long size) {
-    members.add(bucket);
-    // A lone gradient is all-reduced where it lies.
-    flats.add(bucket.size() == 1 ? null : Tensor.zeros(comm.device(), DType.FLOAT32, Math.toIntExact(size)));
+  private void add(List<Parameter> members, long size) {
+    Bucket b = new Bucket(members,
+        members.size() == 1 ? null : Tensor.zeros(comm.device(), DType.FLOAT32, Math.toIntExact(size)));
+    buckets.add(b);
+    members.forEach(p -> bucketOf.put(p, b));
   }
 
-  /** Every rank's gradients become the mean of all ranks' gradients. */
+  /** Called on the training thread as the backward writes p's gradient. */
+  private void gradReady(Parameter p) {
+    if (!ready.add(p)) {
+      return;
+    }
+    Bucket b = bucketOf.get(p);
+    if (--b.waiting == 0) {
+      send(b);
+      sentDuringBackward++;
+    }
+  }
+
+  private void send(Bucket b) {
+    b.sent = true;
+    if (thread == null) {
+      reduce(b);
+    } else {
+      inFlight.add(thread.submit(() -> reduce(b)));
+    }
+  }
+
+  private void reduce(Bucket b) {
+    if (b.flat == null) {
+      comm.allReduceAverage(b.members.get(0).grad());
+      return;
+    }
+    long at = 0;
+    for (Parameter p : b.members) {
+      b.flat.copyElements(p.grad(), 0, at, p.grad().size());
+      at += p.grad().size();
+    }
+    comm.allReduceAverage(b.flat);
+    at = 0;
+    for (Parameter p : b.members) {
+      p.grad().copyElements(b.flat, at, 0, p.grad().size());
+      at += p.grad().size();
+    }
+  }
+
+  /**
+   * Every rank's gradients become the mean of all ranks' gradients: the buckets not yet sent are sent, and
+   * all are waited for. Call once the backward is complete.
+   */
   public void average() {
-    for (int b = 0; b < flats.size(); b++) {
-      Tensor flat = flats.get(b);
-      List<Parameter> bucket = members.get(b);
-      if (flat == null) {
-        comm.allReduceAverage(bucket.get(0).grad());
-        continue;
+    for (Bucket b : buckets) {
+      if (!b.sent) {
+        send(b);
       }
-      long at = 0;
-      for (Parameter p : bucket) {
-        flat.copyElements(p.grad(), 0, at, p.grad().size());
-        at += p.grad().size();
+    }
+    long t0 = System.nanoTime();
+    try {
+      for (Future<?> f : inFlight) {
+        f.get();
       }
-      comm.allReduceAverage(flat);
-      at = 0;
-      for (Parameter p : bucket) {
-        p.grad().copyElements(flat, at, 0, p.grad().size());
-        at += p.grad().size();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException("gradient all-reduce failed: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while averaging gradients", e);
+    } finally {
+      if (thread != null) {
+        comm.recordWait(System.nanoTime() - t0);
+      }
+      inFlight.clear();
+      ready.clear();
+      for (Bucket b : buckets) {
+        b.waiting = b.members.size();
+        b.sent = false;
       }
     }
   }
 
   /** How many all-reduces one {@link #average} makes. */
   public int bucketCount() {
-    return flats.size();
+    return buckets.size();
+  }
+
+  /** Whether buckets are averaged on a communication thread during the backward. */
+  public boolean overlapped() {
+    return thread != null;
+  }
+
+  /** Buckets sent before {@link #average} was called, over all steps so far (none when not overlapped). */
+  public long sentDuringBackward() {
+    return sentDuringBackward;
   }
 
   @Override
   public void close() {
-    flats.stream().filter(t -> t != null).forEach(Tensor::close);
+    if (thread != null) {
+      bucketOf.keySet().forEach(p -> p.onGradReady(null));
+      thread.shutdownNow();
+    }
+    buckets.stream().filter(b -> b.flat != null).forEach(b -> b.flat.close());
   }
 }

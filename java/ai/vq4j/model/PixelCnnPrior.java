@@ -205,6 +205,7 @@ public final class PixelCnnPrior implements Prior {
     for (int i = layers.size() - 1; i >= 0; i--) {
       GatedPixelCnnLayer layer = layers.get(i);
       layer.backward(dv, dh);
+      Parameter.gradsReady(layer.parameters());
       dv = layer.dxV();
       dh = layer.dxH();
     }

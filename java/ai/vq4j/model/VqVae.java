@@ -130,6 +130,7 @@ public final class VqVae implements AutoCloseable {
   public void backward(Tensor dRecon) {
     Tensor dzQ = decoder.backward(dRecon);
     Tensor dzE = quantizer.backward(dzQ);
+    Parameter.gradsReady(List.of(quantizer.codebook()));
     encoder.backward(dzE);
   }
 

@@ -15,6 +15,7 @@ public final class Parameter implements AutoCloseable {
   private final Tensor value;
   private final Tensor grad;
   private final boolean trainable;
+  private volatile Runnable onGradReady;
 
   Parameter(String name, Device device, float[] init, boolean trainable, int... shape) {
     this.name = name;
@@ -41,6 +42,28 @@ public final class Parameter implements AutoCloseable {
 
   public int[] shape() {
     return value.shape();
+  }
+
+  /**
+   * Runs r (null: nothing) each time a backward pass has written this gradient for the step: data-parallel
+   * training starts averaging a bucket of gradients as soon as its last one is written ({@code
+   * ai.vq4j.dist.GradientBuckets}), while the backward continues with earlier layers.
+   */
+  public void onGradReady(Runnable r) {
+    onGradReady = r;
+  }
+
+  /**
+   * Says that the backward pass has written these gradients for the step (called by the containers of layers,
+   * once a layer's backward has returned; may be called again for the same step).
+   */
+  public static void gradsReady(java.util.List<Parameter> parameters) {
+    for (Parameter p : parameters) {
+      Runnable r = p.onGradReady;
+      if (r != null) {
+        r.run();
+      }
+    }
   }
 
   /** How many values the parameters hold together. */

@@ -34,6 +34,7 @@ public final class Sequential implements Layer {
     Tensor g = dy;
     for (int i = layers.size() - 1; i >= 0; i--) {
       g = layers.get(i).backward(g);
+      Parameter.gradsReady(layers.get(i).parameters());
     }
     return g;
   }

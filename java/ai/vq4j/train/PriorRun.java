@@ -4,6 +4,8 @@ import ai.vq4j.checkpoint.CodeDataset;
 import ai.vq4j.checkpoint.PriorCheckpoint;
 import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.data.Dataset;
+import ai.vq4j.dist.Communicator;
+import ai.vq4j.dist.DataParallel;
 import ai.vq4j.eval.ModelEvaluation;
 import ai.vq4j.eval.PriorEvaluation;
 import ai.vq4j.model.Prior;
@@ -38,6 +40,8 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
   public static final String METRICS = Run.METRICS;
   /** Samples drawn into samples.png. */
   public static final int SAMPLES = 80;
+  /** Checkpoint metadata: how many ranks shared each global batch (with the train config's per-rank batch). */
+  static final String WORLD_SIZE = "world_size";
 
   private final Run run;
   private final Device device;
@@ -47,6 +51,7 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
   private Dataset testImages;
   /** The VQ-VAE, open while the prior trains: it decodes samples.png at each checkpoint. */
   private VqVae vae;
+  private Communicator comm;
 
   public PriorRun(Path outDir, Device device, PrintStream progress) {
     this.run = new Run(outDir, CHECKPOINT, device, progress);
@@ -56,6 +61,17 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
   /** A wall-time budget for the training loop ({@link Run#limitTime}). */
   public void limitTime(double minutes) {
     run.limitTime(minutes);
+  }
+
+  /**
+   * Makes this run one rank of a data-parallel run over comm: the ranks encode the training set together (or
+   * take rank 0's code cache), each trains on its slice of every global batch of world size x batch size
+   * grids ({@link PriorTrainer#queueStep(CodeDataset, int)}), and rank 0 writes the files. A resume keeps
+   * the run's global batch and splits it over the ranks it has now, which must divide it.
+   */
+  public void distribute(Communicator comm) {
+    this.comm = comm;
+    run.distribute(comm);
   }
 
   /** Starts a new run (an existing checkpoint in the folder is refused: resume it, or use another folder). */
@@ -94,6 +110,12 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
     TrainingCheckpoint state = TrainingCheckpoint.of(ck.fields());
     PriorTrainConfig train = state.trainConfig(PriorTrainConfig::fromJson);
     overrides.apply(train, state.step(), run.progress());
+    // Runs written before data-parallel training had one rank.
+    long savedRanks = ck.fields().hasMeta(WORLD_SIZE) ? ck.fields().parseLong(WORLD_SIZE) : 1;
+    if (savedRanks < 1 || savedRanks > 1 << 20) {
+      throw new IOException(ck.file() + ": metadata " + WORLD_SIZE + " = " + savedRanks + " is not a world size");
+    }
+    train.batchSize = run.perRankBatch(ck.file(), Math.toIntExact(train.batchSize * savedRanks), train.batchSize);
     try (VqVae vae = VqVaeCheckpoint.loadModel(Path.of(train.vqvae), device)) {
       prepareData(vae, train, evaluate);
       try (Prior prior = ck.model(device);
@@ -109,7 +131,7 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
       throws IOException {
     this.train = train;
     this.vae = vae;
-    try {
+    try (DataParallel dp = comm == null ? null : trainer.joinDataParallel(comm)) {
       return run.train(trainer, train, this, evaluate);
     } finally {
       this.vae = null;
@@ -122,7 +144,10 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
     codes = codes(vae, vqvae, train, true);
     source = new LinkedHashMap<>();
     PriorCheckpoint.putSource(CodeDataset.Source.of(vqvae), source);
-    testImages = evaluate ? train.images(vae.config().imageSize, vae.config().imageChannels, false) : null;
+    source.put(WORLD_SIZE, Integer.toString(run.worldSize()));
+    // Rank 0 alone evaluates and draws the samples' column labels.
+    testImages = evaluate && run.leader()
+        ? train.images(vae.config().imageSize, vae.config().imageChannels, false) : null;
   }
 
   @Override
@@ -175,23 +200,38 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
     Png.write(grid.render(images.toFloatArray(), n, c.imageSize, c.imageSize, c.imageChannels), png);
   }
 
-  /** The codes of a split, from the folder's cache when it was made with this checkpoint, else encoded anew. */
+  /**
+   * The codes of a split, from the folder's cache when it was made with this checkpoint, else encoded anew. In
+   * a data-parallel run the training split is rank 0's cache or encoded by all ranks together (every rank gets
+   * all codes); the test split is rank 0's alone (it evaluates).
+   */
   private CodeDataset codes(VqVae vae, Path vqvae, PriorTrainConfig train, boolean trainSplit) throws IOException {
     Path cache = run.outDir().resolve(trainSplit ? "codes-train.safetensors" : "codes-test.safetensors");
-    if (Files.exists(cache)) {
+    Communicator together = trainSplit ? comm : null;
+    CodeDataset cached = null;
+    if (run.leader() && Files.exists(cache)) {
       try {
-        return CodeDataset.load(cache, vqvae);
+        cached = CodeDataset.load(cache, vqvae);
       } catch (IOException e) {
         run.progress().println("re-encoding: " + e.getMessage());
       }
     }
+    CodeDataset.Source source = CodeDataset.Source.of(vqvae);
+    if (together != null) {
+      cached = CodeDataset.broadcast(together, cached, source);
+    }
+    if (cached != null) {
+      return cached;
+    }
     Dataset images = train.images(vae.config().imageSize, vae.config().imageChannels, trainSplit);
     long t0 = System.nanoTime();
     CodeDataset codes = CodeDataset.encode(vae, images.toFloatArray(), images.size(),
-        images.hasLabels() ? images.labels() : null, 64, CodeDataset.Source.of(vqvae));
-    codes.save(cache);
-    run.progress().printf("encoded %d images of %s in %.1f s: %s%n", images.size(), images.name(),
-        (System.nanoTime() - t0) / 1e9, cache);
+        images.hasLabels() ? images.labels() : null, 64, source, together);
+    if (run.leader()) {
+      codes.save(cache);
+    }
+    run.progress().printf("encoded %d images of %s in %.1f s%s: %s%n", images.size(), images.name(),
+        (System.nanoTime() - t0) / 1e9, together == null ? "" : " on " + together.worldSize() + " ranks", cache);
     return codes;
   }
 

@@ -41,6 +41,8 @@ public final class PriorTrainer implements Trainer<Prior> {
   private Tensor codes;
   private int[] batchCodes;
   private int[] batchLabels;
+  private int rank;
+  private int ranks = 1;
 
   public PriorTrainer(Prior prior, double learningRate, double weightDecay, long seed) {
     this.prior = prior;
@@ -96,10 +98,18 @@ public final class PriorTrainer implements Trainer<Prior> {
     return last(drainMetrics());
   }
 
-  /** Queues one step on the next batch of the dataset in the trainer's shuffled order; reads nothing back. */
+  /**
+   * Queues one step on the next batch of the dataset in the trainer's shuffled order; reads nothing back. In a
+   * data-parallel run every rank draws the same order and the global batch is the next ranks x batchSize
+   * grids of it, rank r taking the r-th slice (as {@code DistributedSampler}: disjoint, seeded, the same step
+   * count on every rank); the data position counts grids of the global batches, so it does not depend on
+   * how many ranks share them.
+   */
   public void queueStep(CodeDataset data, int batchSize) {
-    if (batchSize < 1 || batchSize > data.count()) {
-      throw new IllegalArgumentException("batch size must be in [1, " + data.count() + "], got " + batchSize);
+    int global = batchSize * ranks;
+    if (batchSize < 1 || global > data.count()) {
+      throw new IllegalArgumentException("batch size must be in [1, " + data.count() / ranks + "]"
+          + (ranks > 1 ? " on each of " + ranks + " ranks" : "") + ", got " + batchSize);
     }
     if (data.gridSize() != prior.gridSize() || data.numCodes() != prior.numCodes()) {
       throw new IllegalArgumentException("the codes are " + data.numCodes() + " codes on " + data.gridSize() + "x"
@@ -116,7 +126,7 @@ public final class PriorTrainer implements Trainer<Prior> {
       }
       newEpochOrder(data.count());
     }
-    if (cursor + batchSize > order.length) {
+    if (cursor + global > order.length) {
       epoch++;
       cursor = 0;
       newEpochOrder(data.count());
@@ -127,8 +137,8 @@ public final class PriorTrainer implements Trainer<Prior> {
       batchCodes = new int[batchSize * g * g];
       batchLabels = new int[batchSize];
     }
-    data.gather(order, cursor, batchSize, batchCodes, withLabels ? batchLabels : null);
-    cursor += batchSize;
+    data.gather(order, cursor + rank * batchSize, batchSize, batchCodes, withLabels ? batchLabels : null);
+    cursor += global;
     codes = Buffers.ensure(codes, prior.device(), DType.INT32, batchSize, g, g);
     codes.copyFrom(batchCodes);
     // The labels stay in host memory: the prior uploads them, and nothing is read back.
@@ -180,18 +190,20 @@ public final class PriorTrainer implements Trainer<Prior> {
     return Map.of("data_state", dataState());
   }
 
+  @Override
+  public DataParallel joinDataParallel(Communicator comm) {
+    DataParallel dp = DataParallel.join(comm, prior.parameters(), List.of(), adam, null);
+    log.averageAcross(comm);
+    rank = comm.rank();
+    ranks = comm.worldSize();
+    return dp;
+  }
+
   /**
    * Takes back the step count and the data order of a resumed run (and the optimizer's state): the epoch's
    * permutation is drawn again from the saved RNG state at the next step, so its batch is the one the
    * uninterrupted run would have taken.
    */
-  @Override
-  public DataParallel joinDataParallel(Communicator comm) {
-    DataParallel dp = DataParallel.join(comm, prior.parameters(), List.of(), adam, null);
-    log.averageAcross(comm);
-    return dp;
-  }
-
   @Override
   public void restore(TrainingCheckpoint checkpoint) throws IOException {
     String dataState = checkpoint.meta("data_state");

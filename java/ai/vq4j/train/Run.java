@@ -123,6 +123,28 @@ public final class Run {
     timeLimitSeconds = minutes * 60;
   }
 
+  /** The ranks that train this run together: 1 for a single process. */
+  public int worldSize() {
+    return comm == null ? 1 : comm.worldSize();
+  }
+
+  /**
+   * The batch of each rank when a run whose global batch was global images (or grids) resumes on the ranks
+   * this run has now: a resume keeps the global batch, and with it the data position, which counts global
+   * batches; any world size that divides it will do. file names the checkpoint in the error.
+   */
+  public int perRankBatch(Path file, int global, int current) {
+    int ranks = worldSize();
+    if (global % ranks != 0) {
+      throw new IllegalArgumentException(file + ": the run's global batch of " + global
+          + " does not split evenly over " + ranks + " ranks");
+    }
+    if (global / ranks != current) {
+      progress.printf("resume: the run's global batch of %d as %d rank(s) x %d%n", global, ranks, global / ranks);
+    }
+    return global / ranks;
+  }
+
   /** Whether this process writes the run's files: a single process, or rank 0. */
   public boolean leader() {
     return comm == null || comm.rank() == 0;
@@ -223,6 +245,7 @@ public final class Run {
     long intact = resumed ? trainer.steps() : -1;
     StepMetrics last = null;
     long startStep = trainer.steps();
+    Communicator.Traffic trafficBefore = comm == null ? null : comm.traffic();
     long t0 = System.nanoTime();
     try (MetricsLog log = !leader() ? null
         : resumed ? MetricsLog.resume(metrics, trainer.steps()) : MetricsLog.create(metrics)) {
@@ -264,7 +287,7 @@ public final class Run {
           double elapsed = (System.nanoTime() - t0) / 1e9;
           double rate = (s - startStep) / Math.max(elapsed, 1e-9);
           progress.printf("step %6d/%d  %5.2f steps/s  %.0f images/s  %s  elapsed %s  ETA %s  %s%n", s, config.steps,
-              rate, rate * config.batchSize, last.progress(), duration(elapsed),
+              rate, rate * config.batchSize * worldSize(), last.progress(), duration(elapsed),
               duration((config.steps - s) / Math.max(rate, 1e-9)), device);
         }
         if (checkpointNow) {
@@ -279,6 +302,13 @@ public final class Run {
               duration((System.nanoTime() - t0) / 1e9), timeLimitSeconds / 60);
           break;
         }
+      }
+      if (comm != null && trainer.steps() > startStep) {
+        Communicator.Traffic t = comm.traffic().since(trafficBefore);
+        long steps = trainer.steps() - startStep;
+        progress.printf("communication (rank %d of %d): %.1f collectives, %.2f ms inside them, %.2f ms blocking"
+            + " training per step%n", comm.rank(), comm.worldSize(), (double) t.collectives() / steps,
+            t.busyMs() / steps, t.blockedMs() / steps);
       }
       if (log == null) {
         return new Result(trainer.steps(), last, null);  // rank 0 saves and evaluates

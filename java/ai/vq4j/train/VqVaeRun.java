@@ -103,16 +103,7 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
     } catch (IllegalArgumentException e) {
       throw new IOException(ck.file() + ": data_state: " + e.getMessage(), e);
     }
-    int ranks = comm == null ? 1 : comm.worldSize();
-    if (saved.batchSize() % ranks != 0) {
-      throw new IllegalArgumentException(ck.file() + ": the run's global batch of " + saved.batchSize()
-          + " images does not split evenly over " + ranks + " ranks");
-    }
-    if (saved.batchSize() / ranks != train.batchSize) {
-      run.progress().printf("resume: the run's global batch of %d images as %d rank(s) x %d%n", saved.batchSize(),
-          ranks, saved.batchSize() / ranks);
-      train.batchSize = saved.batchSize() / ranks;
-    }
+    train.batchSize = run.perRankBatch(ck.file(), saved.batchSize(), train.batchSize);
     try (VqVae model = ck.model(device);
          VqVaeTrainer trainer = new VqVaeTrainer(model, train.learningRate, train.weightDecay,
              VqVaeTrainer.dataVariance(state), train.seed)) {

@@ -46,7 +46,7 @@ class DataParallelTrainTest {
     // Resumed as one process, the 2-rank run's global batch of 8 continues where it stood.
     Object[] resumed = CliTest.cli("train", "--out", two.toString(), "--resume", "--steps", "6", "--no-eval");
     assertEquals(0, resumed[0], (String) resumed[1]);
-    assertTrue(((String) resumed[1]).contains("global batch of 8 images as 1 rank(s) x 8"), (String) resumed[1]);
+    assertTrue(((String) resumed[1]).contains("global batch of 8 as 1 rank(s) x 8"), (String) resumed[1]);
     Object[] onward = CliTest.cli("train", "--out", one.toString(), "--resume", "--steps", "6", "--no-eval");
     assertEquals(0, onward[0], (String) onward[1]);
     assertClose(one, two, 5e-4);

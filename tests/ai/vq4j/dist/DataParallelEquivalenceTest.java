@@ -3,13 +3,17 @@ package ai.vq4j.dist;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.vq4j.tensor.Device;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,7 +24,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * quantizer and for the prior: parameters after Adam, Adam's moments, the EMA codebook statistics, usage,
  * counts and dead-code restarts. Tolerance: 2e-5 absolute plus 1e-4 relative, for the different summation
  * orders of the split batch (measured differences are far smaller; a wrong reduction, such as a sum instead
- * of a mean, or local codebook statistics, is off by orders more). The two ranks agree bit for bit.
+ * of a mean, or local codebook statistics, is off by orders more). The two ranks agree bit for bit, and
+ * averaging the gradients during the backward changes no bit.
  */
 class DataParallelEquivalenceTest {
   @TempDir
@@ -29,13 +34,105 @@ class DataParallelEquivalenceTest {
   @ParameterizedTest
   @ValueSource(strings = {"plain", "ema", "prior"})
   void twoRanksAtBatchBEqualOneRankAtBatch2B(String model) throws Exception {
-    Map<String, float[]> single = EquivalenceWorker.step(model, null);
+    Map<String, float[]> single = EquivalenceWorker.step(model, null, Device.CPU);
+    twoRanks(model);
+    double worst = assertClose(single, "2 ranks");
+    if (!model.equals("prior")) {
+      float restarted = 0;
+      for (float v : single.get("restarted")) {
+        restarted += v;
+      }
+      assertTrue(restarted > 0, "the step restarted no dead code, so restarts went untested");
+    }
+    System.out.printf("%s: largest difference 2 ranks vs 1: %.3g%n", model, worst);
+  }
+
+  /**
+   * On GPU 0 (skipped without one), the EMA VQ-VAE's step: NCCL at world size 1 (the lent machines have one
+   * GPU), and 2 ranks sharing the GPU over Gloo through host copies (NCCL refuses two ranks on one GPU), each
+   * equal to the step of 1 process at the global batch on the GPU.
+   */
+  @Test
+  void onTheGpuNcclAtWorldSizeOneAndTwoRanksOverGloo() throws Exception {
+    assumeTrue(Device.cudaDeviceCount() > 0, "no CUDA device");
+    Device gpu = Device.cuda(0);
+    Map<String, float[]> single = EquivalenceWorker.step("ema", null, gpu);
+    Map<String, float[]> nccl;
+    try (Communicator comm = Communicator.init(gpu, 0, 1, "file://" + dir.resolve("nccl"), Duration.ofSeconds(60))) {
+      nccl = EquivalenceWorker.step("ema", comm, gpu);
+    }
+    System.out.printf("NCCL at world size 1 on %s: largest difference %.3g%n", gpu,
+        assertClose(single, nccl, null, "NCCL, world size 1"));
+    twoRanks("ema", "cuda-gloo");
+    System.out.printf("2 ranks over Gloo on %s: largest difference %.3g%n", gpu,
+        assertClose(single, "2 ranks over Gloo on one GPU"));
+  }
+
+  /** rank0.bin and rank1.bin: the same bits, and within the tolerance of what one process computed. */
+  private double assertClose(Map<String, float[]> single, String what) throws Exception {
+    return assertClose(single, EquivalenceWorker.read(dir.resolve("rank0.bin")),
+        EquivalenceWorker.read(dir.resolve("rank1.bin")), what);
+  }
+
+  /**
+   * rank0 within the tolerance of what one process computed, and rank1 (null: none) the same bits as rank0;
+   * returns the largest difference.
+   */
+  private static double assertClose(Map<String, float[]> single, Map<String, float[]> rank0,
+      Map<String, float[]> rank1, String what) {
+    assertEquals(single.keySet(), rank0.keySet());
+    double worst = 0;
+    for (String name : single.keySet()) {
+      if (rank1 != null) {
+        assertArrayEquals(rank0.get(name), rank1.get(name), what + ": " + name + ": the ranks differ");
+      }
+      float[] want = single.get(name);
+      float[] got = rank0.get(name);
+      assertEquals(want.length, got.length, name);
+      for (int i = 0; i < want.length; i++) {
+        double err = Math.abs(got[i] - want[i]);
+        assertTrue(err <= 2e-5 + 1e-4 * Math.abs(want[i]),
+            what + ": " + name + "[" + i + "]: " + got[i] + ", 1 process " + want[i]);
+        worst = Math.max(worst, err);
+      }
+    }
+    return worst;
+  }
+
+  /**
+   * Gradients averaged on the communication thread while the backward runs give the same bits as averaged
+   * after it (3 steps of 2 ranks, several buckets, some of them sent before the backward ended).
+   */
+  @Test
+  void overlappedAveragingGivesTheSameBitsAsAveragingAfterTheBackward() throws Exception {
+    twoRanks("overlap");
+    for (int r = 0; r < 2; r++) {
+      Map<String, float[]> state = EquivalenceWorker.read(dir.resolve("rank" + r + ".bin"));
+      float[] buckets = state.get("on.buckets");
+      assertTrue(buckets[0] > 2, "only " + buckets[0] + " buckets: nothing to overlap");
+      assertTrue(buckets[1] >= 3, "no bucket was sent during the backward: " + buckets[1]);
+      assertEquals(0, state.get("off.buckets")[1], "not overlapped, yet buckets were sent during the backward");
+      int compared = 0;
+      for (String name : state.keySet()) {
+        if (name.startsWith("off.") && !name.equals("off.buckets")) {
+          assertArrayEquals(state.get(name), state.get("on." + name.substring(4)), "rank " + r + ": " + name);
+          compared++;
+        }
+      }
+      assertTrue(compared > 20, "compared only " + compared);
+    }
+  }
+
+  /** Runs EquivalenceWorker's model (and options) as 2 ranks over Gloo, writing rank0.bin and rank1.bin. */
+  private void twoRanks(String model, String... options) throws Exception {
     int port = CommunicatorTest.freePort();
     List<Process> ranks = new ArrayList<>();
     try {
       for (int r = 0; r < 2; r++) {
-        ProcessBuilder pb = new ProcessBuilder(java(EquivalenceWorker.class.getName(), model,
-            dir.resolve("rank" + r + ".bin").toString())).redirectErrorStream(true)
+        List<String> args = new ArrayList<>(List.of(EquivalenceWorker.class.getName(), model,
+            dir.resolve("rank" + r + ".bin").toString()));
+        args.addAll(List.of(options));
+        ProcessBuilder pb = new ProcessBuilder(java(args.toArray(String[]::new))).redirectErrorStream(true)
             .redirectOutput(dir.resolve("rank" + r + ".log").toFile());
         pb.environment().putAll(Map.of("RANK", "" + r, "WORLD_SIZE", "2", "MASTER_ADDR", "127.0.0.1",
             "MASTER_PORT", "" + port));
@@ -48,34 +145,6 @@ class DataParallelEquivalenceTest {
     } finally {
       ranks.forEach(Process::destroyForcibly);
     }
-    Map<String, float[]> rank0 = EquivalenceWorker.read(dir.resolve("rank0.bin"));
-    Map<String, float[]> rank1 = EquivalenceWorker.read(dir.resolve("rank1.bin"));
-    assertEquals(single.keySet(), rank0.keySet());
-    double worst = 0;
-    String worstName = "";
-    for (String name : single.keySet()) {
-      assertArrayEquals(rank0.get(name), rank1.get(name), name + ": the ranks differ");
-      float[] want = single.get(name);
-      float[] got = rank0.get(name);
-      assertEquals(want.length, got.length, name);
-      for (int i = 0; i < want.length; i++) {
-        double err = Math.abs(got[i] - want[i]);
-        assertTrue(err <= 2e-5 + 1e-4 * Math.abs(want[i]),
-            name + "[" + i + "]: 2 ranks " + got[i] + ", 1 rank " + want[i]);
-        if (err > worst) {
-          worst = err;
-          worstName = name + "[" + i + "]";
-        }
-      }
-    }
-    if (!model.equals("prior")) {
-      float restarted = 0;
-      for (float v : single.get("restarted")) {
-        restarted += v;
-      }
-      assertTrue(restarted > 0, "the step restarted no dead code, so restarts went untested");
-    }
-    System.out.printf("%s: largest difference 2 ranks vs 1: %.3g at %s%n", model, worst, worstName);
   }
 
   static List<String> java(String... mainAndArgs) {

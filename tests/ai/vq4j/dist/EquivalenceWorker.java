@@ -26,7 +26,8 @@ import java.util.Map;
  * DataParallelEquivalenceTest}: as world size 1 (the whole batch) in the test's JVM, or as a rank of a
  * world of 2 (its half, rank 0 the first) in a child JVM launched with torchrun's variables. The state after
  * the step (parameters, Adam moments, codebook statistics, restarts) is written to a file.
- * Args: model (plain, ema, prior), output file.
+ * Args: model (plain, ema, prior; or overlap, see {@link #overlapSteps}), output file, and "cuda-gloo" to
+ * train on GPU 0 over Gloo through host copies (the ranks share the GPU).
  */
 public final class EquivalenceWorker {
   static final int GLOBAL = 8;
@@ -35,17 +36,59 @@ public final class EquivalenceWorker {
 
   public static void main(String[] args) throws Exception {
     LaunchEnvironment env = LaunchEnvironment.fromSystem().orElseThrow();
-    try (Communicator comm = Communicator.init(env, Device.CPU, Duration.ofSeconds(60))) {
-      write(step(args[0], comm), Path.of(args[1]));
+    boolean gpu = args.length > 2 && args[2].equals("cuda-gloo");
+    try (Communicator comm = Communicator.init(env, gpu ? Device.cuda(0) : Device.CPU, Communicator.Backend.GLOO,
+        Duration.ofSeconds(60))) {
+      write(step(args[0], comm, comm.device()), Path.of(args[1]));
     }
   }
 
-  /** comm null: world size 1. */
-  static Map<String, float[]> step(String model, Communicator comm) {
+  /** comm null: world size 1; on the device (comm's, if any). */
+  static Map<String, float[]> step(String model, Communicator comm, Device device) {
     int ranks = comm == null ? 1 : comm.worldSize();
     int rank = comm == null ? 0 : comm.rank();
     int local = GLOBAL / ranks;
-    return model.equals("prior") ? priorStep(comm, rank, local) : vqVaeStep(model.equals("ema"), comm, rank, local);
+    return switch (model) {
+      case "prior" -> priorStep(device, comm, rank, local);
+      case "overlap" -> overlapSteps(device, comm, rank, local);
+      default -> vqVaeStep(device, model.equals("ema"), comm, rank, local);
+    };
+  }
+
+  private static float[] batch(int rank, int local) {
+    Rng rng = new Rng(99);
+    float[] all = new float[GLOBAL * 64];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = (float) (rng.nextDouble() - 0.5);
+    }
+    return Arrays.copyOfRange(all, rank * local * 64, (rank + 1) * local * 64);
+  }
+
+  /**
+   * Three steps of the plain VQ-VAE with 256-float buckets, their gradients averaged after the backward
+   * ("off.*") and during it on the communication thread ("on.*"); "*.buckets" = [bucket count, buckets sent
+   * during the backward].
+   */
+  private static Map<String, float[]> overlapSteps(Device device, Communicator comm, int rank, int local) {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    for (boolean overlap : new boolean[] {false, true}) {
+      String prefix = overlap ? "on." : "off.";
+      try (VqVae model = new VqVae(vqVaeConfig(false), device);
+          VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-3, 0, 0.08, 5);
+          Tensor x = Tensor.of(device, batch(rank, local), local, 8, 8, 1)) {
+        Quantizer q = model.quantizer();
+        GradientBuckets buckets = new GradientBuckets(comm, trainer.optimizer().parameters(), 256, overlap);
+        try (DataParallel dp = DataParallel.join(comm, model.parameters(), q.stateTensors(), trainer.optimizer(), q,
+            buckets)) {
+          for (int s = 0; s < 3; s++) {
+            trainer.step(x);
+          }
+          state(model.parameters(), trainer.optimizer()).forEach((k, v) -> out.put(prefix + k, v));
+          out.put(prefix + "buckets", new float[] {buckets.bucketCount(), buckets.sentDuringBackward()});
+        }
+      }
+    }
+    return out;
   }
 
   static VqVaeConfig vqVaeConfig(boolean ema) {
@@ -63,16 +106,12 @@ public final class EquivalenceWorker {
     return c;
   }
 
-  private static Map<String, float[]> vqVaeStep(boolean ema, Communicator comm, int rank, int local) {
-    Rng rng = new Rng(99);
-    float[] all = new float[GLOBAL * 64];
-    for (int i = 0; i < all.length; i++) {
-      all[i] = (float) (rng.nextDouble() - 0.5);
-    }
-    float[] mine = Arrays.copyOfRange(all, rank * local * 64, (rank + 1) * local * 64);
-    try (VqVae model = new VqVae(vqVaeConfig(ema), Device.CPU);
+  private static Map<String, float[]> vqVaeStep(Device device, boolean ema, Communicator comm, int rank,
+      int local) {
+    float[] mine = batch(rank, local);
+    try (VqVae model = new VqVae(vqVaeConfig(ema), device);
         VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-3, 0, 0.08, 5);
-        Tensor x = Tensor.of(Device.CPU, mine, local, 8, 8, 1);
+        Tensor x = Tensor.of(device, mine, local, 8, 8, 1);
         DataParallel dp = comm == null ? null : trainer.joinDataParallel(comm)) {
       float loss = (float) trainer.step(x).loss();  // reduced over the ranks: the global batch's
       Quantizer q = model.quantizer();
@@ -95,7 +134,7 @@ public final class EquivalenceWorker {
     }
   }
 
-  private static Map<String, float[]> priorStep(Communicator comm, int rank, int local) {
+  private static Map<String, float[]> priorStep(Device device, Communicator comm, int rank, int local) {
     PixelCnnConfig c = new PixelCnnConfig();
     c.numCodes = 9;
     c.gridSize = 4;
@@ -115,11 +154,11 @@ public final class EquivalenceWorker {
     for (int i = 0; i < GLOBAL; i++) {
       labels[i] = i % 3;
     }
-    try (PixelCnnPrior prior = new PixelCnnPrior(c, Device.CPU);
+    try (PixelCnnPrior prior = new PixelCnnPrior(c, device);
         PriorTrainer trainer = new PriorTrainer(prior, 1e-3, 0, 4);
-        Tensor x = Tensor.ofInts(Device.CPU, Arrays.copyOfRange(codes, rank * local * 16, (rank + 1) * local * 16),
+        Tensor x = Tensor.ofInts(device, Arrays.copyOfRange(codes, rank * local * 16, (rank + 1) * local * 16),
             local, 4, 4);
-        Tensor y = Tensor.ofInts(Device.CPU, Arrays.copyOfRange(labels, rank * local, (rank + 1) * local), local);
+        Tensor y = Tensor.ofInts(device, Arrays.copyOfRange(labels, rank * local, (rank + 1) * local), local);
         DataParallel dp = comm == null ? null : trainer.joinDataParallel(comm)) {
       float loss = (float) trainer.step(x, y).loss();
       Map<String, float[]> out = state(prior.parameters(), trainer.optimizer());
