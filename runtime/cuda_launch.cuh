@@ -17,10 +17,19 @@ namespace vq4j {
 // Threads per block of the one-dimensional (elementwise, reduction) kernels.
 constexpr int kBlockThreads = 256;
 
+// The grid cap of grid_for. The emulated device (tests/emu) runs a block's threads as OS threads that meet
+// at a barrier after every block, so its cap is small: its grid-stride loops run longer, its launches cost
+// milliseconds instead of seconds, and the loops' logic is the same.
+#ifdef VQ4J_EMU
+constexpr long long kGridCap = 64;
+#else
+constexpr long long kGridCap = 8192;
+#endif
+
 // Blocks for a grid-stride loop over count items: enough to fill any current GPU, never more than the
 // items need, never zero for count > 0. The cap keeps every index arithmetic below in long long range
 // and makes a reduction's partial count a fixed function of count (deterministic).
-inline int grid_for(long long count, int threads = kBlockThreads, long long cap = 8192) {
+inline int grid_for(long long count, int threads = kBlockThreads, long long cap = kGridCap) {
   const long long blocks = (count + threads - 1) / threads;
   return static_cast<int>(blocks < 1 ? 1 : (blocks > cap ? cap : blocks));
 }

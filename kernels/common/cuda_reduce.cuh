@@ -20,7 +20,7 @@ namespace vq4j {
 constexpr int kReduceBlocks = 1024;
 
 // The blocks of pass 1 for n terms (also the number of partial doubles pass 1 writes).
-inline int reduce_blocks(long long n) { return grid_for(n, kBlockThreads, kReduceBlocks); }
+inline int reduce_blocks(long long n) { return grid_for(n, kBlockThreads, kReduceBlocks < kGridCap ? kReduceBlocks : kGridCap); }
 
 // Halves the block's kBlockThreads values in s[] pairwise, in a fixed order; s[0] then holds the sum.
 // Every thread of the block must call it.
