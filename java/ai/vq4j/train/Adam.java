@@ -17,7 +17,7 @@ public final class Adam implements AutoCloseable {
   private final List<Parameter> params = new ArrayList<>();
   private final List<Tensor> m = new ArrayList<>();
   private final List<Tensor> v = new ArrayList<>();
-  private final double lr;
+  private double lr;
   private final double beta1;
   private final double beta2;
   private final double eps;
@@ -99,6 +99,14 @@ public final class Adam implements AutoCloseable {
 
   public double learningRate() {
     return lr;
+  }
+
+  /** The rate of the following steps (a {@link LearningRateSchedule} sets it before each). */
+  public void setLearningRate(double rate) {
+    if (!(rate > 0) || Double.isInfinite(rate)) {
+      throw new IllegalArgumentException("Adam: learning rate must be finite and > 0, got " + rate);
+    }
+    this.lr = rate;
   }
 
   public List<Parameter> parameters() {
