@@ -144,6 +144,10 @@ final class TrainCommand implements Callable<Integer> {
     VqVaeConfig config = VqVaeConfig.preset(recipe ? "sonnet" : preset, data.channels());
     config.imageSize = imageSize != null ? imageSize : data.defaultImageSize();
     config.downsample = downsample;
+    if (downsample != 4 && downsample != 8 && downsample != 16) {
+      throw new IllegalArgumentException("--downsample must be 4, 8 or 16 (2, 3 or 4 stride-2 stages), got "
+          + downsample);
+    }
     if (config.imageSize % downsample != 0) {
       throw new IllegalArgumentException("--image-size " + config.imageSize + " is not a multiple of --downsample "
           + downsample + " (the latent grid would not be whole)");

@@ -8,7 +8,7 @@ import java.util.List;
  * "SGDR", without restarts; the warm-up as in Goyal et al. 2017). Steps count from 1, as Adam's t does.
  *
  * <pre>
- *   rate(t) = peak * t / warmup                                                  for t <= warmup
+ *   rate(t) = peak * t / warmup                                                  for t &lt;= warmup
  *   rate(t) = floor + (peak - floor) * (1 + cos(pi * (t - warmup) / (total - warmup))) / 2   after
  * </pre>
  */
