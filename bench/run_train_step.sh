@@ -9,7 +9,7 @@
 #
 # Environment: PYTHON (default .venv/bin/python, a venv with torch), SKIP_BUILD=1 to reuse
 # target/benchmarks.jar, THREADS (torch threads, default: nproc), JMH_ARGS (JMH options, default
-# "-f 1 -wi 2 -w 3 -i 5 -r 3"), BATCHES (default "32 128"), CHANNELS (default "1 3"), DEVICE (the vq4j
+# "-f 1 -wi 3 -w 2 -i 15 -r 1"), BATCHES (default "32 128"), CHANNELS (default "1 3"), DEVICE (the vq4j
 # CPU backend: cpu, the default fast paths, or cpu-ref, the hand-written reference kernels).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +30,7 @@ for batch in ${BATCHES:-32 128}; do
       # shellcheck disable=SC2086
       java --enable-native-access=ALL-UNNAMED -jar target/benchmarks.jar 'ai\.vq4j\.bench\.TrainStepBench\.step$' \
         -p "batch=$batch" -p "channels=$channels" -p "ema=$ema" -p "device=${DEVICE:-cpu}" \
-        -rf json -rff "$OUT/jmh_train_step_$tag.json" ${JMH_ARGS:--f 1 -wi 2 -w 3 -i 5 -r 3} \
+        -rf json -rff "$OUT/jmh_train_step_$tag.json" ${JMH_ARGS:--f 1 -wi 3 -w 2 -i 15 -r 1} \
         > "$OUT/jmh_train_step_$tag.txt"
       flag=$([[ $ema == true ]] && echo --ema || true)
       # shellcheck disable=SC2086
@@ -41,16 +41,20 @@ for batch in ${BATCHES:-32 128}; do
   done
 done
 "$PYTHON" - "$OUT" "${rows[@]}" <<'PY'
-import json, sys
+import json, statistics, sys
 out, tags = sys.argv[1], sys.argv[2:]
-print("| batch | channels | quantizer | vq4j ms/step | vq4j images/s | PyTorch ms/step | PyTorch images/s | vq4j / PyTorch |")
+print("| batch | channels | quantizer | vq4j ms/step (median, IQR) | vq4j images/s | PyTorch ms/step (median) | PyTorch images/s | vq4j / PyTorch |")
 print("|---:|---:|---|---:|---:|---:|---:|---:|")
 for tag in tags:
     batch, channels, ema = tag.split("_")
     m = json.load(open(f"{out}/jmh_train_step_{tag}.json"))[0]["primaryMetric"]
     t = json.load(open(f"{out}/torch_train_step_{tag}.json"))
-    ms, err = m["score"], m["scoreError"]
-    print(f"| {batch} | {channels} | {'EMA' if ema == 'true' else 'plain'} | {ms:.1f} ± {err:.1f} | "
+    # The median JMH iteration, and the spread of the middle half: a neighbour's burst on this shared machine
+    # spoils a few iterations, which the mean would carry.
+    its = sorted(x for fork in m["rawData"] for x in fork)
+    ms = statistics.median(its)
+    q1, q3 = its[len(its) // 4], its[(3 * len(its)) // 4]
+    print(f"| {batch} | {channels} | {'EMA' if ema == 'true' else 'plain'} | {ms:.1f} ({q1:.1f}-{q3:.1f}) | "
           f"{int(batch) / ms * 1e3:.0f} | {t['ms_per_step']:.1f} | {t['images_per_s']:.0f} | "
           f"{t['ms_per_step'] / ms:.2f} |")
 print(f"PyTorch {t['torch']}, {t['threads']} threads")

@@ -14,12 +14,14 @@ namespace vq4j {
 // that synchronises at the call instead.
 constexpr int kIndexChecks = 1024;
 
-// What a queued index check needs to word its error once its device slot comes back.
+// What a queued device check needs to word its error once its device slot comes back: an index check
+// (columns = 0: index[rows] against [0, k)) or a finiteness check (x[rows, columns]).
 struct IndexCheck {
   const char* op;    // the C API op without the vq4j_ prefix, a string literal
   const char* name;  // the checked array, a string literal
   int rows;
   int k;
+  int columns;
 };
 
 // Pinned buffers that host-to-device copies go through (runtime/cuda_runtime.cu), so the copy can stay queued

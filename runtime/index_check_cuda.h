@@ -1,5 +1,6 @@
-// The CUDA side of index_check.h: ids, codes and targets in device memory checked against [0, k), with the
-// CPU reference's message, but without a host round trip per call.
+// The CUDA side of index_check.h: ids, codes and targets in device memory checked against [0, k), and the
+// quantizer's latents checked for non-finite values, with the CPU reference's message, but without a host
+// round trip per call.
 //
 // A checked call queues one small kernel that records its first bad row in a device slot of the context
 // and returns at once; the op's own kernels run anyway. The slots come back to the host at the next
@@ -30,6 +31,13 @@ namespace vq4j {
 // verdict, when given, receives the check's device slot: zero once the check has run and found nothing.
 int check_indices_cuda(vq4j_ctx* ctx, const char* op, const char* name, const int* index, int rows, int k,
                        const unsigned long long** verdict = nullptr);
+
+// Queues the check that x[rows, columns] (device memory) holds only finite values, for op, in the same
+// window: the first non-finite element in row order becomes, at the next synchronisation,
+//   "vq4j_<op>: <name> row <r> holds a non-finite value (<nan|inf|-inf> at column <c>) (found on the
+//   device, reported at this synchronisation)"
+// (the CPU reference's message in the middle, as for the index checks). columns < 2^29.
+int check_finite_cuda(vq4j_ctx* ctx, const char* op, const char* name, const float* x, int rows, int columns);
 
 // Synchronises the context's stream and reports the first failed check queued since the last report.
 int sync_and_report_indices(vq4j_ctx* ctx);

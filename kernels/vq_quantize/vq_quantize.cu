@@ -125,6 +125,9 @@ __global__ void __launch_bounds__(kThreads)
 // z_e[rows, d], codebook[k, d] -> codes[rows], z_q[rows, d]; all device memory, on the context's stream.
 int vq_quantize_fwd_cuda(vq4j_ctx* ctx, const float* z_e, const float* codebook, int* codes, float* z_q,
                          int rows, int d, int k) {
+  // A non-finite latent has no nearest code: reported at the next synchronisation, as the CPU reports it
+  // at the call (its row's code is whatever the comparisons leave, always within [0, k)).
+  VQ4J_TRY(check_finite_cuda(ctx, "vq_quantize_fwd", "z_e", z_e, rows, d));
   float* norms = static_cast<float*>(scratch(ctx, sizeof(float) * static_cast<size_t>(k)));
   if (norms == nullptr) return VQ4J_ERR_MEMORY;
   const cudaStream_t stream = stream_of(ctx);

@@ -41,7 +41,8 @@ enum cudaError_t {
   cudaErrorInvalidValue = 1,
   cudaErrorInvalidConfiguration = 9,
   cudaErrorInvalidDevice = 101,
-  cudaErrorInvalidResourceHandle = 400
+  cudaErrorInvalidResourceHandle = 400,
+  cudaErrorNotReady = 600
 };
 enum cudaMemcpyKind { cudaMemcpyHostToDevice = 1, cudaMemcpyDeviceToHost = 2, cudaMemcpyDeviceToDevice = 3 };
 
@@ -214,6 +215,8 @@ inline cudaError_t cudaMemcpyAsync(void* d, const void* s, size_t n, cudaMemcpyK
   return cudaSuccess;
 }
 inline cudaError_t cudaStreamSynchronize(cudaStream_t) { emu::drain(); return cudaSuccess; }
+// Queued work runs when asked about: a polled stream is always done (the NCCL communicator polls).
+inline cudaError_t cudaStreamQuery(cudaStream_t) { emu::drain(); return cudaSuccess; }
 
 enum { cudaStreamNonBlocking = 1, cudaEventDisableTiming = 2, cudaHostAllocDefault = 0 };
 inline cudaError_t cudaGetDeviceCount(int* n) { *n = emu::device_count; return cudaSuccess; }

@@ -59,7 +59,7 @@ if [[ ${VQ4J_EMU_ASAN:-0} == 1 ]]; then
 fi
 start=$SECONDS
 emu_compile $(find "$work/kernels" -name '*.cu' -o -name '*_cpu.cpp' -o -name '*_dnnl.cpp'; find "$work/runtime" -name '*.cpp' -o -name '*.cu') \
-  "$root"/native/src/*.cpp
+  "$work"/comm/*.cu "$root"/native/src/*.cpp
 g++ "${link[@]}" -shared -fopenmp -Wl,-soname,libvq4j.so -Wl,--no-undefined "$work"/obj/*.o -o "$work/lib/libvq4j.so" \
   -ldnnl -pthread
 echo "java.sh: built $work/lib/libvq4j.so in $((SECONDS - start)) s"

@@ -6,9 +6,9 @@
 #     except tier=gpu, on two emulated CUDA contexts (device ids 0 and 1) against the CPU reference; before
 #     every op the harness makes the other device current, and the emulator counts a launch into another
 #     device's stream as a failure (every op must select its context's device);
-#   - runtime_test.cpp: what the case file cannot say: the deferred index errors (reported at the next
-#     synchronisation with the CPU's message, the first of a window winning, a full window), ties in the
-#     argmin, the staged uploads and their pinned buffers, zero counts.
+#   - runtime_test.cpp: what the case file cannot say: the deferred index and finiteness errors (reported
+#     at the next synchronisation with the CPU's message, the first of a window winning, a full window),
+#     ties in the argmin, the staged uploads and their pinned buffers, zero counts.
 # For machines without a GPU: a check of index math, grid-stride loops, __syncthreads/shuffle logic and the
 # deterministic sums. It says nothing about numerics on real hardware (the math functions are glibc's,
 # not CUDA's) nor about races the emulation's scheduling does not produce: the GPU check (bench/gpu-check)
@@ -16,7 +16,6 @@
 #
 #   bash tests/emu/run.sh                       (needs g++ >= 11, libdnnl-dev)
 #   bash tests/emu/run.sh --filter=conv2d       (arguments go to the op harness)
-#   VQ4J_EMU_LARGE=1 bash tests/emu/run.sh      (adds the quantizer ops at 70000 rows, past the grid cap: minutes)
 #   VQ4J_EMU_ASAN=1 bash tests/emu/run.sh       (the same under AddressSanitizer: slower, catches a kernel
 #                                                that reads or writes through a bad index)
 #

@@ -316,7 +316,11 @@ Inputs quantize_inputs(const Case& c, uint64_t seed) {
   Inputs in;
   const int rows = c.i("rows"), k = c.i("k"), d = c.i("d");
   in.f["z_e"] = rng.normal(static_cast<size_t>(rows) * d);
-  in.f["codebook"] = rng.normal(static_cast<size_t>(k) * d);
+  // collapsed: every row's nearest code is the last (at the origin, the others 50 away), the worst case of
+  // the per-code sums of the backward and the statistics.
+  const bool collapsed = c.s("collapsed", "0") == "1";
+  in.f["codebook"] = rng.normal(static_cast<size_t>(k) * d, collapsed ? 50.0f : 1.0f);
+  if (collapsed) std::fill_n(in.f["codebook"].end() - d, d, 0.0f);
   in.f["dz_q"] = rng.normal(static_cast<size_t>(rows) * d);
   return in;
 }
@@ -343,12 +347,23 @@ std::string quantize_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs
   return s.finish(out);
 }
 
+// A collapsed case must collapse, or it tests nothing beyond the random ones.
+std::string quantize_collapsed(const Case& c, const Outputs& out) {
+  if (c.s("collapsed", "0") != "1") return "";
+  for (float code : out.at("codes"))
+    if (code != c.i("k") - 1) return "collapsed case: a row's code is " + std::to_string(code) + ", not k - 1";
+  return "";
+}
+
 Inputs ema_inputs(const Case& c, uint64_t seed) {
   Rng rng(seed);
   Inputs in;
   const int rows = c.i("rows"), k = c.i("k"), d = c.i("d");
   in.f["z_e"] = rng.normal(static_cast<size_t>(rows) * d);
-  in.i["codes"] = rng.ints(rows, 0, k - 1);
+  // collapsed: every row of the first step on the last code.
+  in.i["codes"] = c.s("collapsed", "0") == "1" ? IVec(rows, k - 1) : rng.ints(rows, 0, k - 1);
+  in.f["z_e2"] = rng.normal(static_cast<size_t>(rows) * d);
+  in.i["codes2"] = rng.ints(rows, 0, k - 1);
   in.f["ema_count"] = rng.uniform(k, 0.0f, 5.0f);
   in.f["ema_sum"] = rng.uniform(static_cast<size_t>(k) * d);
   return in;
@@ -362,6 +377,10 @@ std::string ema_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs* out
   float *count = s.inout("ema_count", in.f.at("ema_count")), *sum = s.inout("ema_sum", in.f.at("ema_sum"));
   float* codebook = s.out("codebook", static_cast<size_t>(k) * d);
   s.op([&] { return vq4j_vq_ema_update(ctx, z_e, codes, count, sum, codebook, 0.99f, 1e-5f, rows, d, k); });
+  // A second step on the state the first left: the state persists on the device between steps.
+  const float* z_e2 = s.in(in.f.at("z_e2"));
+  const int* codes2 = s.in(in.i.at("codes2"));
+  s.op([&] { return vq4j_vq_ema_update(ctx, z_e2, codes2, count, sum, codebook, 0.99f, 1e-5f, rows, d, k); });
   return s.finish(out);
 }
 
@@ -403,6 +422,173 @@ std::string dead_codes_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outpu
 std::string some_dead(const Case& c, const Outputs& out) {
   const float dead = out.at("dead")[0];
   return dead > 0 && dead < c.i("k") ? "" : "dead = " + std::to_string(dead) + ": not some live, some dead";
+}
+
+// The rotation trick's gradient. Row 0 has z_e = 0 and row 1 z_q = 0 (both pass dz_q through); row 2 has
+// z_q = -3 z_e (e = -q: r = 0); the rest are random. In place too, as the quantizer calls it.
+Inputs rotate_inputs(const Case& c, uint64_t seed) {
+  Rng rng(seed);
+  Inputs in;
+  const int rows = c.i("rows"), d = c.i("d");
+  Vec z_e = rng.normal(static_cast<size_t>(rows) * d), z_q = rng.normal(static_cast<size_t>(rows) * d);
+  for (int i = 0; i < d; ++i) {
+    if (rows > 0) z_e[i] = 0.0f;
+    if (rows > 1) z_q[d + i] = 0.0f;
+    if (rows > 2) z_q[2 * d + i] = -3.0f * z_e[2 * d + i];
+  }
+  in.f["z_e"] = z_e;
+  in.f["z_q"] = z_q;
+  in.f["dz_q"] = rng.normal(static_cast<size_t>(rows) * d);
+  return in;
+}
+
+std::string rotate_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs* out) {
+  const int rows = c.i("rows"), d = c.i("d");
+  Session s(ctx);
+  const float *z_e = s.in(in.f.at("z_e")), *z_q = s.in(in.f.at("z_q")), *dz_q = s.in(in.f.at("dz_q"));
+  float* dz_rot = s.out("dz_rot", static_cast<size_t>(rows) * d);
+  float* in_place = s.inout("dz_rot_in_place", in.f.at("dz_q"));
+  s.op([&] { return vq4j_vq_rotate_grad(ctx, z_e, z_q, dz_q, dz_rot, rows, d); });
+  s.op([&] { return vq4j_vq_rotate_grad(ctx, z_e, z_q, in_place, in_place, rows, d); });
+  const std::string error = s.finish(out);
+  if (!error.empty()) return error;
+  // For the invariant, which sees outputs only: dz_q, and per row lambda = |z_q| / |z_e| (0 where a norm is 0).
+  (*out)["dz_q"] = in.f.at("dz_q");
+  Vec lambda(rows);
+  for (int r = 0; r < rows; ++r) {
+    double e = 0, q = 0;
+    for (int i = 0; i < d; ++i) {
+      e += std::pow(in.f.at("z_e")[static_cast<size_t>(r) * d + i], 2);
+      q += std::pow(in.f.at("z_q")[static_cast<size_t>(r) * d + i], 2);
+    }
+    lambda[r] = e > 0 && q > 0 ? static_cast<float>(std::sqrt(q / e)) : 0.0f;
+  }
+  (*out)["lambda"] = lambda;
+  return "";
+}
+
+// In place equals out of place; the rows with z_e = 0 or z_q = 0 pass dz_q through; the rotation keeps
+// norms, so each other row's |dz_rot| is lambda |dz_q| (to float rounding).
+std::string rotate_properties(const Case& c, const Outputs& out) {
+  const int rows = c.i("rows"), d = c.i("d");
+  const Vec &g = out.at("dz_rot"), &dz_q = out.at("dz_q"), &lambda = out.at("lambda");
+  if (g != out.at("dz_rot_in_place")) return "vq_rotate_grad in place differs from out of place";
+  for (int r = 0; r < rows; ++r) {
+    double got = 0, in = 0;
+    bool same = true;
+    for (int i = 0; i < d; ++i) {
+      const size_t e = static_cast<size_t>(r) * d + i;
+      got += static_cast<double>(g[e]) * g[e];
+      in += static_cast<double>(dz_q[e]) * dz_q[e];
+      same = same && g[e] == dz_q[e];
+    }
+    if (lambda[r] == 0 && !same) return "row " + std::to_string(r) + ": a zero z_e or z_q must pass dz_q through";
+    const double want = lambda[r] * std::sqrt(in);
+    if (lambda[r] != 0 && std::fabs(std::sqrt(got) - want) > 1e-4 * want + 1e-6)
+      return "row " + std::to_string(r) + ": |dz_rot| = " + std::to_string(std::sqrt(got)) + ", not lambda |dz_q| = " +
+             std::to_string(want);
+  }
+  return "";
+}
+
+// Finite scalar quantization with the case's levels (a comma list): codes, z_q and the straight-through
+// backward, out of place and in place. z is drawn wide (scale 2) so that tanh saturates on some channels.
+IVec levels_of(const Case& c) {
+  IVec levels;
+  std::string list = c.s("levels", "");
+  for (size_t start = 0; start <= list.size();) {
+    const size_t end = std::min(list.find(',', start), list.size());
+    levels.push_back(std::stoi(list.substr(start, end - start)));
+    start = end + 1;
+  }
+  return levels;
+}
+
+Inputs fsq_inputs(const Case& c, uint64_t seed) {
+  Rng rng(seed);
+  Inputs in;
+  const size_t n = static_cast<size_t>(c.i("rows")) * levels_of(c).size();
+  in.f["z"] = rng.normal(n, 2.0f);
+  in.f["dz_q"] = rng.normal(n);
+  return in;
+}
+
+std::string fsq_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs* out) {
+  const IVec levels = levels_of(c);  // host memory, as the C API takes them
+  const int rows = c.i("rows"), d = static_cast<int>(levels.size());
+  const size_t n = static_cast<size_t>(rows) * d;
+  Session s(ctx);
+  const float *z = s.in(in.f.at("z")), *dz_q = s.in(in.f.at("dz_q"));
+  int* codes = s.iout("codes", rows);
+  float *z_q = s.out("z_q", n), *dz = s.out("dz", n), *in_place = s.inout("dz_in_place", in.f.at("dz_q"));
+  s.op([&] { return vq4j_fsq_fwd(ctx, z, levels.data(), codes, z_q, rows, d); });
+  s.op([&] { return vq4j_fsq_bwd(ctx, z, levels.data(), dz_q, dz, rows, d); });
+  s.op([&] { return vq4j_fsq_bwd(ctx, z, levels.data(), in_place, in_place, rows, d); });
+  return s.finish(out);
+}
+
+// Each code is below the product of the levels and spells its row's digits: z_q[i] = (digit_i - L/2)/(L/2).
+std::string fsq_codes_spell_z_q(const Case& c, const Outputs& out) {
+  const IVec levels = levels_of(c);
+  const int rows = c.i("rows"), d = static_cast<int>(levels.size());
+  if (out.at("dz") != out.at("dz_in_place")) return "fsq_bwd in place differs from out of place";
+  for (int r = 0; r < rows; ++r) {
+    long long code = static_cast<long long>(out.at("codes")[r]);
+    for (int i = 0; i < d; ++i) {
+      const int half = levels[i] / 2;
+      const float want = static_cast<float>(code % levels[i] - half) / static_cast<float>(half);
+      if (out.at("z_q")[static_cast<size_t>(r) * d + i] != want)
+        return "row " + std::to_string(r) + " channel " + std::to_string(i) + ": z_q does not match code";
+      code /= levels[i];
+    }
+    if (code != 0) return "row " + std::to_string(r) + ": code past the product of the levels";
+  }
+  return "";
+}
+
+// Rows onto the unit sphere; with rows >= 14, row 0 is zero (y = 0, dx = dy / 1e-12 by the C API's rule)
+// and the last row tiny: the finite differences sample x at 1/12, 3/12, ... 11/12 of its length, so they
+// never land on either (a step of 1e-2 is not small against a norm of 1e-3).
+Inputs l2_inputs(const Case& c, uint64_t seed) {
+  Rng rng(seed);
+  Inputs in;
+  const int rows = c.i("rows"), d = c.i("d");
+  Vec x = rng.normal(static_cast<size_t>(rows) * d);
+  for (int i = 0; rows >= 14 && i < d; ++i) {
+    x[i] = 0.0f;
+    x[static_cast<size_t>(rows - 1) * d + i] *= 1e-3f;
+  }
+  in.f["x"] = x;
+  in.f["dy"] = rng.normal(static_cast<size_t>(rows) * d);
+  return in;
+}
+
+std::string l2_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs* out) {
+  const int rows = c.i("rows"), d = c.i("d");
+  const size_t n = static_cast<size_t>(rows) * d;
+  Session s(ctx);
+  const float *x = s.in(in.f.at("x")), *dy = s.in(in.f.at("dy"));
+  float *y = s.out("y", n), *dx = s.out("dx", n);
+  float *y_in_place = s.inout("y_in_place", in.f.at("x")), *dx_in_place = s.inout("dx_in_place", in.f.at("dy"));
+  s.op([&] { return vq4j_l2_normalize_fwd(ctx, x, y, rows, d); });
+  s.op([&] { return vq4j_l2_normalize_bwd(ctx, x, dy, dx, rows, d); });
+  s.op([&] { return vq4j_l2_normalize_fwd(ctx, y_in_place, y_in_place, rows, d); });
+  s.op([&] { return vq4j_l2_normalize_bwd(ctx, x, dx_in_place, dx_in_place, rows, d); });
+  return s.finish(out);
+}
+
+// In place equals out of place, and every non-zero row has unit norm.
+std::string l2_unit_rows(const Case& c, const Outputs& out) {
+  const int rows = c.i("rows"), d = c.i("d");
+  if (out.at("y") != out.at("y_in_place")) return "l2_normalize_fwd in place differs from out of place";
+  if (out.at("dx") != out.at("dx_in_place")) return "l2_normalize_bwd in place differs from out of place";
+  for (int r = 0; r < rows; ++r) {
+    double sq = 0;
+    for (int i = 0; i < d; ++i) sq += static_cast<double>(out.at("y")[static_cast<size_t>(r) * d + i]) *
+                                     out.at("y")[static_cast<size_t>(r) * d + i];
+    if (sq != 0 && std::fabs(sq - 1) > 1e-5) return "row " + std::to_string(r) + ": |y|^2 = " + std::to_string(sq);
+  }
+  return "";
 }
 
 // ---------------------------------------------------------------- the Transformer prior's ops
@@ -680,9 +866,12 @@ const std::map<std::string, Family>& families() {
       {"gated_activation", {gated_inputs, gated_run, {{"x", "y", "dy", "dx"}}, {}}},
       {"softmax_xent", {xent_inputs, xent_run, {{"logits", "loss", "scale", "dlogits"}}, {}, xent_same_loss}},
       {"embedding", {embedding_inputs, embedding_run, {{"table", "y", "dy", "dtable"}}, {}}},
-      {"vq_quantize", {quantize_inputs, quantize_run, {}, {}}},
+      {"vq_quantize", {quantize_inputs, quantize_run, {}, {}, quantize_collapsed}},
       {"vq_ema_update", {ema_inputs, ema_run, {}, {}}},
       {"vq_dead_codes", {dead_codes_inputs, dead_codes_run, {}, {}, some_dead}},
+      {"vq_rotate_grad", {rotate_inputs, rotate_run, {}, {}, rotate_properties}},
+      {"fsq", {fsq_inputs, fsq_run, {}, {}, fsq_codes_spell_z_q}},
+      {"l2_normalize", {l2_inputs, l2_run, {{"x", "y", "dy", "dx"}}, {}, l2_unit_rows}},
       {"layer_norm",
        {layer_norm_inputs, layer_norm_run, {{"x", "y", "dy", "dx"}, {"gamma", "y", "dy", "dgamma"}, {"beta", "y", "dy", "dbeta"}},
         {}, layer_norm_dx_rows_sum_to_zero}},
