@@ -97,6 +97,18 @@ class ImageSizeCliTest {
   }
 
   @Test
+  void aCorruptStreamedFileIsOneLineNamingIt() throws Exception {
+    Path data = EmojiDatasetTestAccess.write(dir.resolve("emoji-corrupt"), 10);
+    Path bad = ai.vq4j.data.EmojiDataset.files(data, true, 64).files().get(5);  // a training image
+    Files.write(bad, java.util.Arrays.copyOf(Files.readAllBytes(bad), 100));
+    Object[] r = cli(concat(new String[] {"train", "--data", "emoji", "--data-dir", data.toString(), "--downsample", "8",
+        "--data-loading", "stream", "--steps", "2", "--no-eval", "--out", dir.resolve("corrupt").toString()}, SMALL));
+    assertEquals(1, r[0], (String) r[1]);
+    String message = ((String) r[1]).strip();
+    assertTrue(message.startsWith("vq4j train: " + bad) && !message.contains("\tat "), message);
+  }
+
+  @Test
   void theRecipePresetIsPrintedAndRecorded() throws Exception {
     Object[] help = cli("train", "--help");
     String text = ((String) help[1]).replaceAll("\\s+", " ");
