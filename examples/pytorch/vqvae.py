@@ -50,6 +50,9 @@ class Encoder(nn.Module):
         self.stem = stem
         self.conv1 = nn.Conv2d(c["imageChannels"], h // 2 if stem else h, 4, stride=2, padding=1)
         self.conv2 = nn.Conv2d(h // 2 if stem else h, h, 4, stride=2, padding=1)
+        # Stride-2 stages past the first two (config downsample 8 or 16; older configs have none).
+        extra = c.get("downsample", 4).bit_length() - 3
+        self.down = nn.ModuleList(nn.Conv2d(h, h, 4, stride=2, padding=1) for _ in range(extra))
         if stem:
             self.conv3 = nn.Conv2d(h, h, 3, padding=1)
         self.res = ResidualStack(h, c["residualHidden"], c["residualBlocks"], final_relu=stem)
@@ -58,6 +61,8 @@ class Encoder(nn.Module):
 
     def forward(self, x):
         x = self.conv2(F.relu(self.conv1(x)))
+        for down in self.down:
+            x = down(F.relu(x))
         if self.stem:
             return self.pre_vq(self.res(self.conv3(F.relu(x))))
         return self.res(x)
@@ -71,13 +76,18 @@ class Decoder(nn.Module):
         if stem:
             self.conv1 = nn.Conv2d(c["embeddingDim"], h, 3, padding=1)
         self.res = ResidualStack(h, c["residualHidden"], c["residualBlocks"], final_relu=stem)
+        extra = c.get("downsample", 4).bit_length() - 3
+        self.up = nn.ModuleList(nn.ConvTranspose2d(h, h, 4, stride=2, padding=1) for _ in range(extra))
         self.convt1 = nn.ConvTranspose2d(h, h // 2 if stem else h, 4, stride=2, padding=1)
         self.convt2 = nn.ConvTranspose2d(h // 2 if stem else h, c["imageChannels"], 4, stride=2, padding=1)
 
     def forward(self, z):
         if self.stem:
             z = self.conv1(z)
-        return self.convt2(F.relu(self.convt1(self.res(z))))
+        z = self.res(z)
+        for up in self.up:
+            z = F.relu(up(z))
+        return self.convt2(F.relu(self.convt1(z)))
 
 
 class Quantizer(nn.Module):

@@ -25,7 +25,8 @@ public final class Main implements Runnable {
     FiniteNumbers.register(cli);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       // Expected failures (bad input files, bad options, native errors) get one clear line, not a trace.
-      if (e instanceof java.io.IOException || e instanceof IllegalArgumentException
+      if (e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException
+          || e instanceof IllegalArgumentException
           || e instanceof IllegalStateException || e instanceof Vq4jException) {
         String message = e instanceof java.nio.file.NoSuchFileException ? "no such file: " + e.getMessage()
             : e instanceof java.nio.file.AccessDeniedException ? "access denied: " + e.getMessage() : e.getMessage();

@@ -2,10 +2,17 @@ package ai.vq4j.data;
 
 import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Tensor;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
- * Cuts a {@link Dataset} into batches of a fixed size, in a seeded shuffled order, into arrays or
+ * Cuts an {@link ImageSet} into batches of a fixed size, in a seeded shuffled order, into arrays or
  * tensors the caller allocated once: nothing is allocated per batch (the training loop reuses its
  * buffers, as the layers do).
  *
@@ -29,9 +36,17 @@ import java.util.Arrays;
  * is a contiguous block rather than every W-th image: the global batch, in rank order, is then exactly the
  * batch of one process at batch size W × batchSize, so both runs see the same data in the same order. Drop-
  * last is required (an epoch is ⌊n / (W × batchSize)⌋ global batches).
+ *
+ * <p><b>Streaming</b>: over {@link StreamedImages} the batcher decodes the next batches ahead of the loop on the
+ * set's background threads, at most {@link #AHEAD_PER_THREAD} batches a thread in flight (a bounded queue), each
+ * batch's images tied to its position in the order, so the batches are the same as over the set loaded in
+ * memory. Then it allocates each batch's values as it decodes them, and {@link #close} stops the threads.
  */
-public final class Batcher {
-  private final Dataset data;
+public final class Batcher implements AutoCloseable {
+  /** Batches decoded ahead, per decoding thread, for a streamed set. */
+  public static final int AHEAD_PER_THREAD = 2;
+
+  private final ImageSet data;
   private final int batchSize;
   private final boolean shuffle;
   private final boolean dropLast;
@@ -44,6 +59,12 @@ public final class Batcher {
   private int batch;
   private float[] scratchImages;
   private int[] scratchLabels;
+  /** For a streamed set: the decoding threads, and the batches they decode ahead, oldest first. */
+  private final ExecutorService decoders;
+  private final ArrayDeque<Future<float[]>> ahead = new ArrayDeque<>();
+  private long aheadEpoch;
+  private int aheadBatch;
+  private int[] aheadOrder;
 
   private Batcher(Builder b) {
     this.data = b.data;
@@ -64,17 +85,23 @@ public final class Batcher {
           + (ranks > 1 ? " (" + ranks + " ranks x " + batchSize + ")" : "") + " with drop-last");
     }
     this.order = new int[n];
+    this.decoders = data instanceof StreamedImages s ? Executors.newFixedThreadPool(s.threads(), r -> {
+      Thread t = new Thread(r, "vq4j-decode");
+      t.setDaemon(true);
+      return t;
+    }) : null;
     startEpoch(0);
+    restartAhead();
   }
 
   /** Starts configuring a batcher over data with batches of batchSize images. */
-  public static Builder builder(Dataset data, int batchSize) {
+  public static Builder builder(ImageSet data, int batchSize) {
     return new Builder(data, batchSize);
   }
 
   /** Options of a {@link Batcher}: shuffled with seed 0 and drop-last unless told otherwise. */
   public static final class Builder {
-    private final Dataset data;
+    private final ImageSet data;
     private final int batchSize;
     private long seed;
     private boolean shuffle = true;
@@ -82,7 +109,7 @@ public final class Batcher {
     private int rank;
     private int ranks = 1;
 
-    private Builder(Dataset data, int batchSize) {
+    private Builder(ImageSet data, int batchSize) {
       if (batchSize <= 0) {
         throw new IllegalArgumentException("batch size must be positive, not " + batchSize);
       }
@@ -122,7 +149,7 @@ public final class Batcher {
     }
   }
 
-  public Dataset dataset() {
+  public ImageSet dataset() {
     return data;
   }
 
@@ -167,9 +194,15 @@ public final class Batcher {
     checkLabels(labels == null ? -1 : labels.length);
     int start = (batch * ranks + rank) * batchSize;
     int count = Math.min(batchSize, data.size() - start);
+    if (decoders != null) {
+      float[] decoded = takeAhead();
+      System.arraycopy(decoded, 0, images, 0, decoded.length);
+    }
     for (int k = 0; k < count; k++) {
       int i = order[start + k];
-      data.copyImage(i, images, k * per);
+      if (decoders == null) {
+        data.copyImage(i, images, k * per);
+      }
       if (labels != null) {
         labels[k] = data.label(i);
       }
@@ -253,6 +286,77 @@ public final class Batcher {
     }
     startEpoch(s.epoch());
     batch = s.batch();
+    restartAhead();
+  }
+
+  /** Stops the decoding threads of a streamed set; nothing for a set in memory. */
+  @Override
+  public void close() {
+    if (decoders != null) {
+      ahead.forEach(f -> f.cancel(true));
+      ahead.clear();
+      decoders.shutdownNow();
+    }
+  }
+
+  /** The images of batch b of an epoch visiting the set in the given order. */
+  private int[] batchImages(int[] epochOrder, int b) {
+    int start = (b * ranks + rank) * batchSize;
+    return Arrays.copyOfRange(epochOrder, start, Math.min(start + batchSize, data.size()));
+  }
+
+  /** Drops the batches decoded ahead and starts again from the batcher's position. */
+  private void restartAhead() {
+    if (decoders == null) {
+      return;
+    }
+    ahead.forEach(f -> f.cancel(true));
+    ahead.clear();
+    aheadEpoch = epoch;
+    aheadBatch = batch;
+    aheadOrder = order.clone();
+    fillAhead();
+  }
+
+  /** Queues batches for decoding until the queue is full; each task decodes one batch in order. */
+  private void fillAhead() {
+    int depth = AHEAD_PER_THREAD * ((StreamedImages) data).threads();
+    int per = data.imageSize();
+    while (ahead.size() < depth) {
+      int[] images = batchImages(aheadOrder, aheadBatch);
+      ahead.add(decoders.submit(() -> {
+        float[] values = new float[images.length * per];
+        for (int k = 0; k < images.length; k++) {
+          data.copyImage(images[k], values, k * per);
+        }
+        return values;
+      }));
+      if (++aheadBatch == batchesPerEpoch) {
+        aheadEpoch++;
+        aheadBatch = 0;
+        permute(aheadOrder, aheadEpoch);
+      }
+    }
+  }
+
+  /** The next batch's decoded values (a wait when the threads are behind); queues the one after the last. */
+  private float[] takeAhead() {
+    Future<float[]> next = ahead.remove();
+    fillAhead();
+    try {
+      return next.get();
+    } catch (ExecutionException e) {
+      restartAhead();  // the same batch again, should the caller retry
+      if (e.getCause() instanceof UncheckedIOException io) {
+        throw io;
+      }
+      throw new IllegalStateException(data.name() + ": decoding a batch failed: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(data.name() + ": interrupted while waiting for a batch", e);
+    } catch (CancellationException e) {
+      throw new IllegalStateException(data.name() + ": the batcher was closed", e);
+    }
   }
 
   /**
@@ -300,9 +404,14 @@ public final class Batcher {
   private void startEpoch(long e) {
     epoch = e;
     batch = 0;
-    int n = order.length;
+    permute(order, e);
+  }
+
+  /** Fills dst with epoch e's visiting order. */
+  private void permute(int[] dst, long e) {
+    int n = dst.length;
     for (int i = 0; i < n; i++) {
-      order[i] = i;
+      dst[i] = i;
     }
     if (!shuffle) {
       return;
@@ -310,9 +419,9 @@ public final class Batcher {
     long[] state = {mix64(seed + 0x9E3779B97F4A7C15L * (e + 1))};
     for (int i = n - 1; i > 0; i--) {
       int j = bounded(state, i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
+      int t = dst[i];
+      dst[i] = dst[j];
+      dst[j] = t;
     }
   }
 

@@ -12,13 +12,22 @@ import java.util.List;
  * {@code Datasets.fashionMnist(dir, true).padTo(32, 32).scaled()}: pad while the background is still
  * the integer 0, then scale to [-0.5, 0.5], the range the VQ-VAE reference trains on.
  */
-public final class Dataset {
+public final class Dataset implements ImageSet {
   /** How pixel values are stored. */
   public enum Storage {
     /** Bytes read as 0..255. */
     UINT8,
     /** Floats, typically x / 255 - 0.5. */
     FLOAT32
+  }
+
+  /** x / 255 - 0.5 for every uint8 x: what {@link #scaled()} maps to (a streamed set too). */
+  static final float[] SCALE = new float[256];
+
+  static {
+    for (int v = 0; v < 256; v++) {
+      SCALE[v] = v / 255f - 0.5f;
+    }
   }
 
   private final String name;
@@ -114,28 +123,34 @@ public final class Dataset {
         labels == null ? null : labels.clone(), classNames);
   }
 
+  @Override
   public String name() {
     return name;
   }
 
   /** Number of images. */
+  @Override
   public int size() {
     return size;
   }
 
+  @Override
   public int height() {
     return height;
   }
 
+  @Override
   public int width() {
     return width;
   }
 
+  @Override
   public int channels() {
     return channels;
   }
 
   /** Values per image: height × width × channels. */
+  @Override
   public int imageSize() {
     return height * width * channels;
   }
@@ -144,11 +159,13 @@ public final class Dataset {
     return bytes != null ? Storage.UINT8 : Storage.FLOAT32;
   }
 
+  @Override
   public boolean hasLabels() {
     return labels != null;
   }
 
   /** The label of image i; an IllegalStateException when the set has none. */
+  @Override
   public int label(int i) {
     requireLabels("label");
     return labels[i];
@@ -160,11 +177,13 @@ public final class Dataset {
   }
 
   /** The set's own pixels: the whole image, or inside the border {@link #padTo} added. */
+  @Override
   public Area nativeArea() {
     return nativeArea;
   }
 
   /** Class names indexed by label; empty when unknown. */
+  @Override
   public List<String> classNames() {
     return classNames;
   }
@@ -180,6 +199,7 @@ public final class Dataset {
   }
 
   /** Copies image i's values (HWC) into dst at offset, as floats; allocates nothing. */
+  @Override
   public void copyImage(int image, float[] dst, int offset) {
     int n = imageSize();
     int src = Math.multiplyExact(image, n);
@@ -282,13 +302,9 @@ public final class Dataset {
     if (bytes == null) {
       throw new IllegalStateException(name + " is float32 already; scaled() maps uint8 0..255 to [-0.5, 0.5]");
     }
-    float[] lut = new float[256];
-    for (int v = 0; v < 256; v++) {
-      lut[v] = v / 255f - 0.5f;
-    }
     float[] f = new float[bytes.length];
     for (int k = 0; k < f.length; k++) {
-      f[k] = lut[bytes[k] & 0xff];
+      f[k] = SCALE[bytes[k] & 0xff];
     }
     return new Dataset(name, size, height, width, channels, null, f, labels, classNames, nativeArea);
   }
@@ -343,6 +359,7 @@ public final class Dataset {
    * scaled training set it is the {@code data_variance} the VQ-VAE trainer divides the reconstruction
    * MSE by; on a uint8 set it is 255² times that.
    */
+  @Override
   public double pixelVariance() {
     double mean = meanPixel();
     double sum = 0;

@@ -120,29 +120,83 @@ public final class Datasets {
   }
 
   /** The set kinds {@link #forModel} knows. */
-  public static final List<String> KINDS = List.of("fashion-mnist", "mnist", "cifar10", "folder", "folder-unlabelled");
+  public static final List<String> KINDS = List.of("fashion-mnist", "mnist", "cifar10", "folder", "folder-unlabelled",
+      "emoji");
+
+  /** Pixels a fixed-size set (IDX, CIFAR-10) may be padded by on each side to reach the model's size (28 to 36). */
+  public static final int MAX_PADDING = 4;
 
   /**
    * A set ready for a model: read by kind ("fashion-mnist", "mnist", "cifar10", "folder": PNG/JPEG
-   * images with class subfolders, or flat without labels, hidden subfolders ignored; or "folder-unlabelled":
-   * the images directly in the folder, its subfolders ignored), padded with background when smaller than
-   * size (28×28 → 32×32, centred), and scaled to [-0.5, 0.5]. The channel count must be what the model
-   * takes; a folder is read with that many channels. dir may be null for Fashion-MNIST (its Debian folder).
+   * images with class subfolders, or flat without labels, hidden subfolders ignored; "folder-unlabelled":
+   * the images directly in the folder, its subfolders ignored; "emoji": {@link EmojiDataset}), scaled to
+   * [-0.5, 0.5]. Image files (folders, emoji) are scaled and cropped to size (see {@link ImageFolderReader});
+   * a fixed-size set (IDX, CIFAR-10) is padded with background up to {@link #MAX_PADDING} pixels a side
+   * (28×28 → 32×32, centred), and a size further from its own is an error. The channel count must be what the
+   * model takes; a folder is read with that many channels. dir may be null for Fashion-MNIST (its Debian folder).
    * For "folder", train and test come from the subfolders train/ and test/ when both exist; otherwise
    * the same folder serves both.
    */
   public static Dataset forModel(String kind, Path dir, boolean train, int size, int channels) throws IOException {
-    Dataset raw;
+    ImageFiles files = imageFiles(kind, dir, train, size, channels);
+    Dataset raw = files != null ? files.load() : fixedSize(kind, dir, train);
+    checkChannels(raw.name(), raw.channels(), channels);
+    if (raw.height() > size || raw.width() > size) {
+      throw new IllegalArgumentException(raw.name() + " images are " + raw.height() + "x" + raw.width()
+          + ", larger than the model's " + size + "x" + size + " (--image-size)");
+    }
+    if (size - raw.height() > 2 * MAX_PADDING || size - raw.width() > 2 * MAX_PADDING) {
+      throw new IllegalArgumentException(raw.name() + " images are " + raw.height() + "x" + raw.width()
+          + "; the model's " + size + "x" + size + " (--image-size) would be mostly padding: vq4j pads such a set by"
+          + " at most " + MAX_PADDING + " pixels a side");
+    }
+    Dataset padded = raw.height() == size && raw.width() == size ? raw : raw.padTo(size, size);
+    return padded.scaled();
+  }
+
+  /**
+   * The training split as {@link #forModel} gives it, except that a set of image files (folder, emoji) is
+   * loaded or streamed from disk as loading says ({@link ImageFiles#open}: "auto", "memory" or "stream").
+   */
+  public static ImageSet forTraining(String kind, Path dir, int size, int channels, String loading)
+      throws IOException {
+    if (!ImageFiles.LOADING.contains(loading)) {
+      throw new IllegalArgumentException("data loading must be one of " + ImageFiles.LOADING + ", got '" + loading + "'");
+    }
+    ImageFiles files = imageFiles(kind, dir, true, size, channels);
+    if (files == null) {
+      return forModel(kind, dir, true, size, channels);
+    }
+    checkChannels(files.name(), files.reader().channels(), channels);
+    return files.open(loading);
+  }
+
+  private static void checkChannels(String name, int have, int want) {
+    if (have != want) {
+      throw new IllegalArgumentException(name + " has " + have + " channel(s), the model takes " + want);
+    }
+  }
+
+  /** A set of fixed-size images in its own files. */
+  private static Dataset fixedSize(String kind, Path dir, boolean train) throws IOException {
     switch (kind) {
       case "fashion-mnist":
-        raw = fashionMnist(dir == null ? FASHION_MNIST_DIR : dir, train);
-        break;
+        return fashionMnist(dir == null ? FASHION_MNIST_DIR : dir, train);
       case "mnist":
-        raw = mnist(require(dir, kind), train);
-        break;
+        return mnist(require(dir, kind), train);
       case "cifar10":
-        raw = cifar10(require(dir, kind), train);
-        break;
+        return cifar10(require(dir, kind), train);
+      default:
+        throw new IllegalArgumentException("unknown data set kind '" + kind + "' (known: " + KINDS + ")");
+    }
+  }
+
+  /** The image files of a folder or the emoji set at the model's size; null for the other kinds. */
+  private static ImageFiles imageFiles(String kind, Path dir, boolean train, int size, int channels)
+      throws IOException {
+    switch (kind) {
+      case "emoji":
+        return EmojiDataset.files(require(dir, kind), train, size);
       case "folder":
       case "folder-unlabelled": {
         Path root = require(dir, kind);
@@ -157,22 +211,11 @@ public final class Datasets {
             throw new DatasetException(from, Files.exists(from) ? "not a folder" : "no such folder", e);
           }
         }
-        raw = imageFolder(from, size, size, channels, labelled);
-        break;
+        return new ImageFolderReader(size, size, channels).list(from, labelled);
       }
       default:
-        throw new IllegalArgumentException("unknown data set kind '" + kind + "' (known: " + KINDS + ")");
+        return null;
     }
-    if (raw.channels() != channels) {
-      throw new IllegalArgumentException(raw.name() + " has " + raw.channels() + " channel(s), the model takes "
-          + channels);
-    }
-    if (raw.height() > size || raw.width() > size) {
-      throw new IllegalArgumentException(raw.name() + " images are " + raw.height() + "x" + raw.width()
-          + ", larger than the model's " + size + "x" + size);
-    }
-    Dataset padded = raw.height() == size && raw.width() == size ? raw : raw.padTo(size, size);
-    return padded.scaled();
   }
 
   private static Path require(Path dir, String kind) {

@@ -41,7 +41,7 @@ import javax.imageio.stream.ImageInputStream;
  * <p><b>Colour.</b> The caller chooses 1 (grey) or 3 (RGB) output channels. Grey sources are read from
  * their raster samples (Java's colour conversion would change grey values), RGB to grey is ITU-R BT.601
  * luma (0.299 R + 0.587 G + 0.114 B, as Pillow's "L" mode), and transparent pixels are composited over
- * black, the background that padding uses too.
+ * black (the background that padding uses too) or a grey level the caller chooses.
  */
 public final class ImageFolderReader {
   /** Largest source image decoded: its pixels are held as ints and floats while it is scaled. */
@@ -54,13 +54,22 @@ public final class ImageFolderReader {
   private final int height;
   private final int width;
   private final int channels;
+  private final int background;
 
   /**
-   * A reader producing images of height × width × channels.
+   * A reader producing images of height × width × channels, transparent pixels composited over black.
    *
    * @param channels 1 for grey, 3 for RGB
    */
   public ImageFolderReader(int height, int width, int channels) {
+    this(height, width, channels, 0);
+  }
+
+  /**
+   * A reader producing images of height × width × channels, transparent pixels composited over the grey level
+   * background (0 black .. 255 white) in every channel.
+   */
+  public ImageFolderReader(int height, int width, int channels, int background) {
     // 4096 keeps every scaling buffer (a source side up to MAX_SOURCE_SIDE times a target side) in int range.
     if (height <= 0 || width <= 0 || height > MAX_TARGET_SIDE || width > MAX_TARGET_SIDE) {
       throw new IllegalArgumentException("target size " + height + "x" + width + " must be 1.." + MAX_TARGET_SIDE);
@@ -68,9 +77,25 @@ public final class ImageFolderReader {
     if (channels != 1 && channels != 3) {
       throw new IllegalArgumentException("channels must be 1 (grey) or 3 (RGB), not " + channels);
     }
+    if (background < 0 || background > 255) {
+      throw new IllegalArgumentException("background must be a grey level 0..255, not " + background);
+    }
     this.height = height;
     this.width = width;
     this.channels = channels;
+    this.background = background;
+  }
+
+  public int height() {
+    return height;
+  }
+
+  public int width() {
+    return width;
+  }
+
+  public int channels() {
+    return channels;
   }
 
   /** Whether a file name has an extension this reader reads. */
@@ -80,11 +105,21 @@ public final class ImageFolderReader {
   }
 
   /**
-   * Reads the folder.
+   * Reads the folder into memory.
    *
    * @param labelsFromSubfolders true: each subfolder is a class; false: the images in dir, unlabelled
    */
   public Dataset read(Path dir, boolean labelsFromSubfolders) throws IOException {
+    return list(dir, labelsFromSubfolders).load();
+  }
+
+  /**
+   * The folder's image files and labels, in the order {@link #read} gives them, without decoding any: to
+   * load them into memory ({@link ImageFiles#load}) or stream them ({@link ImageFiles#stream}).
+   *
+   * @param labelsFromSubfolders true: each subfolder is a class; false: the images in dir, unlabelled
+   */
+  public ImageFiles list(Path dir, boolean labelsFromSubfolders) throws IOException {
     List<Path> files = new ArrayList<>();
     List<Integer> labels = new ArrayList<>();
     List<String> classNames = new ArrayList<>();
@@ -117,18 +152,9 @@ public final class ImageFolderReader {
         throw new DatasetException(dir, "holds no .png/.jpg/.jpeg images");
       }
     }
-    int imageSize = height * width * channels;
-    if ((long) files.size() * imageSize > IdxReader.MAX_BYTES) {
-      throw new DatasetException(dir, files.size() + " images of " + height + "x" + width + "x" + channels
-          + " do not fit one Java array");
-    }
-    byte[] pixels = new byte[files.size() * imageSize];
-    for (int i = 0; i < files.size(); i++) {
-      readInto(files.get(i), pixels, i * imageSize);
-    }
     String name = dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
     int[] y = labelsFromSubfolders ? labels.stream().mapToInt(Integer::intValue).toArray() : null;
-    return new Dataset(name, files.size(), height, width, channels, pixels, null, y, classNames);
+    return new ImageFiles(name, dir, files, y, classNames, this);
   }
 
   /** Reads one image file, scaled and cropped to the target, into dst at offset (HWC uint8). */
@@ -211,7 +237,8 @@ public final class ImageFolderReader {
         for (int x = 0; x < w; x++) {
           float v = raster.getSample(x, y, 0) * scale;
           if (alpha) {
-            v *= raster.getSample(x, y, 1) * alphaScale;
+            float a = raster.getSample(x, y, 1) * alphaScale;
+            v = v * a + (1 - a) * background;
           }
           for (int c = 0; c < channels; c++) {
             out[(y * w + x) * channels + c] = v;
@@ -226,9 +253,10 @@ public final class ImageFolderReader {
       for (int x = 0; x < w; x++) {
         int argb = row[x];
         float a = (argb >>> 24) / 255f;
-        float r = ((argb >> 16) & 0xff) * a;
-        float g = ((argb >> 8) & 0xff) * a;
-        float b = (argb & 0xff) * a;
+        float under = (1 - a) * background;
+        float r = ((argb >> 16) & 0xff) * a + under;
+        float g = ((argb >> 8) & 0xff) * a + under;
+        float b = (argb & 0xff) * a + under;
         int o = (y * w + x) * channels;
         if (channels == 1) {
           out[o] = 0.299f * r + 0.587f * g + 0.114f * b;

@@ -1,6 +1,6 @@
 package ai.vq4j.eval;
 
-import ai.vq4j.data.Dataset;
+import ai.vq4j.data.ImageSet;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.tensor.Tensor;
 import ai.vq4j.viz.ImageGrid;
@@ -49,7 +49,7 @@ public final class Pictures {
   }
 
   /** The first test images, each above its reconstruction. */
-  public static void reconstructionGrid(VqVae model, Dataset test, Path png) throws IOException {
+  public static void reconstructionGrid(VqVae model, ImageSet test, Path png) throws IOException {
     int n = Math.min(GRID_IMAGES, test.size());
     float[] originals = new float[n * test.imageSize()];
     for (int i = 0; i < n; i++) {

@@ -25,7 +25,7 @@ import java.util.List;
 /**
  * A VQ-VAE (van den Oord et al. 2017): encoder CNN to a grid of D-vectors, nearest-codebook quantizer with a
  * straight-through gradient, decoder CNN back to the image. Images are NHWC float32 in [-0.5, 0.5] of
- * {@code imageSize} square; latents are {@code imageSize / 4} square. Parameters are initialised from
+ * {@code imageSize} square; latents are {@code imageSize / downsample} square. Parameters are initialised from
  * {@code config.seed} in a fixed order, so the same config gives the same model.
  */
 public final class VqVae implements AutoCloseable {
@@ -48,6 +48,7 @@ public final class VqVae implements AutoCloseable {
       enc.add(new Conv2d("encoder.conv1", device, rng, c, h / 2, 4, 2, 1));
       enc.add(new Relu(device));
       enc.add(new Conv2d("encoder.conv2", device, rng, h / 2, h, 4, 2, 1));
+      addDownStages(enc, device, rng, config);
       enc.add(new Relu(device));
       enc.add(new Conv2d("encoder.conv3", device, rng, h, h, 3, 1, 1));
       enc.add(new ResidualStack("encoder.res", device, rng, h, config.residualHidden, config.residualBlocks, true));
@@ -56,6 +57,7 @@ public final class VqVae implements AutoCloseable {
       enc.add(new Conv2d("encoder.conv1", device, rng, c, h, 4, 2, 1));
       enc.add(new Relu(device));
       enc.add(new Conv2d("encoder.conv2", device, rng, h, h, 4, 2, 1));
+      addDownStages(enc, device, rng, config);
       enc.add(new ResidualStack("encoder.res", device, rng, h, config.residualHidden, config.residualBlocks, false));
     }
     this.encoder = new Sequential(enc);
@@ -73,16 +75,37 @@ public final class VqVae implements AutoCloseable {
     if (config.stem) {
       dec.add(new Conv2d("decoder.conv1", device, rng, config.embeddingDim, h, 3, 1, 1));
       dec.add(new ResidualStack("decoder.res", device, rng, h, config.residualHidden, config.residualBlocks, true));
+      addUpStages(dec, device, rng, config);
       dec.add(new ConvTranspose2d("decoder.convt1", device, rng, h, h / 2, 4, 2, 1));
       dec.add(new Relu(device));
       dec.add(new ConvTranspose2d("decoder.convt2", device, rng, h / 2, c, 4, 2, 1));
     } else {
       dec.add(new ResidualStack("decoder.res", device, rng, h, config.residualHidden, config.residualBlocks, false));
+      addUpStages(dec, device, rng, config);
       dec.add(new ConvTranspose2d("decoder.convt1", device, rng, h, h, 4, 2, 1));
       dec.add(new Relu(device));
       dec.add(new ConvTranspose2d("decoder.convt2", device, rng, h, c, 4, 2, 1));
     }
     this.decoder = new Sequential(dec);
+  }
+
+  /**
+   * The encoder's stride-2 stages past conv2 (downsample 8 or 16): ReLU then a 4x4 conv hidden to hidden, so
+   * that with none the net is exactly the 2-stage one older checkpoints hold.
+   */
+  private static void addDownStages(List<Layer> enc, Device device, Rng rng, VqVaeConfig config) {
+    for (int i = 0; i < config.extraStages(); i++) {
+      enc.add(new Relu(device));
+      enc.add(new Conv2d("encoder.down." + i, device, rng, config.hidden, config.hidden, 4, 2, 1));
+    }
+  }
+
+  /** The decoder's mirror of {@link #addDownStages}: a 4x4 transposed conv hidden to hidden, then ReLU. */
+  private static void addUpStages(List<Layer> dec, Device device, Rng rng, VqVaeConfig config) {
+    for (int i = 0; i < config.extraStages(); i++) {
+      dec.add(new ConvTranspose2d("decoder.up." + i, device, rng, config.hidden, config.hidden, 4, 2, 1));
+      dec.add(new Relu(device));
+    }
   }
 
   public VqVaeConfig config() {

@@ -25,6 +25,12 @@ public final class VqVaeConfig {
   public String preset = "custom";
   public int imageChannels = 1;
   public int imageSize = 32;
+  /**
+   * The side of the image over the side of the latent grid: 4, 8 or 16, that is 2, 3 or 4 stride-2 stages in
+   * the encoder and as many in the decoder. The stages past the first two are 4x4 convs hidden to hidden
+   * ({@code encoder.down.i}, {@code decoder.up.i}). Checkpoints written before this field read as 4.
+   */
+  public int downsample = 4;
   public int hidden = 128;
   public int residualHidden = 32;
   public int residualBlocks = 2;
@@ -99,9 +105,14 @@ public final class VqVaeConfig {
     }
   }
 
-  /** Latent grid side: two stride-2 stages. */
+  /** Latent grid side: the image side over the downsampling factor. */
   public int latentSize() {
-    return imageSize / 4;
+    return imageSize / downsample;
+  }
+
+  /** The stride-2 stages past the first two (the encoder's down convs, the decoder's up convs). */
+  public int extraStages() {
+    return Integer.numberOfTrailingZeros(downsample) - 2;
   }
 
   /**
@@ -116,8 +127,13 @@ public final class VqVaeConfig {
     range("residualBlocks", residualBlocks, 0, 16);
     range("embeddingDim", embeddingDim, 1, 1024);
     range("numEmbeddings", numEmbeddings, 1, 65536);
-    if (imageSize < 4 || imageSize > 1024 || imageSize % 4 != 0) {
-      throw new IllegalArgumentException("config field imageSize must be a multiple of 4 in 4..1024, got " + imageSize);
+    if (downsample != 4 && downsample != 8 && downsample != 16) {
+      throw new IllegalArgumentException("config field downsample must be 4, 8 or 16 (2, 3 or 4 stride-2 stages), got "
+          + downsample);
+    }
+    if (imageSize < downsample || imageSize > 1024 || imageSize % downsample != 0) {
+      throw new IllegalArgumentException("config field imageSize must be a multiple of the downsampling factor "
+          + downsample + " in " + downsample + "..1024, got " + imageSize);
     }
     if (stem && hidden % 2 != 0) {
       throw new IllegalArgumentException("config field hidden must be even with stem = true, got " + hidden);
@@ -182,11 +198,12 @@ public final class VqVaeConfig {
     long d = embeddingDim;
     long res = residualBlocks * (conv(h, residualHidden, 3) + conv(residualHidden, h, 1));
     long codebook = (long) numEmbeddings * d;
+    long extra = 2L * extraStages() * conv(h, h, 4);
     if (stem) {
       return conv(c, h / 2, 4) + conv(h / 2, h, 4) + conv(h, h, 3) + res + conv(h, d, 1) + codebook
-          + conv(d, h, 3) + res + conv(h, h / 2, 4) + conv(h / 2, c, 4);
+          + conv(d, h, 3) + res + conv(h, h / 2, 4) + conv(h / 2, c, 4) + extra;
     }
-    return conv(c, h, 4) + conv(h, h, 4) + res + codebook + res + conv(h, h, 4) + conv(h, c, 4);
+    return conv(c, h, 4) + conv(h, h, 4) + res + codebook + res + conv(h, h, 4) + conv(h, c, 4) + extra;
   }
 
   /** Weights and bias of a k x k conv (or transposed conv) from ci to co channels. */

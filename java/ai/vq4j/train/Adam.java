@@ -20,7 +20,7 @@ public final class Adam implements AutoCloseable {
   private final List<Tensor> v = new ArrayList<>();
   /** Per trained parameter: whether weight decay applies to it. */
   private final List<Boolean> decays = new ArrayList<>();
-  private final double lr;
+  private double lr;
   private final double beta1;
   private final double beta2;
   private final double eps;
@@ -113,6 +113,14 @@ public final class Adam implements AutoCloseable {
 
   public double learningRate() {
     return lr;
+  }
+
+  /** The rate of the following steps (a {@link LearningRateSchedule} sets it before each). */
+  public void setLearningRate(double rate) {
+    if (!(rate > 0) || Double.isInfinite(rate)) {
+      throw new IllegalArgumentException("Adam: learning rate must be finite and > 0, got " + rate);
+    }
+    this.lr = rate;
   }
 
   public List<Parameter> parameters() {

@@ -3,6 +3,7 @@ package ai.vq4j.train;
 import ai.vq4j.checkpoint.VqVaeCheckpoint;
 import ai.vq4j.data.Batcher;
 import ai.vq4j.data.Dataset;
+import ai.vq4j.data.ImageSet;
 import ai.vq4j.dist.Communicator;
 import ai.vq4j.dist.DataParallel;
 import ai.vq4j.eval.Evaluation;
@@ -36,7 +37,7 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
   private Tensor batch;
   private Dataset test;
   /** The images of reconstructions.png: the test set's first when it is loaded, else the training set's. */
-  private Dataset shown;
+  private ImageSet shown;
   private Communicator comm;
 
   public VqVaeRun(Path outDir, Device device, PrintStream progress) {
@@ -65,12 +66,12 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
     config.validate();
     train.validate();
     run.prepareStart();
-    Dataset data = train.images(config.imageSize, config.imageChannels, true);
+    ImageSet data = train.trainingImages(config.imageSize, config.imageChannels);
     test = evaluate ? train.images(config.imageSize, config.imageChannels, false) : null;
     shown = evaluate ? test : data;
     double variance = train.dataVariance > 0 ? train.dataVariance : data.pixelVariance();
-    run.progress().printf("data: %s, %d images %dx%dx%d, pixel variance %.5f%n", data.name(), data.size(),
-        data.height(), data.width(), data.channels(), variance);
+    run.progress().printf("data: %s, %d images %dx%dx%d%s, pixel variance %.5f%n", data.name(), data.size(),
+        data.height(), data.width(), data.channels(), data instanceof Dataset ? "" : " streamed from disk", variance);
     try (VqVae model = new VqVae(config, device);
          VqVaeTrainer trainer = new VqVaeTrainer(model, train.learningRate, train.weightDecay, variance, train.seed);
          DataParallel dp = comm == null ? null : trainer.joinDataParallel(comm)) {
@@ -94,7 +95,7 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
     TrainConfig train = state.trainConfig(TrainConfig::fromJson);
     overrides.apply(train, state.step(), run.progress());
     VqVaeConfig config = ck.config();
-    Dataset data = train.images(config.imageSize, config.imageChannels, true);
+    ImageSet data = train.trainingImages(config.imageSize, config.imageChannels);
     test = evaluate ? train.images(config.imageSize, config.imageChannels, false) : null;
     shown = evaluate ? test : data;
     Batcher.State saved;
@@ -112,6 +113,7 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
       try {
         b.restore(saved);
       } catch (IllegalArgumentException e) {
+        b.close();
         throw new IOException(ck.file() + ": data_state does not fit " + data.name() + ": " + e.getMessage(), e);
       }
       run.progress().printf("resuming %s at step %d of %d%n", ck.file(), trainer.steps(), train.steps);
@@ -124,9 +126,11 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
   private Run.Result train(VqVaeTrainer trainer, TrainConfig train, Batcher batcher, boolean evaluate)
       throws IOException {
     this.train = train;
+    trainer.setSchedule(train.schedule());
     this.batcher = batcher;
     VqVaeConfig c = trainer.model().config();
-    try (Tensor x = Tensor.zeros(device, DType.FLOAT32, train.batchSize, c.imageSize, c.imageSize, c.imageChannels)) {
+    try (Tensor x = Tensor.zeros(device, DType.FLOAT32, train.batchSize, c.imageSize, c.imageSize, c.imageChannels);
+         Batcher closing = batcher) {
       this.batch = x;
       return run.train(trainer, train, this, evaluate);
     } finally {
@@ -171,7 +175,7 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
 
 
 
-  private Batcher batcher(Dataset data, TrainConfig train) {
+  private Batcher batcher(ImageSet data, TrainConfig train) {
     int ranks = comm == null ? 1 : comm.worldSize();
     if (data.size() < (long) train.batchSize * ranks) {
       throw new IllegalArgumentException(data.name() + " has " + data.size() + " images, fewer than a batch of "

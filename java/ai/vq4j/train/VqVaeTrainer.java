@@ -36,6 +36,7 @@ public final class VqVaeTrainer implements Trainer<VqVae> {
   private final DeviceMetricsQueue log;
   private Tensor dRecon;
   private long step;
+  private LearningRateSchedule schedule;
 
   public VqVaeTrainer(VqVae model, double learningRate, double weightDecay, double dataVariance, long seed) {
     if (!(dataVariance > 0)) {
@@ -47,6 +48,14 @@ public final class VqVaeTrainer implements Trainer<VqVae> {
     this.rng = new Rng(seed ^ 0x5DEECE66DL);
     this.mse = Tensor.zeros(model.device(), DType.FLOAT32, 1);
     this.log = new DeviceMetricsQueue(model.device(), 4, METRICS_CAPACITY);
+  }
+
+  /**
+   * Sets Adam's learning rate before every step from now on: schedule.rate(step) for the step about to be taken
+   * (null: the constant rate the trainer was made with).
+   */
+  public void setSchedule(LearningRateSchedule schedule) {
+    this.schedule = schedule;
   }
 
   /** Steps whose metrics the device holds before a full buffer is read back on its own. */
@@ -78,6 +87,9 @@ public final class VqVaeTrainer implements Trainer<VqVae> {
     dRecon = Buffers.ensure(dRecon, model.device(), recon.shape());
     Ops.mseBackward(recon, x, dRecon, 1f / variance);
     model.backward(dRecon);
+    if (schedule != null) {
+      adam.setLearningRate(schedule.rate(step + 1));
+    }
     adam.step();
     boolean restart = model.config().restartDeadCodes;
     q.trackUsage(restart, rng.nextLong());

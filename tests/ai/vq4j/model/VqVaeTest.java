@@ -71,6 +71,59 @@ class VqVaeTest {
     assertTrue(e.getMessage().contains("huge"), e.getMessage());
   }
 
+  /**
+   * --downsample 8 and 16 add stride-2 stages (encoder.down.i, decoder.up.i) on 64x64 colour images: the grid is
+   * 8x8 or 4x4, the reconstruction 64x64, codes decode to what the forward reconstructs, and a config written
+   * before the field reads as 4 (the two-stage net, unchanged).
+   */
+  @Test
+  void downsamplingFactorSetsTheGridAndAddsStages() {
+    for (int ds : new int[] {8, 16}) {
+      VqVaeConfig c = VqVaeConfig.sonnet(3);
+      c.hidden = 8;
+      c.residualHidden = 4;
+      c.numEmbeddings = 16;
+      c.embeddingDim = 4;
+      c.imageSize = 64;
+      c.downsample = ds;
+      int g = 64 / ds;
+      assertEquals(g, c.latentSize());
+      try (VqVae m = new VqVae(c, Device.CPU);
+           Tensor x = Tensor.of(Device.CPU, noise(2 * 64 * 64 * 3), 2, 64, 64, 3)) {
+        assertArrayEquals(new int[] {2, g, g, 4}, m.encode(x).shape());
+        float[] recon = m.forward(x, false).toFloatArray();
+        assertEquals(2 * 64 * 64 * 3, recon.length);
+        try (Tensor codes = Tensor.ofInts(Device.CPU, m.quantizer().codes().toIntArray(), 2, g, g)) {
+          assertArrayEquals(recon, m.decodeCodes(codes).toFloatArray());
+        }
+        int extra = ds == 8 ? 1 : 2;
+        for (String prefix : new String[] {"encoder.down.", "decoder.up."}) {
+          assertEquals(extra, m.parameters().stream().filter(p -> p.name().startsWith(prefix) && p.name().endsWith(
+              ".weight")).count(), prefix);
+        }
+        assertEquals(m.parameterCount(), c.parameterCount());
+      }
+    }
+    String json = VqVaeConfig.sonnet(1).toJson().replaceAll("(?s)\\s*\"downsample\": 4,", "");
+    assertTrue(!json.contains("downsample"), json);
+    VqVaeConfig old = VqVaeConfig.fromJson(json);
+    assertEquals(4, old.downsample);
+    try (VqVae m = new VqVae(old, Device.CPU)) {
+      assertTrue(m.parameters().stream().noneMatch(p -> p.name().contains(".down.") || p.name().contains(".up.")));
+      assertEquals(8, old.latentSize());
+    }
+    VqVaeConfig bad = VqVaeConfig.sonnet(3);
+    bad.imageSize = 36;
+    bad.downsample = 8;
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, bad::validate);
+    assertTrue(e.getMessage().contains("imageSize") && e.getMessage().contains("multiple of the downsampling factor 8"),
+        e.getMessage());
+    bad.imageSize = 64;
+    bad.downsample = 2;
+    e = assertThrows(IllegalArgumentException.class, bad::validate);
+    assertTrue(e.getMessage().contains("downsample must be 4, 8 or 16"), e.getMessage());
+  }
+
   private static float[] noise(int n) {
     ai.vq4j.tensor.Rng rng = new ai.vq4j.tensor.Rng(6);
     float[] out = new float[n];
