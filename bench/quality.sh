@@ -15,6 +15,7 @@ steps=${1:-3000}
 root=$(cd "$(dirname "$0")/.." && pwd)
 jar=$(ls "$root"/target/vq4j-*-all.jar | head -1)
 out=${OUT:-$root/runs/quality}
+mkdir -p "$out"
 declare -A opts=(
   [plain]=""
   [ema]="--quantizer ema"
