@@ -25,9 +25,10 @@ declare -A opts=(
   [ema+rotation+kmeans]="--quantizer ema --rotation-trick --kmeans-init 10"
   [l2-codes]="--l2-codes --code-dim 8"
   [fsq]="--quantizer fsq --fsq-levels 8,5,5,5"
+  [fsq-7x5x5x5x5]="--quantizer fsq --fsq-levels 7,5,5,5,5"
   [fsq-8x8x8x5x5]="--quantizer fsq --fsq-levels 8,8,8,5,5"
 )
-order=(plain ema rotation ema+rotation kmeans ema+rotation+kmeans l2-codes fsq fsq-8x8x8x5x5)
+order=(plain ema rotation ema+rotation kmeans ema+rotation+kmeans l2-codes fsq fsq-7x5x5x5x5 fsq-8x8x8x5x5)
 if [[ -n "${STEPS_ONLY:-}" ]]; then read -r -a order <<<"$STEPS_ONLY"; fi
 echo "| quantizer | options | steps | test PSNR 28x28 | MSE 28x28 | perplexity | codes used of K | bits/dim (uniform prior, 28x28) | steps/s |"
 echo "|---|---|---|---|---|---|---|---|---|"
