@@ -9,11 +9,12 @@
 #   bash bench/quality.sh 20000         (the long table: about 20 min a run)
 #   STEPS_ONLY="plain fsq" bash bench/quality.sh 300   (a subset, e.g. a smoke run)
 #
-# Prints a Markdown table for bench/RESULTS.md. Needs the jar (mvn -B -Dvq4j.cuda=OFF package -DskipTests).
+# Prints a Markdown table for bench/RESULTS.md. Needs the jar (mvn -B -Dvq4j.cuda=OFF package -DskipTests); JAR
+# overrides which one, OUT the output folder.
 set -euo pipefail
 steps=${1:-3000}
 root=$(cd "$(dirname "$0")/.." && pwd)
-jar=$(ls "$root"/target/vq4j-*-all.jar | head -1)
+jar=${JAR:-$(ls "$root"/target/vq4j-*-all.jar | head -1)}
 out=${OUT:-$root/runs/quality}
 mkdir -p "$out"
 declare -A opts=(
