@@ -142,8 +142,8 @@ class ImageSizeCliTest {
     Path data = EmojiDatasetTestAccess.write(dir.resolve("emoji-recipe-codes"), 10);
     Path run = dir.resolve("recipe-codes");
     Object[] r = cli("train", "--preset", "fashion-mnist", "--data", "emoji", "--data-dir", data.toString(), "--hidden",
-        "8", "--residual-hidden", "4", "--codes", "16", "--code-dim", "4", "--steps", "2", "--no-eval", "--out",
-        run.toString());
+        "8", "--residual-hidden", "4", "--codes", "16", "--code-dim", "4", "--steps", "2", "--warmup-steps", "1",
+        "--no-eval", "--out", run.toString());
     assertEquals(0, r[0], (String) r[1]);
     VqVaeConfig c = VqVaeCheckpoint.read(run.resolve("checkpoint.safetensors")).config();
     assertEquals(0, c.fsqLevels.length);
