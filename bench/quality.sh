@@ -8,6 +8,8 @@
 #   bash bench/quality.sh 3000          (about 3 min a run on the 2-core machine when it is quiet: 9 runs)
 #   bash bench/quality.sh 20000         (the long table: about 20 min a run)
 #   STEPS_ONLY="plain fsq" bash bench/quality.sh 300   (a subset, e.g. a smoke run)
+#   DATA_ARGS="--data emoji --data-dir data/emoji --downsample 4" BATCH=16 OUT=runs/quality-emoji \
+#     STEPS_ONLY="plain fsq" bash bench/quality.sh 3000   (the emoji rows: PSNR over the 64x64 image)
 #
 # Prints a Markdown table for bench/RESULTS.md. Needs the jar (mvn -B -Dvq4j.cuda=OFF package -DskipTests); JAR
 # overrides which one, OUT the output folder.
@@ -38,7 +40,7 @@ for name in "${order[@]}"; do
   rm -rf "$dir"
   start=$(date +%s.%N)
   # shellcheck disable=SC2086
-  java -jar "$jar" train --out "$dir" --steps "$steps" --seed 1 --batch-size 32 ${opts[$name]} >"$dir.log" 2>&1
+  java -jar "$jar" train --out "$dir" --steps "$steps" --seed 1 --batch-size "${BATCH:-32}" ${DATA_ARGS:-} ${opts[$name]} >"$dir.log" 2>&1
   # Training only: the wall time minus the evaluation, which the log times separately when present.
   train_s=$(python3 - "$dir/metrics.jsonl" <<'PY'
 import json, sys
