@@ -12,16 +12,7 @@
 # "-f 1 -wi 3 -w 2 -i 15 -r 1"), BATCHES (default "32 128"), CHANNELS (default "1 3"), DEVICE (the vq4j
 # CPU backend: cpu, the default fast paths, or cpu-ref, the hand-written reference kernels).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-.venv/bin/python}
-THREADS=${THREADS:-$(nproc)}
-OUT=bench/out
-mkdir -p "$OUT"
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-  mvn -B -Pbench -DskipTests package >&2
-fi
-echo "== $(date -u '+%F %H:%M') UTC, nproc $(nproc), load $(cut -d' ' -f1-3 /proc/loadavg);" \
-  "$(lscpu | grep 'Model name' | sed 's/  */ /g')"
+source "$(dirname "$0")/step_setup.sh"
 rows=()
 for batch in ${BATCHES:-32 128}; do
   for channels in ${CHANNELS:-1 3}; do
@@ -40,20 +31,16 @@ for batch in ${BATCHES:-32 128}; do
     done
   done
 done
-"$PYTHON" - "$OUT" "${rows[@]}" <<'PY'
-import json, statistics, sys
+PYTHONPATH=bench "$PYTHON" - "$OUT" "${rows[@]}" <<'PY'
+import json, sys
+from step_timing import jmh_median
 out, tags = sys.argv[1], sys.argv[2:]
 print("| batch | channels | quantizer | vq4j ms/step (median, IQR) | vq4j images/s | PyTorch ms/step (median) | PyTorch images/s | vq4j / PyTorch |")
 print("|---:|---:|---|---:|---:|---:|---:|---:|")
 for tag in tags:
     batch, channels, ema = tag.split("_")
-    m = json.load(open(f"{out}/jmh_train_step_{tag}.json"))[0]["primaryMetric"]
+    ms, q1, q3 = jmh_median(f"{out}/jmh_train_step_{tag}.json")
     t = json.load(open(f"{out}/torch_train_step_{tag}.json"))
-    # The median JMH iteration, and the spread of the middle half: a neighbour's burst on this shared machine
-    # spoils a few iterations, which the mean would carry.
-    its = sorted(x for fork in m["rawData"] for x in fork)
-    ms = statistics.median(its)
-    q1, q3 = its[len(its) // 4], its[(3 * len(its)) // 4]
     print(f"| {batch} | {channels} | {'EMA' if ema == 'true' else 'plain'} | {ms:.1f} ({q1:.1f}-{q3:.1f}) | "
           f"{int(batch) / ms * 1e3:.0f} | {t['ms_per_step']:.1f} | {t['images_per_s']:.0f} | "
           f"{t['ms_per_step'] / ms:.2f} |")

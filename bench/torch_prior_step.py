@@ -8,13 +8,12 @@ Prints the median ms per step (each step timed alone; the mean is given too) as 
     python bench/torch_prior_step.py [--threads 2] [--batch 64] [--steps 60] [--warmup 10] [--json out.json]
 """
 import argparse
-import json
-import statistics
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from step_timing import report, time_steps
 
 
 def mask(kind, k):
@@ -95,23 +94,10 @@ def main():
         opt.step()
         return loss.item()  # read back every step, as PriorTrainer.step does
 
-    for _ in range(a.warmup):
-        step()
-    times = []
-    t0 = time.perf_counter()
-    for _ in range(a.steps):
-        t = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t)
-    mean_ms = (time.perf_counter() - t0) / a.steps * 1e3
-    ms = statistics.median(times) * 1e3
-    res = {"torch": torch.__version__, "threads": a.threads, "batch": a.batch, "grid": a.grid,
-           "parameters": sum(p.numel() for p in model.parameters()), "ms_per_step": ms, "ms_mean": mean_ms,
-           "codes_per_s": a.batch * a.grid * a.grid / ms * 1e3}
-    print(json.dumps(res))
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(res, f)
+    ms, mean_ms = time_steps(step, a.warmup, a.steps)
+    report({"torch": torch.__version__, "threads": a.threads, "batch": a.batch, "grid": a.grid,
+            "parameters": sum(p.numel() for p in model.parameters()), "ms_per_step": ms, "ms_mean": mean_ms,
+            "codes_per_s": a.batch * a.grid * a.grid / ms * 1e3}, a.json)
 
 
 if __name__ == "__main__":

@@ -19,13 +19,12 @@ Usage: torch_train_step.py [--device cpu|cuda] [--channels-last] [--tf32] [--thr
                            [--steps 60] [--warmup 10] [--read-every 1] [--json out.json]
 """
 import argparse
-import json
-import statistics
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from step_timing import report, time_steps
 
 
 class Residual(nn.Module):
@@ -124,33 +123,25 @@ def main():
             torch.stack(pending).tolist()  # one copy to the host for the queued steps
             pending.clear()
 
-    for _ in range(a.warmup):
-        step()
-    sync()
-    pending.clear()
-    # Each step timed alone too: on a shared machine a neighbour's burst lands in a few steps, and the median
-    # step (reported, beside the mean) is what the model costs. With queued steps only the mean means much.
-    times = []
-    t0 = time.perf_counter()
-    for _ in range(a.steps):
-        t = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t)
-    if pending:
-        torch.stack(pending).tolist()
-    sync()
-    mean_ms = (time.perf_counter() - t0) / a.steps * 1e3
-    ms = statistics.median(times) * 1e3 if a.read_every == 1 and not cuda else mean_ms
+    def settle():
+        sync()
+        pending.clear()
+
+    def finish():
+        if pending:
+            torch.stack(pending).tolist()
+        sync()
+
+    median_ms, mean_ms = time_steps(step, a.warmup, a.steps, settle, finish)
+    # With queued steps (or a GPU's queue) a step's own time is only its launch: the mean is the cost.
+    ms = median_ms if a.read_every == 1 and not cuda else mean_ms
     res = {"torch": torch.__version__, "device": str(dev), "threads": a.threads, "batch": a.batch,
            "channels": a.channels, "ema": a.ema,
            "read_every": a.read_every, "ms_per_step": ms, "ms_mean": mean_ms, "images_per_s": a.batch / ms * 1e3}
     if cuda:
         res.update({"gpu": torch.cuda.get_device_name(dev), "cuda": torch.version.cuda,
                     "cudnn": torch.backends.cudnn.version(), "channels_last": a.channels_last, "tf32": a.tf32})
-    print(json.dumps(res))
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(res, f)
+    report(res, a.json)
 
 
 if __name__ == "__main__":

@@ -103,7 +103,7 @@ int sync_and_report_indices(vq4j_ctx* ctx) {
     const unsigned low = static_cast<unsigned>(found[i]);
     if (c.columns > 0) {
       static const char* kinds[] = {"?", "nan", "inf", "-inf"};
-      return VQ4J_FAIL(ctx, VQ4J_ERR_ARGUMENT,
+      return VQ4J_FAIL(ctx, VQ4J_ERR_NONFINITE,
                        "vq4j_%s: %s row %d holds a non-finite value (%s at column %d) (found on the device, "
                        "reported at this synchronisation)",
                        c.op, c.name, row, kinds[low & 3u], c.columns - static_cast<int>(low >> 2));

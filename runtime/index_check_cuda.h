@@ -36,7 +36,8 @@ int check_indices_cuda(vq4j_ctx* ctx, const char* op, const char* name, const in
 // window: the first non-finite element in row order becomes, at the next synchronisation,
 //   "vq4j_<op>: <name> row <r> holds a non-finite value (<nan|inf|-inf> at column <c>) (found on the
 //   device, reported at this synchronisation)"
-// (the CPU reference's message in the middle, as for the index checks). columns < 2^29.
+// (the CPU reference's message in the middle, as for the index checks) with the CPU's status,
+// VQ4J_ERR_NONFINITE (the index checks report VQ4J_ERR_ARGUMENT). columns < 2^29.
 int check_finite_cuda(vq4j_ctx* ctx, const char* op, const char* name, const float* x, int rows, int columns);
 
 // Synchronises the context's stream and reports the first failed check queued since the last report.

@@ -20,6 +20,13 @@ int softmax_xent_fwd_cpu(vq4j_ctx* ctx, const float* logits, const int* targets,
 int softmax_xent_bwd_cpu(vq4j_ctx* ctx, const float* logits, const int* targets, float* dlogits,
                          float scale, int rows, int k);
 
+// The softmax cross-entropy's CPU fast path (softmax_xent_lanes_cpu.cpp): the same results up to the order of
+// the additions, and the same bits whatever the thread count.
+int softmax_xent_fwd_lanes(vq4j_ctx* ctx, const float* logits, const int* targets, float* loss, float* nll,
+                           int rows, int k);
+int softmax_xent_bwd_lanes(vq4j_ctx* ctx, const float* logits, const int* targets, float* dlogits,
+                           float scale, int rows, int k);
+
 int mse_fwd_cuda(vq4j_ctx* ctx, const float* pred, const float* target, float* loss, long long count);
 int mse_bwd_cuda(vq4j_ctx* ctx, const float* pred, const float* target, float* dpred, float scale,
                  long long count);

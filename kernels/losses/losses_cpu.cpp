@@ -1,36 +1,16 @@
-// CPU losses: mean squared error and softmax cross-entropy.
+// CPU losses: mean squared error and softmax cross-entropy, the reference (the softmax cross-entropy's fast
+// path is softmax_xent_lanes_cpu.cpp).
 #include "losses.h"
 
 #include <cmath>
 
 #include "index_check.h"
+#include "ordered_sum_cpu.h"
 #include "vec_math_cpu.h"
 #include "vector_clones.h"
 
 namespace vq4j {
 namespace {
-
-// Sums term(i) for i in [0, n) in double over fixed-size chunks whose partial sums are added in chunk
-// order, so the result is bitwise the same whatever the thread count. The partials live in scratch.
-// kChunk terms make one chunk: many cheap ones (MSE elements), or few costly ones (softmax rows, each a
-// pass over K logits), so that a batch still splits across threads.
-template <long long kChunk, class Term>
-int ordered_sum(vq4j_ctx* ctx, long long n, Term term, double* sum) {
-  const long long chunks = (n + kChunk - 1) / kChunk;
-  double* partial = static_cast<double*>(scratch(ctx, static_cast<size_t>(chunks) * sizeof(double)));
-  if (partial == nullptr) return VQ4J_ERR_MEMORY;
-#pragma omp parallel for if (chunks > 1) schedule(static)
-  for (long long c = 0; c < chunks; ++c) {
-    const long long end = c * kChunk + kChunk < n ? c * kChunk + kChunk : n;
-    double s = 0.0;
-    for (long long i = c * kChunk; i < end; ++i) s += term(i);
-    partial[c] = s;
-  }
-  double total = 0.0;
-  for (long long c = 0; c < chunks; ++c) total += partial[c];
-  *sum = total;
-  return VQ4J_OK;
-}
 
 // ln sum_j exp(x[j]), shifted by the maximum so that no exp overflows. The exps are taken a block at a time
 // into a buffer (a loop that vectorises) and summed in double in index order (a sum GCC must not reorder).

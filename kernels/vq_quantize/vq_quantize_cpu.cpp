@@ -29,7 +29,7 @@ int vq_quantize_fwd_cpu(vq4j_ctx* ctx, const float* z_e, const float* codebook, 
   const size_t values = static_cast<size_t>(rows) * d;
   for (size_t i = 0; i < values; ++i) {
     if (!std::isfinite(z_e[i])) {
-      return VQ4J_FAIL(ctx, VQ4J_ERR_ARGUMENT, "z_e row %zu holds a non-finite value (%g at column %zu)",
+      return VQ4J_FAIL(ctx, VQ4J_ERR_NONFINITE, "z_e row %zu holds a non-finite value (%g at column %zu)",
                        i / d, static_cast<double>(z_e[i]), i % d);
     }
   }

@@ -34,6 +34,8 @@ extern "C" {
 #define VQ4J_ERR_CUDA 3         /* the CUDA runtime reported an error */
 #define VQ4J_ERR_UNSUPPORTED 4  /* the op has no kernel for this backend, or CUDA is not built in */
 #define VQ4J_ERR_COMM 5         /* a collective failed: a rank died or timed out, or the ranks disagree */
+#define VQ4J_ERR_NONFINITE 6    /* an input holds NaN or infinity where the op has no result (the quantizer's
+                                   latents): in training, the run diverged */
 
 #define VQ4J_COPY_HOST_TO_DEVICE 1
 #define VQ4J_COPY_DEVICE_TO_HOST 2

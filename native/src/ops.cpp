@@ -179,12 +179,16 @@ int check_rows(vq4j_ctx* ctx, int rows, int d, int k) {
 #define ON_BACKEND(op, ...) vq4j::op##_cpu(ctx, __VA_ARGS__)
 #endif
 
-// The convolutions' CPU fast path is oneDNN (op_dnnl, kernels/common/conv_dnnl.h); the hand-written op_cpu
-// stays the reference, chosen with VQ4J_OPT_CPU_REFERENCE. The masked convolutions stay on op_cpu: its GEMM
-// takes only the kept taps (5 of 9 for mask B 3x3, 24 of 49 for mask A 7x7), and measured 1.25-1.5x faster
-// than oneDNN's primitive over all the taps (bench/RESULTS.md, "The CPU backend against PyTorch").
-#define ON_CONV_BACKEND(op, ...) \
-  (ctx->device < 0 && !ctx->cpu_reference ? vq4j::op##_dnnl(ctx, __VA_ARGS__) : ON_BACKEND(op, __VA_ARGS__))
+// An op with a CPU fast path op_<path> runs it on a CPU context; the hand-written op_cpu stays the
+// reference, chosen with VQ4J_OPT_CPU_REFERENCE.
+#define ON_FAST_BACKEND(op, path, ...) \
+  (ctx->device < 0 && !ctx->cpu_reference ? vq4j::op##_##path(ctx, __VA_ARGS__) : ON_BACKEND(op, __VA_ARGS__))
+
+// The convolutions' CPU fast path is oneDNN (op_dnnl, kernels/common/conv_dnnl.h). The masked convolutions
+// stay on op_cpu: its GEMM takes only the kept taps (5 of 9 for mask B 3x3, 24 of 49 for mask A 7x7), and
+// measured 1.25-1.5x faster than oneDNN's primitive over all the taps (bench/RESULTS.md, "The CPU backend
+// against PyTorch").
+#define ON_CONV_BACKEND(op, ...) ON_FAST_BACKEND(op, dnnl, __VA_ARGS__)
 
 extern "C" {
 
@@ -490,7 +494,7 @@ int vq4j_softmax_xent_fwd(vq4j_ctx* ctx, const float* logits, const int* targets
     VQ4J_TRY(check_rows(ctx, rows, k, 1));
     VQ4J_TRY(check_no_alias(ctx, {span("loss", loss, {1}), span("nll", nll, {rows})},
                             {span("logits", logits, {rows, k}), span("targets", targets, {rows})}));
-    return ON_BACKEND(softmax_xent_fwd, logits, targets, loss, nll, rows, k);
+    return ON_FAST_BACKEND(softmax_xent_fwd, lanes, logits, targets, loss, nll, rows, k);
   });
 }
 
@@ -501,7 +505,7 @@ int vq4j_softmax_xent_bwd(vq4j_ctx* ctx, const float* logits, const int* targets
     VQ4J_TRY(check_rows(ctx, rows, k, 1));
     VQ4J_TRY(check_no_alias(ctx, {span("dlogits", dlogits, {rows, k})},
                             {span("logits", logits, {rows, k}), span("targets", targets, {rows})}));
-    return ON_BACKEND(softmax_xent_bwd, logits, targets, dlogits, scale, rows, k);
+    return ON_FAST_BACKEND(softmax_xent_bwd, lanes, logits, targets, dlogits, scale, rows, k);
   });
 }
 

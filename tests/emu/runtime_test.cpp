@@ -96,18 +96,20 @@ int main() {
     V a((size_t)rows * k), b((size_t)rows * k, NAN), y((size_t)rows * d, NAN), dy = randn((size_t)rows * d);
     V t((size_t)k * d, 3.f), t2 = t, nll(rows, NAN);
     float l = NAN, pp = NAN;
-    auto expect_report = [&](const std::string& op, const std::string& cpu_body, int rc) {
+    auto expect_report = [&](const std::string& op, const std::string& cpu_body, int rc,
+                             int status = VQ4J_ERR_ARGUMENT) {
       const std::string want = "vq4j_" + op + ": " + cpu_body + " (found on the device";
       const std::string got = vq4j_last_error(emu);
-      check(rc == VQ4J_ERR_ARGUMENT, op + " reported as an argument error, got " + std::to_string(rc));
+      check(rc == status, op + " reported with status " + std::to_string(status) + ", got " + std::to_string(rc));
       check(got.rfind(want, 0) == 0, op + " message: want '" + want + "...' got '" + got + "'");
     };
-    // cpu_call fails at the call; emu_call succeeds and its failure arrives at vq4j_sync, once.
-    auto deferred = [&](const std::string& op, auto cpu_call, auto emu_call) {
-      check(cpu_call() == VQ4J_ERR_ARGUMENT, op + " on the CPU fails at the call");
+    // cpu_call fails at the call; emu_call succeeds and its failure arrives at vq4j_sync, once, with the same
+    // status (an index out of range: an argument error; a non-finite latent: VQ4J_ERR_NONFINITE).
+    auto deferred = [&](const std::string& op, auto cpu_call, auto emu_call, int status = VQ4J_ERR_ARGUMENT) {
+      check(cpu_call() == status, op + " on the CPU fails at the call");
       const std::string cpu_body = body(vq4j_last_error(cpu));
       check(emu_call() == VQ4J_OK, op + " on the device returns at once");
-      expect_report(op, cpu_body, vq4j_sync(emu));
+      expect_report(op, cpu_body, vq4j_sync(emu), status);
       check(vq4j_sync(emu) == VQ4J_OK, op + ": the slots are clean after the report");
     };
     deferred("embedding_fwd", [&] { return vq4j::embedding_fwd_cpu(cpu, table, bad.data(), a.data(), rows, d, k); },
@@ -172,7 +174,8 @@ int main() {
                [&] { return vq4j::vq_quantize_fwd_cpu(cpu, z.data(), codebook.data(), codes.data(), zq_out.data(), rows,
                                                       d, k); },
                [&] { return vq4j::vq_quantize_fwd_cuda(emu, z.data(), codebook.data(), codes.data(), zq_out.data(),
-                                                       rows, d, k); });
+                                                       rows, d, k); },
+               VQ4J_ERR_NONFINITE);
       bool in_range = true;
       for (int c : codes) in_range &= c >= 0 && c < k;
       check(in_range, "vq fwd: codes within [0, k) despite non-finite latents");

@@ -1,4 +1,5 @@
-// The CPU reference of the ops other than the convolutions, itself checked: each kernel against a naive
+// The CPU reference of the ops other than the convolutions (and the softmax cross-entropy's hand-written fast
+// path, which has no oneDNN counterpart to trust), itself checked: each kernel against a naive
 // double-precision loop written here, on random inputs and awkward shapes (one row, sizes that are no
 // multiple of a vector width, exact ties), plus the argument errors on out-of-range ids. Prints "N passed,
 // M failed"; exits non-zero on any failure.
@@ -337,8 +338,20 @@ void test_losses(vq4j_ctx* ctx) {
     check_close(&loss, {want / n}, 1e-6, 0, "mse_fwd count " + std::to_string(n));
     check_close(d.data(), want_d, 1e-5, 1e-12, "mse_bwd count " + std::to_string(n));
   }
+}
+
+// The softmax cross-entropy's two CPU versions: the reference and the fast path (softmax_xent_lanes_cpu.cpp).
+struct Xent {
+  const char* name;
+  int (*fwd)(vq4j_ctx*, const float*, const int*, float*, float*, int, int);
+  int (*bwd)(vq4j_ctx*, const float*, const int*, float*, float, int, int);
+};
+const Xent kXents[] = {{"softmax_xent", vq4j::softmax_xent_fwd_cpu, vq4j::softmax_xent_bwd_cpu},
+                       {"softmax_xent_lanes", vq4j::softmax_xent_fwd_lanes, vq4j::softmax_xent_bwd_lanes}};
+
+void test_softmax_xent(vq4j_ctx* ctx, const Xent& xent) {
   for (int rows : {1, 9, 700}) {
-    for (int k : {1, 7, 512}) {
+    for (int k : {1, 7, 17, 512, 513}) {
       const size_t n = static_cast<size_t>(rows) * k;
       std::vector<float> x = uniform(n, -5, 5);
       x[0] = 1000.0f;  // a naive exp would overflow
@@ -358,13 +371,13 @@ void test_losses(vq4j_ctx* ctx) {
         for (int j = 0; j < k; ++j)
           want_d[static_cast<size_t>(r) * k + j] = scale * (std::exp(xr[j] - lse) - (j == targets[r])) / rows;
       }
-      const std::string name = shape("softmax_xent", rows, k);
+      const std::string name = shape(xent.name, rows, k);
       float loss = -1, loss_no_nll = -1;
       std::vector<float> nll(rows), d(n);
-      check(vq4j::softmax_xent_fwd_cpu(ctx, x.data(), targets.data(), &loss, nll.data(), rows, k) == VQ4J_OK,
+      check(xent.fwd(ctx, x.data(), targets.data(), &loss, nll.data(), rows, k) == VQ4J_OK,
             name + " fwd status");
-      vq4j::softmax_xent_fwd_cpu(ctx, x.data(), targets.data(), &loss_no_nll, nullptr, rows, k);
-      vq4j::softmax_xent_bwd_cpu(ctx, x.data(), targets.data(), d.data(), scale, rows, k);
+      xent.fwd(ctx, x.data(), targets.data(), &loss_no_nll, nullptr, rows, k);
+      xent.bwd(ctx, x.data(), targets.data(), d.data(), scale, rows, k);
       check_close(&loss, {want / rows}, 1e-6, 1e-7, name + " loss");
       check(loss == loss_no_nll, name + " loss without nll");
       check_close(nll.data(), want_nll, 1e-5, 1e-6, name + " nll");
@@ -372,12 +385,12 @@ void test_losses(vq4j_ctx* ctx) {
       std::vector<int> bad = targets;
       bad[rows - 1] = k;
       const auto fwd = [&] {
-        return vq4j::softmax_xent_fwd_cpu(ctx, x.data(), bad.data(), &loss, nullptr, rows, k);
+        return xent.fwd(ctx, x.data(), bad.data(), &loss, nullptr, rows, k);
       };
       check_rejects(ctx, fwd, "targets[", name + " fwd rejects target k");
       bad[rows - 1] = -1;
       const auto bwd = [&] {
-        return vq4j::softmax_xent_bwd_cpu(ctx, x.data(), bad.data(), d.data(), scale, rows, k);
+        return xent.bwd(ctx, x.data(), bad.data(), d.data(), scale, rows, k);
       };
       check_rejects(ctx, bwd, "targets[", name + " bwd rejects target -1");
     }
@@ -468,6 +481,22 @@ void test_thread_count_independence(vq4j_ctx* ctx) {
   }
   omp_set_num_threads(omp_get_num_procs());
   check(results[0] == results[1], "vq_loss, vq_quantize_bwd, embedding_bwd, vq_ema_update: 1 vs 3 threads");
+  // k = 40: rows that end inside a lane block; rows * k passes the backward's threading threshold.
+  const int classes = 40;
+  const std::vector<float> logits = uniform(static_cast<size_t>(rows) * classes, -8, 8);
+  const std::vector<int> targets = random_ints(rows, 0, classes - 1);
+  for (const Xent& xent : kXents) {
+    std::vector<std::vector<float>> outs;
+    for (int threads : {1, 3}) {
+      omp_set_num_threads(threads);
+      std::vector<float> out(1 + rows + static_cast<size_t>(rows) * classes);
+      xent.fwd(ctx, logits.data(), targets.data(), out.data(), out.data() + 1, rows, classes);
+      xent.bwd(ctx, logits.data(), targets.data(), out.data() + 1 + rows, 0.7f, rows, classes);
+      outs.push_back(out);
+    }
+    omp_set_num_threads(omp_get_num_procs());
+    check(outs[0] == outs[1], std::string(xent.name) + " fwd and bwd: 1 vs 3 threads");
+  }
 }
 
 }  // namespace
@@ -484,6 +513,7 @@ int main() {
   test_ema(ctx);
   test_gated(ctx);
   test_losses(ctx);
+  for (const Xent& xent : kXents) test_softmax_xent(ctx, xent);
   test_embedding(ctx);
   test_adam(ctx);
   test_thread_count_independence(ctx);

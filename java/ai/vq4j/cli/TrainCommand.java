@@ -1,20 +1,15 @@
 package ai.vq4j.cli;
 
-import ai.vq4j.dist.Communicator;
 import ai.vq4j.model.VqVaeConfig;
 import ai.vq4j.tensor.Device;
 import ai.vq4j.train.Run;
 import ai.vq4j.train.TrainConfig;
 import ai.vq4j.train.VqVaeRun;
-import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = {"Trains a VQ-VAE.",
@@ -22,12 +17,9 @@ import picocli.CommandLine.Spec;
         "loss.png and reconstructions.png into the output folder. --resume continues the folder's run.",
         "eval.txt scores the data set's own pixels (28x28 for MNIST and Fashion-MNIST, padding cropped)",
         "first; padded-image figures follow, labelled."})
-final class TrainCommand implements Callable<Integer> {
+final class TrainCommand extends TrainingCommand<VqVaeConfig, TrainConfig> {
   @Option(names = "--out", defaultValue = "runs/vqvae", description = "output folder (default: ${DEFAULT-VALUE})")
   Path out;
-
-  @Mixin
-  RunOptions opts;
 
   @Option(names = "--preset", defaultValue = "sonnet",
       description = {"sonnet or paper (the net), or a recipe: the net and its training (default: ${DEFAULT-VALUE})",
@@ -60,7 +52,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--batch-size", description = "per rank (default: 32, or the preset's)")
   Integer batchSize;
 
-  @Option(names = "--lr", description = "Adam learning rate, the peak of a schedule (default: 3e-4 for sonnet, 2e-4 for paper)")
+  @Option(names = "--lr", description = "Adam learning rate, the peak of a schedule (default: 3e-4 for sonnet, 2e-4"
+      + " for paper; with --resume: the run's own)")
   Double lr;
 
   @Option(names = "--lr-schedule",
@@ -105,32 +98,18 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-data-init", description = "random codebook instead of encoder outputs of the first batch")
   boolean noDataInit;
 
-  @Mixin
-  DeviceOption device;
-
-  @Mixin
-  DataParallelLaunch launch;
-
-  @Spec
-  CommandSpec spec;
-
   @Override
-  public Integer call() throws IOException, InterruptedException {
-    return launch.run(device, this::train);
+  VqVaeRun run(Device device, PrintStream progress) {
+    return new VqVaeRun(out, device, progress);
   }
 
-  private int train(Optional<Communicator> comm) throws IOException {
-    Device d = comm.map(Communicator::device).orElseGet(device::get);
-    VqVaeRun run = new VqVaeRun(out, d, DataParallelLaunch.progress(comm));
-    comm.ifPresent(run::distribute);
-    if (opts.timeLimit != null) {
-      run.limitTime(opts.timeLimit);
-    }
-    if (opts.resume) {
-      RunOptions.refuseOnResume(spec);
-      run.resume(new Run.Overrides(steps, lr), !opts.noEval);
-      return 0;
-    }
+  @Override
+  Run.Overrides overrides() {
+    return new Run.Overrides(steps, lr);
+  }
+
+  @Override
+  NewRun<VqVaeConfig, TrainConfig> newRun() {
     boolean recipe = preset.equals(FashionMnistRecipe.NAME);
     if (recipe) {
       applyRecipe();
@@ -175,11 +154,7 @@ final class TrainCommand implements Callable<Integer> {
     train.warmupSteps = warmupSteps == null ? 0 : warmupSteps;
     train.minLearningRate = minLr == null ? 0 : minLr;
     train.recipe = recipe ? preset : "";
-    train.seed = opts.seed;
-    train.logEvery = opts.logEvery;
-    train.checkpointEvery = opts.checkpointEvery;
-    run.start(config, train, !opts.noEval);
-    return 0;
+    return new NewRun<>(config, train);
   }
 
   /**

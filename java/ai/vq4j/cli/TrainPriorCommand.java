@@ -1,38 +1,31 @@
 package ai.vq4j.cli;
 
-import ai.vq4j.dist.Communicator;
 import ai.vq4j.model.PixelCnnConfig;
 import ai.vq4j.model.PriorConfig;
 import ai.vq4j.model.PriorKind;
 import ai.vq4j.model.TransformerConfig;
+import ai.vq4j.tensor.Device;
 import ai.vq4j.train.PriorRun;
 import ai.vq4j.train.PriorTrainConfig;
 import ai.vq4j.train.Run;
-import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "train-prior", mixinStandardHelpOptions = true,
     description = {"Trains a prior over a VQ-VAE's codes: a Gated PixelCNN or a Transformer (--model).",
         "The training set's codes are cached in the output",
         "folder; at the end it reports the test NLL in bits per code, the bits/dim bound with the learned prior beside the",
         "uniform one, and writes prior.safetensors, metrics.jsonl, eval.txt, loss.png and samples.png."})
-final class TrainPriorCommand implements Callable<Integer> {
+final class TrainPriorCommand extends TrainingCommand<PriorConfig, PriorTrainConfig> {
   @Option(names = "--vqvae", description = "the trained VQ-VAE checkpoint (required unless --resume)")
   Path vqvae;
 
   @Option(names = "--out", defaultValue = "runs/prior", description = "output folder (default: ${DEFAULT-VALUE})")
   Path out;
-
-  @Mixin
-  RunOptions opts;
 
   @Mixin
   DataOptions data;
@@ -96,32 +89,18 @@ final class TrainPriorCommand implements Callable<Integer> {
   private static final List<String> TRANSFORMER_OPTIONS = List.of("--preset", "--width", "--heads", "--mlp-ratio",
       "--dropout");
 
-  @Mixin
-  DeviceOption device;
-
-  @Mixin
-  DataParallelLaunch launch;
-
-  @Spec
-  CommandSpec spec;
-
   @Override
-  public Integer call() throws IOException, InterruptedException {
-    return launch.run(device, this::train);
+  PriorRun run(Device device, PrintStream progress) {
+    return new PriorRun(out, device, progress);
   }
 
-  private int train(Optional<Communicator> comm) throws IOException {
-    PriorRun run = new PriorRun(out, comm.map(Communicator::device).orElseGet(device::get),
-        DataParallelLaunch.progress(comm));
-    comm.ifPresent(run::distribute);
-    if (opts.timeLimit != null) {
-      run.limitTime(opts.timeLimit);
-    }
-    if (opts.resume) {
-      RunOptions.refuseOnResume(spec);
-      run.resume(new Run.Overrides(steps, lr), !opts.noEval);
-      return 0;
-    }
+  @Override
+  Run.Overrides overrides() {
+    return new Run.Overrides(steps, lr);
+  }
+
+  @Override
+  NewRun<PriorConfig, PriorTrainConfig> newRun() {
     if (vqvae == null) {
       throw new IllegalArgumentException("--vqvae is required to start a prior run");
     }
@@ -138,11 +117,7 @@ final class TrainPriorCommand implements Callable<Integer> {
     train.batchSize = batchSize;
     train.learningRate = lr != null ? lr : kind == PriorKind.PIXELCNN ? 1e-3 : 5e-4;
     train.weightDecay = weightDecay != null ? weightDecay : kind == PriorKind.PIXELCNN ? 0 : 0.1;
-    train.seed = opts.seed;
-    train.logEvery = opts.logEvery;
-    train.checkpointEvery = opts.checkpointEvery;
-    run.start(config, train, !opts.noEval);
-    return 0;
+    return new NewRun<>(config, train);
   }
 
   private PixelCnnConfig pixelCnn() {

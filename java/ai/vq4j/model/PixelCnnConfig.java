@@ -1,13 +1,13 @@
 package ai.vq4j.model;
 
 import ai.vq4j.tensor.Device;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonParseException;
+import java.util.List;
 
 /**
- * The shape of a Gated PixelCNN prior over a VQ-VAE's code grid. Plain fields so that it serialises to the
- * JSON stored in every prior checkpoint; {@link #validate()} names the first field that is out of range.
+ * The shape of a Gated PixelCNN prior over a VQ-VAE's code grid (the codes, classes and seed are {@link
+ * BasePriorConfig}'s). Plain fields so that it serialises to the JSON stored in every prior checkpoint;
+ * {@link #validate()} names the first field that is out of range. Class labels, when numClasses > 0, condition
+ * every layer.
  *
  * <p>The network: a code embedding (K x hidden), {@code layers} gated layers (the first with masks A and a
  * {@code firstKernelSize} kernel, the others with masks B and {@code kernelSize}), then the output head
@@ -15,13 +15,11 @@ import com.google.gson.JsonParseException;
  * best-known PyTorch VQ-VAE prior (64 channels, 15 layers, 7x7 then 3x3 kernels, a 512-wide head) over the
  * 8x8 codes of a 32x32 image with K = 512.
  */
-public final class PixelCnnConfig implements PriorConfig {
-  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+public final class PixelCnnConfig extends BasePriorConfig {
+  private static final String NAME = "prior config";
+  private static final List<String> JSON_ORDER = List.of("numCodes", "gridSize", "hidden", "layers", "kernelSize",
+      "firstKernelSize", "outputHidden", "numClasses", "seed");
 
-  /** K: the number of codes (the VQ-VAE's codebook size). */
-  public int numCodes = 512;
-  /** The code grid is gridSize x gridSize (the VQ-VAE's latent size). */
-  public int gridSize = 8;
   /** p: the width of the vertical and horizontal stacks. */
   public int hidden = 64;
   public int layers = 15;
@@ -29,16 +27,11 @@ public final class PixelCnnConfig implements PriorConfig {
   public int firstKernelSize = 7;
   /** Width of the output head's hidden 1x1 conv. */
   public int outputHidden = 512;
-  /** 0: unconditioned; otherwise class labels 0..numClasses-1 condition every layer. */
-  public int numClasses = 0;
-  public long seed = 1;
 
   /** The defaults for a VQ-VAE's codes: K codes on a grid x grid latent map, optionally class-conditioned. */
   public static PixelCnnConfig forCodes(int numCodes, int gridSize, int numClasses) {
     PixelCnnConfig c = new PixelCnnConfig();
-    c.numCodes = numCodes;
-    c.gridSize = gridSize;
-    c.numClasses = numClasses;
+    c.fitCodes(numCodes, gridSize, numClasses);
     return c;
   }
 
@@ -53,25 +46,13 @@ public final class PixelCnnConfig implements PriorConfig {
   }
 
   @Override
-  public int numCodes() {
-    return numCodes;
+  String name() {
+    return NAME;
   }
 
   @Override
-  public int gridSize() {
-    return gridSize;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void fitCodes(int numCodes, int gridSize, int numClasses) {
-    this.numCodes = numCodes;
-    this.gridSize = gridSize;
-    this.numClasses = numClasses;
+  List<String> jsonOrder() {
+    return JSON_ORDER;
   }
 
   @Override
@@ -104,15 +85,15 @@ public final class PixelCnnConfig implements PriorConfig {
     range("kernelSize", kernelSize, 1, 15);
     range("firstKernelSize", firstKernelSize, 3, 15);
     if (kernelSize % 2 == 0) {
-      throw new IllegalArgumentException("prior config field kernelSize must be odd and >= 1, got " + kernelSize);
+      throw new IllegalArgumentException(NAME + " field kernelSize must be odd and >= 1, got " + kernelSize);
     }
     if (firstKernelSize % 2 == 0) {
-      throw new IllegalArgumentException("prior config field firstKernelSize must be odd and >= 3 (a 1x1 first"
+      throw new IllegalArgumentException(NAME + " field firstKernelSize must be odd and >= 3 (a 1x1 first"
           + " layer with mask A sees nothing), got " + firstKernelSize);
     }
     range("numClasses", numClasses, 0, 65536);
     if (parameterCount() > VqVaeConfig.MAX_PARAMETERS) {
-      throw new IllegalArgumentException("prior config gives " + parameterCount() + " parameters, more than the "
+      throw new IllegalArgumentException(NAME + " gives " + parameterCount() + " parameters, more than the "
           + VqVaeConfig.MAX_PARAMETERS + " vq4j builds");
     }
     return this;
@@ -136,30 +117,9 @@ public final class PixelCnnConfig implements PriorConfig {
     return total;
   }
 
-  private static void range(String field, int value, int min, int max) {
-    if (value < min || value > max) {
-      throw new IllegalArgumentException("prior config field " + field + " must be in " + min + ".." + max
-          + ", got " + value);
-    }
-  }
-
-  @Override
-  public String toJson() {
-    return GSON.toJson(this);
-  }
-
   /** Parses and validates; a malformed document names what is wrong. */
   public static PixelCnnConfig fromJson(String json) {
-    PixelCnnConfig c;
-    try {
-      c = GSON.fromJson(json, PixelCnnConfig.class);
-    } catch (JsonParseException e) {
-      throw new IllegalArgumentException("prior config is not valid JSON: " + e.getMessage(), e);
-    }
-    if (c == null) {
-      throw new IllegalArgumentException("prior config is empty");
-    }
-    return c.validate();
+    return parse(json, PixelCnnConfig.class, NAME);
   }
 
   public PixelCnnConfig copy() {

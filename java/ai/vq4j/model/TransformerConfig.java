@@ -1,13 +1,12 @@
 package ai.vq4j.model;
 
 import ai.vq4j.tensor.Device;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonParseException;
+import java.util.List;
 
 /**
- * The shape of a decoder-only Transformer prior over a VQ-VAE's code grid in raster order. Plain fields so that
- * it serialises to JSON; {@link #validate()} names the first field out of range.
+ * The shape of a decoder-only Transformer prior over a VQ-VAE's code grid in raster order (the codes, classes and
+ * seed are {@link BasePriorConfig}'s). Plain fields so that it serialises to JSON; {@link #validate()} names the
+ * first field out of range. Class labels, when numClasses > 0, make the first token the class label's.
  *
  * <p>The network: token embedding over K codes plus the first-position tokens (one start token, or one token
  * per class when conditioned: the class token is the sequence's first token), learned position embedding over
@@ -16,20 +15,17 @@ import com.google.gson.JsonParseException;
  * In training, dropout with probability {@code dropout} on the embedded input and on each block's two residual
  * branches (GPT-2's places; the fused attention has no probability matrix to drop from).
  */
-public final class TransformerConfig implements PriorConfig {
-  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+public final class TransformerConfig extends BasePriorConfig {
+  private static final String NAME = "transformer config";
+  private static final List<String> JSON_ORDER = List.of("numCodes", "gridSize", "width", "depth", "heads",
+      "mlpRatio", "numClasses", "dropout", "seed");
 
-  public int numCodes = 512;
-  public int gridSize = 8;
   public int width = 256;
   public int depth = 8;
   public int heads = 8;
   public int mlpRatio = 4;
-  /** 0: unconditioned; otherwise the first token is the class label's. */
-  public int numClasses = 0;
   /** In [0, 1): the probability an activation is dropped in training (0: none). */
   public double dropout = 0;
-  public long seed = 1;
 
   /**
    * The "gpt-small" preset for a VQ-VAE's codes: width 256, 8 blocks of 8 heads (head dimension 32), MLP 4x,
@@ -37,9 +33,7 @@ public final class TransformerConfig implements PriorConfig {
    */
   public static TransformerConfig gptSmall(int numCodes, int gridSize, int numClasses) {
     TransformerConfig c = new TransformerConfig();
-    c.numCodes = numCodes;
-    c.gridSize = gridSize;
-    c.numClasses = numClasses;
+    c.fitCodes(numCodes, gridSize, numClasses);
     return c.validate();
   }
 
@@ -49,25 +43,13 @@ public final class TransformerConfig implements PriorConfig {
   }
 
   @Override
-  public int numCodes() {
-    return numCodes;
+  String name() {
+    return NAME;
   }
 
   @Override
-  public int gridSize() {
-    return gridSize;
-  }
-
-  @Override
-  public int numClasses() {
-    return numClasses;
-  }
-
-  @Override
-  public void fitCodes(int numCodes, int gridSize, int numClasses) {
-    this.numCodes = numCodes;
-    this.gridSize = gridSize;
-    this.numClasses = numClasses;
+  List<String> jsonOrder() {
+    return JSON_ORDER;
   }
 
   @Override
@@ -114,43 +96,23 @@ public final class TransformerConfig implements PriorConfig {
     range("mlpRatio", mlpRatio, 1, 16);
     range("numClasses", numClasses, 0, 65536);
     if (width % heads != 0) {
-      throw new IllegalArgumentException("transformer config field heads (" + heads + ") must divide width ("
+      throw new IllegalArgumentException(NAME + " field heads (" + heads + ") must divide width ("
           + width + ")");
     }
     range("width / heads", width / heads, 1, 128);
     if (!(dropout >= 0 && dropout < 1)) {
-      throw new IllegalArgumentException("transformer config field dropout must be in [0, 1), got " + dropout);
+      throw new IllegalArgumentException(NAME + " field dropout must be in [0, 1), got " + dropout);
     }
     if (parameterCount() > VqVaeConfig.MAX_PARAMETERS) {
-      throw new IllegalArgumentException("transformer config gives " + parameterCount() + " parameters, more than"
+      throw new IllegalArgumentException(NAME + " gives " + parameterCount() + " parameters, more than"
           + " the " + VqVaeConfig.MAX_PARAMETERS + " vq4j builds");
     }
     return this;
   }
 
-  private static void range(String field, int value, int min, int max) {
-    if (value < min || value > max) {
-      throw new IllegalArgumentException("transformer config field " + field + " must be in " + min + ".." + max
-          + ", got " + value);
-    }
-  }
-
-  @Override
-  public String toJson() {
-    return GSON.toJson(this);
-  }
-
+  /** Parses and validates; a malformed document names what is wrong. */
   public static TransformerConfig fromJson(String json) {
-    TransformerConfig c;
-    try {
-      c = GSON.fromJson(json, TransformerConfig.class);
-    } catch (JsonParseException e) {
-      throw new IllegalArgumentException("transformer config is not valid JSON: " + e.getMessage(), e);
-    }
-    if (c == null) {
-      throw new IllegalArgumentException("transformer config is empty");
-    }
-    return c.validate();
+    return parse(json, TransformerConfig.class, NAME);
   }
 
   public TransformerConfig copy() {

@@ -1,5 +1,7 @@
 package ai.vq4j.tensor;
 
+import static ai.vq4j.bridge.Vq4jNative.VQ4J_ERR_NONFINITE;
+
 /** A native op failed: carries the op name, the native status and the native message. */
 public final class Vq4jException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -20,5 +22,13 @@ public final class Vq4jException extends RuntimeException {
   /** The native VQ4J_ERR_* status. */
   public int status() {
     return status;
+  }
+
+  /**
+   * An input held NaN or infinity where the op has no result (VQ4J_ERR_NONFINITE: the quantizer's latents). In
+   * training that is the run diverging, not a bad input.
+   */
+  public boolean nonFinite() {
+    return status == VQ4J_ERR_NONFINITE;
   }
 }

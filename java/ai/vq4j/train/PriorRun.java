@@ -35,7 +35,7 @@ import java.util.Map;
  * the uniform-prior one ({@code eval.txt}), the loss curve and a grid of samples ({@code samples.png}, one column
  * per class when conditioned).
  */
-public final class PriorRun implements Run.Part<PriorTrainer> {
+public final class PriorRun implements Run.Part<PriorTrainer>, ModelRun<PriorConfig, PriorTrainConfig> {
   public static final String CHECKPOINT = "prior.safetensors";
   public static final String METRICS = Run.METRICS;
   /** Samples drawn into samples.png. */
@@ -59,6 +59,7 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
   }
 
   /** A wall-time budget for the training loop ({@link Run#limitTime}). */
+  @Override
   public void limitTime(double minutes) {
     run.limitTime(minutes);
   }
@@ -69,12 +70,14 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
    * grids ({@link PriorTrainer#queueStep(CodeDataset, int)}), and rank 0 writes the files. A resume keeps
    * the run's global batch and splits it over the ranks it has now, which must divide it.
    */
+  @Override
   public void distribute(Communicator comm) {
     this.comm = comm;
     run.distribute(comm);
   }
 
   /** Starts a new run (an existing checkpoint in the folder is refused: resume it, or use another folder). */
+  @Override
   public Run.Result start(PriorConfig config, PriorTrainConfig train, boolean evaluate) throws IOException {
     config.validate();  // the network's shape, before the codes are encoded; its codes are checked once fitted
     train.validate();
@@ -104,6 +107,7 @@ public final class PriorRun implements Run.Part<PriorTrainer> {
   }
 
   /** Continues the folder's run, with the overrides of its train config that a resume may change. */
+  @Override
   public Run.Result resume(Run.Overrides overrides, boolean evaluate) throws IOException {
     run.prepareResume();
     PriorCheckpoint ck = PriorCheckpoint.read(run.checkpoint());

@@ -254,12 +254,7 @@ public final class Run {
         try {
           part.queueStep(trainer);
         } catch (Vq4jException e) {
-          // The CPU quantizer refuses non-finite latents: that is this run diverging, not a bad input.
-          if (e.getMessage() == null || !e.getMessage().contains("non-finite")) {
-            throw e;
-          }
-          throw new IllegalStateException("training diverged at step " + (trainer.steps() + 1) + ": "
-              + e.getMessage() + "; " + intactCheckpoint(intact), e);
+          throw divergedOr(e, "at step " + (trainer.steps() + 1), intact);
         }
         queuedAt.add(System.nanoTime());
         long s = trainer.steps();
@@ -269,7 +264,13 @@ public final class Run {
         if (!logNow && !checkpointNow) {
           continue;
         }
-        for (StepMetrics m : trainer.drainMetrics()) {
+        List<? extends StepMetrics> drained;
+        try {
+          drained = trainer.drainMetrics();
+        } catch (Vq4jException e) {
+          throw divergedOr(e, "by step " + s, intact);  // a device reports at its next synchronisation
+        }
+        for (StepMetrics m : drained) {
           if (!Double.isFinite(m.loss())) {
             throw new IllegalStateException("training diverged at step " + m.step() + ": loss " + m.loss() + "; "
                 + intactCheckpoint(intact));
@@ -355,6 +356,15 @@ public final class Run {
     } catch (CheckpointFile.NonFiniteException e) {
       throw new IllegalStateException("training diverged: " + e.getMessage() + "; " + intactCheckpoint(intact), e);
     }
+  }
+
+  /**
+   * An op refusing a non-finite input (the quantizer's latents, {@link Vq4jException#nonFinite()}) is this run
+   * diverging, reported as such; any other op error is returned as it is, whatever its message says.
+   */
+  private RuntimeException divergedOr(Vq4jException e, String when, long intact) {
+    return e.nonFinite() ? new IllegalStateException("training diverged " + when + ": " + e.getMessage() + "; "
+        + intactCheckpoint(intact), e) : e;
   }
 
   /** Which checkpoint a diverged run leaves, and what to do with it. */

@@ -26,7 +26,7 @@ import java.util.Map;
  * <p>Files: {@code checkpoint.safetensors} (training state; atomically replaced), {@code metrics.jsonl},
  * {@code eval.txt}, {@code code_usage.csv}, {@code code_usage.png}, {@code loss.png}, {@code reconstructions.png}.
  */
-public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
+public final class VqVaeRun implements Run.Part<VqVaeTrainer>, ModelRun<VqVaeConfig, TrainConfig> {
   public static final String CHECKPOINT = "checkpoint.safetensors";
   public static final String METRICS = Run.METRICS;
 
@@ -46,6 +46,7 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
   }
 
   /** A wall-time budget for the training loop ({@link Run#limitTime}). */
+  @Override
   public void limitTime(double minutes) {
     run.limitTime(minutes);
   }
@@ -56,12 +57,14 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
    * A resume keeps the run's global batch and splits it over the ranks it has now (the data position is one
    * of global batches, so it carries over), which the new world size must divide.
    */
+  @Override
   public void distribute(Communicator comm) {
     this.comm = comm;
     run.distribute(comm);
   }
 
   /** Starts a new run (an existing checkpoint in the folder is refused: resume it, or use another folder). */
+  @Override
   public Run.Result start(VqVaeConfig config, TrainConfig train, boolean evaluate) throws IOException {
     config.validate();
     train.validate();
@@ -94,6 +97,7 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
   }
 
   /** Continues the folder's run, with the overrides of its train config that a resume may change. */
+  @Override
   public Run.Result resume(Run.Overrides overrides, boolean evaluate) throws IOException {
     run.prepareResume();
     VqVaeCheckpoint ck = VqVaeCheckpoint.read(run.checkpoint());

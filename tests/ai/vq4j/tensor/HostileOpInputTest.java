@@ -1,6 +1,8 @@
 package ai.vq4j.tensor;
 
+import static ai.vq4j.bridge.Vq4jNative.VQ4J_ERR_NONFINITE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -106,6 +108,8 @@ class HostileOpInputTest {
         Vq4jException e = assertThrows(Vq4jException.class,
             () -> Ops.vqQuantizeForward(zE, codebook, s.intZeros(2), s.zeros(2, 2)));
         assertTrue(e.getMessage().contains("z_e row 1 holds a non-finite value"), e.getMessage());
+        assertEquals(VQ4J_ERR_NONFINITE, e.status());
+        assertTrue(e.nonFinite());
       }
     }
   }

@@ -3,14 +3,21 @@ package ai.vq4j.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.vq4j.bridge.Vq4jNative;
 import ai.vq4j.checkpoint.CheckpointFile;
 import ai.vq4j.checkpoint.VqVaeCheckpoint;
+import ai.vq4j.eval.ModelEvaluation;
 import ai.vq4j.model.VqVae;
 import ai.vq4j.model.VqVaeConfig;
+import ai.vq4j.tensor.DType;
 import ai.vq4j.tensor.Device;
+import ai.vq4j.tensor.Ops;
+import ai.vq4j.tensor.Tensor;
+import ai.vq4j.tensor.Vq4jException;
 import com.google.gson.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * repaired; non-finite weights are never written and the error names the intact checkpoint's step; a resume
  * honours --steps and --lr and says so; another run's folder is refused; a crash's temporary files are
  * removed; checkpoints get the umask's mode; elapsed_s continues after a resume; a broken test set fails
- * before training.
+ * before training; an op's non-finite status is divergence, and only that status.
  */
 class RunFailureTest {
   @TempDir
@@ -121,6 +128,64 @@ class RunFailureTest {
       assertTrue(x.getMessage().contains("element 1") && x.getMessage().contains("step 0"), x.getMessage());
     }
     assertFalse(Files.exists(file));
+  }
+
+  /**
+   * The quantizer refusing a NaN latent (a real native call, status VQ4J_ERR_NONFINITE) is the run diverging;
+   * an op error of another status is rethrown as it is, even when its message says "non-finite".
+   */
+  @Test
+  void onlyTheNonFiniteStatusIsDivergence() throws IOException {
+    IllegalStateException diverged = assertThrows(IllegalStateException.class, () -> trainWith(t -> {
+      try (Tensor zE = Tensor.of(Device.CPU, new float[] {0.5f, Float.NaN}, 1, 2);
+           Tensor codebook = Tensor.of(Device.CPU, new float[] {0, 0, 1, 1}, 2, 2);
+           Tensor codes = Tensor.zeros(Device.CPU, DType.INT32, 1);
+           Tensor zQ = Tensor.zeros(Device.CPU, DType.FLOAT32, 1, 2)) {
+        Ops.vqQuantizeForward(zE, codebook, codes, zQ);
+      }
+    }, "real"));
+    assertTrue(diverged.getMessage().startsWith("training diverged at step 1: ")
+        && diverged.getMessage().contains("z_e row 0 holds a non-finite value"), diverged.getMessage());
+    assertTrue(diverged.getMessage().contains("no checkpoint was written before it"), diverged.getMessage());
+    assertEquals(Vq4jNative.VQ4J_ERR_NONFINITE, ((Vq4jException) diverged.getCause()).status());
+
+    Vq4jException unrelated = new Vq4jException("embeddingForward", Vq4jNative.VQ4J_ERR_ARGUMENT,
+        "ids[3] = 9 is outside [0, 4) (codes of non-finite-run.safetensors)");
+    Vq4jException thrown = assertThrows(Vq4jException.class, () -> trainWith(t -> {
+      throw unrelated;
+    }, "unrelated"));
+    assertSame(unrelated, thrown);
+  }
+
+  /** A fresh run in dir/folder whose every step is queueStep, on a real trainer; nothing else is expected. */
+  private void trainWith(java.util.function.Consumer<VqVaeTrainer> queueStep, String folder) throws IOException {
+    Run run = new Run(dir.resolve(folder), "checkpoint.safetensors", Device.CPU, progress);
+    run.prepareStart();
+    Run.Part<VqVaeTrainer> part = new Run.Part<>() {
+      @Override
+      public void queueStep(VqVaeTrainer trainer) {
+        queueStep.accept(trainer);
+      }
+
+      @Override
+      public Map<String, String> runState() {
+        throw new AssertionError("no checkpoint: the first step fails");
+      }
+
+      @Override
+      public void pictures(VqVaeTrainer trainer, Path metrics) {
+        throw new AssertionError("no pictures: the first step fails");
+      }
+
+      @Override
+      public ModelEvaluation evaluate(VqVaeTrainer trainer, Path metrics) {
+        throw new AssertionError("no evaluation: the first step fails");
+      }
+    };
+    try (VqVae model = new VqVae(tiny(), Device.CPU);
+         VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-3, 0, 0.08, 5)) {
+      run.train(trainer, train(dir, 3), part, false);
+    }
   }
 
   @Test

@@ -5,8 +5,6 @@ import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Mask;
 import ai.vq4j.tensor.Ops;
 import ai.vq4j.tensor.Tensor;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -28,8 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * K = 512 codes) and of a Gated PixelCNN prior over its 8x8 codes. bench/torch_ops.py times the same ops
  * and shapes in PyTorch; bench/run_cpu_ops.sh runs both and prints them side by side.
  *
- * <p>Every state has the parameter {@code device}: {@code cpu} (the default: the C++ reference ops) or
- * {@code cuda} / {@code cuda:N} (the CUDA kernels; {@code -p device=cuda}, see {@link BenchDevice}). On a GPU
+ * <p>Every state ({@link Owned}) has the parameter {@code device}: {@code cpu} (the default: the CPU fast paths),
+ * {@code cpu-ref} (the hand-written reference kernels) or {@code cuda} / {@code cuda:N} (the CUDA kernels;
+ * {@code -p device=cuda}, see {@link BenchDevice}). On a GPU
  * every benchmark method ends with {@link Ops#sync}, so its time includes the kernels it launched, not only
  * their launch. bench/gpu/jmh_rates.py turns a JMH JSON result into GFLOP/s (convs, quantizer) and GB/s (the
  * memory-bound ops).
@@ -108,40 +107,6 @@ public class OpsBench {
       v[i] = rng.nextInt(bound);
     }
     return Tensor.ofInts(device, v, shape);
-  }
-
-  /** Base of the states: the device, and the tensors it remembers and closes after the trial. */
-  @State(Scope.Benchmark)
-  public abstract static class Owned {
-    /** cpu (default), cuda or cuda:N. */
-    @Param({"cpu"})
-    public String device;
-
-    private final List<Tensor> owned = new ArrayList<>();
-    final SplittableRandom rng = new SplittableRandom(42);
-    Device dev;
-
-    /** Resolves {@link #device}; every state's trial setup calls it first. */
-    Device open() {
-      dev = BenchDevice.resolve(device);
-      return dev;
-    }
-
-    Tensor keep(Tensor t) {
-      owned.add(t);
-      return t;
-    }
-
-    @TearDown(Level.Trial)
-    public void close() {
-      if (dev != null) {
-        BenchDevice.finish(dev);
-      }
-      for (Tensor t : owned) {
-        t.close();
-      }
-      owned.clear();
-    }
   }
 
   // ------------------------------------------------------------------ convs

@@ -19,7 +19,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -34,31 +33,25 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 15, time = 1, timeUnit = TimeUnit.SECONDS)
 @State(Scope.Thread)
-public class PriorStepBench {
+public class PriorStepBench extends Owned {
   @Param({"64"})
   public int batch;
 
-  /** cpu (default), cuda or cuda:N. */
-  @Param({"cpu"})
-  public String device;
-
-  Device dev;
-  PixelCnnPrior prior;
   PriorTrainer trainer;
   Tensor codes;
 
   @Setup(Level.Trial)
   public void setUp() {
-    dev = BenchDevice.resolve(device);
+    Device d = open();
     PixelCnnConfig c = new PixelCnnConfig();
-    prior = new PixelCnnPrior(c, dev);
-    trainer = new PriorTrainer(prior, 1e-3, 0, 1);
+    PixelCnnPrior prior = keep(new PixelCnnPrior(c, d));
+    trainer = keep(new PriorTrainer(prior, 1e-3, 0, 1));
     Rng rng = new Rng(7);
     int[] v = new int[batch * c.gridSize * c.gridSize];
     for (int i = 0; i < v.length; i++) {
       v[i] = (int) (rng.nextDouble() * c.numCodes);
     }
-    codes = Tensor.ofInts(dev, v, batch, c.gridSize, c.gridSize);
+    codes = keep(Tensor.ofInts(d, v, batch, c.gridSize, c.gridSize));
   }
 
   @Benchmark
@@ -66,15 +59,5 @@ public class PriorStepBench {
     PriorStepMetrics m = trainer.step(codes, null);
     BenchDevice.finish(dev);
     return m;
-  }
-
-  @TearDown(Level.Trial)
-  public void tearDown() {
-    if (trainer == null) {
-      return; // the setup failed (e.g. cuda selected without a GPU)
-    }
-    trainer.close();
-    prior.close();
-    codes.close();
   }
 }

@@ -21,7 +21,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -45,7 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 3, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 5, time = 3, timeUnit = TimeUnit.SECONDS)
 @State(Scope.Thread)
-public class TrainStepBench {
+public class TrainStepBench extends Owned {
   @Param({"32", "128"})
   public int batch;
 
@@ -56,30 +55,23 @@ public class TrainStepBench {
   @Param({"false", "true"})
   public boolean ema;
 
-  /** cpu (default), cuda or cuda:N. */
-  @Param({"cpu"})
-  public String device;
-
-  Device dev;
-
-  VqVae model;
   VqVaeTrainer trainer;
   Tensor x;
 
   @Setup(Level.Trial)
   public void setUp() {
-    dev = BenchDevice.resolve(device);
+    Device d = open();
     VqVaeConfig c = VqVaeConfig.sonnet(channels);
     c.ema = ema;
     c.restartDeadCodes = false;
-    model = new VqVae(c, dev);
-    trainer = new VqVaeTrainer(model, 3e-4, 0, 0.11, 1);
+    VqVae model = keep(new VqVae(c, d));
+    trainer = keep(new VqVaeTrainer(model, 3e-4, 0, 0.11, 1));
     Rng rng = new Rng(5);
     float[] v = new float[batch * 32 * 32 * channels];
     for (int i = 0; i < v.length; i++) {
       v[i] = (float) (rng.nextDouble() - 0.5);
     }
-    x = Tensor.of(dev, v, batch, 32, 32, channels);
+    x = keep(Tensor.of(d, v, batch, 32, 32, channels));
   }
 
   static final int QUEUED = 16;
@@ -100,15 +92,5 @@ public class TrainStepBench {
     List<VqVaeStepMetrics> m = trainer.drainMetrics();
     BenchDevice.finish(dev);
     return m;
-  }
-
-  @TearDown(Level.Trial)
-  public void tearDown() {
-    if (trainer == null) {
-      return; // the setup failed (e.g. cuda selected without a GPU)
-    }
-    trainer.close();
-    model.close();
-    x.close();
   }
 }
