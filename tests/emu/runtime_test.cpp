@@ -21,6 +21,7 @@
 #include "context.h"
 #include "elementwise/elementwise.h"
 #include "embedding/embedding.h"
+#include "cuda_check.cuh"
 #include "side_stream.h"
 #include "losses/losses.h"
 #include "vq_ema_update/vq_ema_update.h"
