@@ -8,12 +8,15 @@
 #   bash bench/quality.sh 3000          (about 3 min a run on the 2-core machine when it is quiet: 9 runs)
 #   bash bench/quality.sh 20000         (the long table: about 20 min a run)
 #   STEPS_ONLY="plain fsq" bash bench/quality.sh 300   (a subset, e.g. a smoke run)
+#   DATA_ARGS="--data emoji --data-dir data/emoji --downsample 4" BATCH=16 OUT=runs/quality-emoji \
+#     STEPS_ONLY="plain fsq" bash bench/quality.sh 3000   (the emoji rows: PSNR over the 64x64 image)
 #
-# Prints a Markdown table for bench/RESULTS.md. Needs the jar (mvn -B -Dvq4j.cuda=OFF package -DskipTests).
+# Prints a Markdown table for bench/RESULTS.md. Needs the jar (mvn -B -Dvq4j.cuda=OFF package -DskipTests); JAR
+# overrides which one, OUT the output folder.
 set -euo pipefail
 steps=${1:-3000}
 root=$(cd "$(dirname "$0")/.." && pwd)
-jar=$(ls "$root"/target/vq4j-*-all.jar | head -1)
+jar=${JAR:-$(ls "$root"/target/vq4j-*-all.jar | head -1)}
 out=${OUT:-$root/runs/quality}
 mkdir -p "$out"
 declare -A opts=(
@@ -25,9 +28,10 @@ declare -A opts=(
   [ema+rotation+kmeans]="--quantizer ema --rotation-trick --kmeans-init 10"
   [l2-codes]="--l2-codes --code-dim 8"
   [fsq]="--quantizer fsq --fsq-levels 8,5,5,5"
+  [fsq-7x5x5x5x5]="--quantizer fsq --fsq-levels 7,5,5,5,5"
   [fsq-8x8x8x5x5]="--quantizer fsq --fsq-levels 8,8,8,5,5"
 )
-order=(plain ema rotation ema+rotation kmeans ema+rotation+kmeans l2-codes fsq fsq-8x8x8x5x5)
+order=(plain ema rotation ema+rotation kmeans ema+rotation+kmeans l2-codes fsq fsq-7x5x5x5x5 fsq-8x8x8x5x5)
 if [[ -n "${STEPS_ONLY:-}" ]]; then read -r -a order <<<"$STEPS_ONLY"; fi
 echo "| quantizer | options | steps | test PSNR 28x28 | MSE 28x28 | perplexity | codes used of K | bits/dim (uniform prior, 28x28) | steps/s |"
 echo "|---|---|---|---|---|---|---|---|---|"
@@ -36,7 +40,7 @@ for name in "${order[@]}"; do
   rm -rf "$dir"
   start=$(date +%s.%N)
   # shellcheck disable=SC2086
-  java -jar "$jar" train --out "$dir" --steps "$steps" --seed 1 --batch-size 32 ${opts[$name]} >"$dir.log" 2>&1
+  java -jar "$jar" train --out "$dir" --steps "$steps" --seed 1 --batch-size "${BATCH:-32}" ${DATA_ARGS:-} ${opts[$name]} >"$dir.log" 2>&1
   # Training only: the wall time minus the evaluation, which the log times separately when present.
   train_s=$(python3 - "$dir/metrics.jsonl" <<'PY'
 import json, sys

@@ -184,7 +184,8 @@ final class TrainCommand implements Callable<Integer> {
 
   /**
    * The recipe's values for every option not given: the training options one by one, the quantizer as a whole
-   * (any quantizer option given replaces the recipe's choice).
+   * (any quantizer option given, --codes and --code-dim included, replaces the recipe's FSQ: a codebook of that
+   * size).
    */
   private void applyRecipe() {
     steps = steps != null ? steps : FashionMnistRecipe.STEPS;
@@ -195,11 +196,10 @@ final class TrainCommand implements Callable<Integer> {
     minLr = minLr != null ? minLr : Double.parseDouble(FashionMnistRecipe.MIN_LR);
     var parsed = spec.commandLine().getParseResult();
     boolean quantizerGiven = ema || java.util.stream.Stream.of("--quantizer", "--rotation-trick", "--kmeans-init",
-        "--fsq-levels", "--l2-codes").anyMatch(parsed::hasMatchedOption);
+        "--fsq-levels", "--l2-codes", "--codes", "--code-dim").anyMatch(parsed::hasMatchedOption);
     if (!quantizerGiven) {
       quantizer.kind = FashionMnistRecipe.QUANTIZER;
-      quantizer.rotationTrick = FashionMnistRecipe.ROTATION_TRICK;
-      quantizer.kmeansIterations = FashionMnistRecipe.KMEANS_ITERATIONS;
+      quantizer.fsqLevels = FashionMnistRecipe.fsqLevels();
     }
   }
 }

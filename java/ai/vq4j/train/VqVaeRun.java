@@ -76,10 +76,16 @@ public final class VqVaeRun implements Run.Part<VqVaeTrainer> {
          VqVaeTrainer trainer = new VqVaeTrainer(model, train.learningRate, train.weightDecay, variance, train.seed);
          DataParallel dp = comm == null ? null : trainer.joinDataParallel(comm)) {
       run.progress().printf("model: %s preset, %,d parameters, %s quantizer, K = %d, D = %d, on %s%n", config.preset,
-          model.parameterCount(), config.ema ? "EMA" : "loss-trained", config.numEmbeddings, config.embeddingDim,
+          model.parameterCount(), quantizerName(config), config.numEmbeddings, config.embeddingDim,
           device);
       return train(trainer, train, batcher(data, train), evaluate);
     }
+  }
+
+  private static String quantizerName(VqVaeConfig config) {
+    String kind = config.fsqLevels.length > 0 ? "FSQ " + java.util.Arrays.toString(config.fsqLevels)
+        : (config.ema ? "EMA" : "loss-trained") + (config.l2Codes ? " l2-normalised" : "");
+    return config.gradient.equals("rotation") ? kind + " rotation-trick" : kind;
   }
 
   /** Continues the run whose checkpoint is in the folder, to the step count of its train config. */

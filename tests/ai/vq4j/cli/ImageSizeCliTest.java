@@ -1,6 +1,7 @@
 package ai.vq4j.cli;
 
 import static ai.vq4j.cli.CliTest.cli;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -117,7 +118,7 @@ class ImageSizeCliTest {
     Path run = dir.resolve("recipe");
     // On the tiny emoji folder (no Fashion-MNIST needed); --steps and --warmup-steps given beside it win.
     Object[] r = cli("train", "--preset", "fashion-mnist", "--data", "emoji", "--data-dir", data.toString(), "--hidden",
-        "8", "--residual-hidden", "4", "--codes", "16", "--code-dim", "4", "--steps", "3", "--warmup-steps", "1",
+        "8", "--residual-hidden", "4", "--steps", "3", "--warmup-steps", "1",
         "--no-eval", "--out", run.toString());
     assertEquals(0, r[0], (String) r[1]);
     VqVaeCheckpoint ck = VqVaeCheckpoint.read(run.resolve("checkpoint.safetensors"));
@@ -131,8 +132,22 @@ class ImageSizeCliTest {
     assertEquals(FashionMnistRecipe.BATCH_SIZE, t.batchSize);
     VqVaeConfig c = ck.config();
     assertEquals("sonnet", c.preset);
-    assertTrue(c.ema);
-    assertEquals("rotation", c.gradient);
-    assertEquals(FashionMnistRecipe.KMEANS_ITERATIONS, c.kmeansIterations);
+    assertArrayEquals(FashionMnistRecipe.fsqLevels(), c.fsqLevels);
+    assertEquals(FashionMnistRecipe.fsqLevels().length, c.embeddingDim);
+    assertEquals(8 * 5 * 5 * 5, c.numEmbeddings);
+  }
+
+  @Test
+  void aCodebookSizeBesideTheRecipeReplacesItsQuantizer() throws Exception {
+    Path data = EmojiDatasetTestAccess.write(dir.resolve("emoji-recipe-codes"), 10);
+    Path run = dir.resolve("recipe-codes");
+    Object[] r = cli("train", "--preset", "fashion-mnist", "--data", "emoji", "--data-dir", data.toString(), "--hidden",
+        "8", "--residual-hidden", "4", "--codes", "16", "--code-dim", "4", "--steps", "2", "--warmup-steps", "1",
+        "--no-eval", "--out", run.toString());
+    assertEquals(0, r[0], (String) r[1]);
+    VqVaeConfig c = VqVaeCheckpoint.read(run.resolve("checkpoint.safetensors")).config();
+    assertEquals(0, c.fsqLevels.length);
+    assertEquals(16, c.numEmbeddings);
+    assertEquals(4, c.embeddingDim);
   }
 }
