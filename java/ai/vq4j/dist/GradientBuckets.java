@@ -22,7 +22,7 @@ import java.util.concurrent.Future;
  * gradient gets a bucket of its own), each bucket is all-reduced, and the averages are copied back. The
  * buckets are allocated once.
  *
- * <p>Overlapped ({@link Overlap}), a bucket is sent as soon as the backward pass has written its last
+ * <p>When overlapped ({@link Overlap}), a bucket is sent as soon as the backward pass has written its last
  * gradient ({@link Parameter#onGradReady}), while the backward goes on with earlier layers; {@link #average}
  * sends the buckets left and waits for all. The buckets and their all-reduces are the same either way, sent
  * in the same order on every rank, so the averages are the same bits.
