@@ -22,6 +22,12 @@ struct NcclComm;
 NcclComm* nccl_open(vq4j_ctx* ctx, int rank, int world_size, const vq4j_gloo_api* api, vq4j_gloo* gloo,
                     int timeout_ms, char* error, size_t error_bytes);
 int nccl_all_reduce(NcclComm* c, float* data, size_t count, bool average, char* error, size_t error_bytes);
+// Queued on the communicator's side stream after the work queued on the context's stream so far; returns
+// at once. nccl_wait orders the context's stream after the started all-reduces and waits for them within
+// the timeout. The other collectives call it first: NCCL needs one communicator's collectives in one order on
+// every rank, which two streams running at once would not keep.
+int nccl_all_reduce_start(NcclComm* c, float* data, size_t count, bool average, char* error, size_t error_bytes);
+int nccl_wait(NcclComm* c, char* error, size_t error_bytes);
 int nccl_broadcast(NcclComm* c, void* data, size_t bytes, int root, char* error, size_t error_bytes);
 int nccl_all_gather(NcclComm* c, const void* send, void* recv, size_t bytes_per_rank, char* error,
                     size_t error_bytes);

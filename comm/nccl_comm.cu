@@ -1,7 +1,9 @@
 // The CUDA communicator: NCCL opened with dlopen("libnccl.so.2") (no link dependency), one NCCL
-// communicator per vq4j_comm, collectives on the context's stream. Each collective is waited for within
-// the timeout: NCCL has no timeout of its own, and a peer that died leaves the kernels of the others
-// spinning forever, so past the timeout the communicator is aborted and the rank reports the operation.
+// communicator per vq4j_comm, collectives on the context's stream, or, for the started all-reduces that
+// overlap the backward, on the communicator's side stream (runtime/side_stream.h). Each collective is
+// waited for within the timeout: NCCL has no timeout of its own, and a peer that died leaves the kernels of
+// the others spinning forever, so past the timeout the communicator is aborted and the rank reports the
+// operation.
 #include <cuda_runtime.h>
 #include <dlfcn.h>
 
@@ -15,6 +17,7 @@
 #include "comm_backends.h"
 #include "context.h"
 #include "nccl_api.h"
+#include "side_stream.h"
 
 namespace vq4j {
 
@@ -25,6 +28,8 @@ struct NcclComm {
   int timeout_ms = 0;
   nccl::Comm comm = nullptr;
   bool aborted = false;
+  SideStream side;
+  bool started = false;  // an all-reduce was started on the side stream since the last wait
 };
 
 namespace {
@@ -74,15 +79,15 @@ int report(const NcclComm* c, const char* op, const std::string& what, char* err
   return VQ4J_ERR_COMM;
 }
 
-// Waits for the queued collective, polling NCCL's asynchronous error, until the timeout; then aborts.
-int finish(NcclComm* c, const char* op, nccl::Result queued, char* error, size_t error_bytes) {
+// Waits until done() (a query of the stream or event behind the queued collective) says so, polling
+// NCCL's asynchronous error, until the timeout; then aborts.
+template <typename Done>
+int wait_for(NcclComm* c, const char* op, Done done, char* error, size_t error_bytes) {
   std::string why;
   const nccl::Api* api = nccl_api(&why);
-  if (queued != nccl::kSuccess) return report(c, op, api->GetErrorString(queued), error, error_bytes);
-  const auto stream = static_cast<cudaStream_t>(c->ctx->stream);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(c->timeout_ms);
   for (;;) {
-    cudaError_t state = cudaStreamQuery(stream);
+    cudaError_t state = done();
     if (state == cudaSuccess) return VQ4J_OK;
     if (state != cudaErrorNotReady) return report(c, op, cudaGetErrorString(state), error, error_bytes);
     nccl::Result async = nccl::kSuccess;
@@ -100,6 +105,15 @@ int finish(NcclComm* c, const char* op, nccl::Result queued, char* error, size_t
     }
     std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
+}
+
+// Waits for the collective just queued on the context's stream.
+int finish(NcclComm* c, const char* op, nccl::Result queued, char* error, size_t error_bytes) {
+  std::string why;
+  const nccl::Api* api = nccl_api(&why);
+  if (queued != nccl::kSuccess) return report(c, op, api->GetErrorString(queued), error, error_bytes);
+  const auto stream = static_cast<cudaStream_t>(c->ctx->stream);
+  return wait_for(c, op, [stream] { return cudaStreamQuery(stream); }, error, error_bytes);
 }
 
 }  // namespace
@@ -142,10 +156,16 @@ NcclComm* nccl_open(vq4j_ctx* ctx, int rank, int world_size, const vq4j_gloo_api
     return nullptr;
   }
   c->comm = comm;
+  if (cudaError_t err = side_stream_open(ctx, &c->side); err != cudaSuccess) {
+    report(c, "init", std::string("side stream: ") + cudaGetErrorString(err), error, error_bytes);
+    nccl_close(c);
+    return nullptr;
+  }
   return c;
 }
 
 int nccl_all_reduce(NcclComm* c, float* data, size_t count, bool average, char* error, size_t error_bytes) {
+  VQ4J_TRY(nccl_wait(c, error, error_bytes));
   std::string why;
   const nccl::Api* api = nccl_api(&why);
   return finish(c, "all_reduce",
@@ -154,7 +174,29 @@ int nccl_all_reduce(NcclComm* c, float* data, size_t count, bool average, char* 
                 error, error_bytes);
 }
 
+int nccl_all_reduce_start(NcclComm* c, float* data, size_t count, bool average, char* error, size_t error_bytes) {
+  std::string why;
+  const nccl::Api* api = nccl_api(&why);
+  if (cudaError_t err = side_stream_fork(c->ctx, &c->side); err != cudaSuccess)
+    return report(c, "all_reduce_start", cudaGetErrorString(err), error, error_bytes);
+  nccl::Result queued = api->AllReduce(data, data, count, nccl::kFloat32, average ? nccl::kAvg : nccl::kSum,
+                                       c->comm, c->side.stream);
+  if (queued != nccl::kSuccess) return report(c, "all_reduce_start", api->GetErrorString(queued), error, error_bytes);
+  c->started = true;
+  return VQ4J_OK;
+}
+
+int nccl_wait(NcclComm* c, char* error, size_t error_bytes) {
+  if (!c->started) return VQ4J_OK;
+  c->started = false;
+  if (cudaError_t err = side_stream_join(c->ctx, &c->side); err != cudaSuccess)
+    return report(c, "wait", cudaGetErrorString(err), error, error_bytes);
+  SideStream* side = &c->side;
+  return wait_for(c, "wait", [side] { return side_stream_joined(side); }, error, error_bytes);
+}
+
 int nccl_broadcast(NcclComm* c, void* data, size_t bytes, int root, char* error, size_t error_bytes) {
+  VQ4J_TRY(nccl_wait(c, error, error_bytes));
   std::string why;
   const nccl::Api* api = nccl_api(&why);
   return finish(c, "broadcast",
@@ -164,6 +206,7 @@ int nccl_broadcast(NcclComm* c, void* data, size_t bytes, int root, char* error,
 
 int nccl_all_gather(NcclComm* c, const void* send, void* recv, size_t bytes_per_rank, char* error,
                     size_t error_bytes) {
+  VQ4J_TRY(nccl_wait(c, error, error_bytes));
   std::string why;
   const nccl::Api* api = nccl_api(&why);
   return finish(c, "all_gather",
@@ -175,7 +218,10 @@ void nccl_close(NcclComm* c) {
   if (c == nullptr) return;
   std::string why;
   const nccl::Api* api = nccl_api(&why);
-  if (!c->aborted) api->CommDestroy(c->comm);
+  if (!c->aborted) {
+    side_stream_close(&c->side);  // after an abort its NCCL kernels may never end: it is left to the process exit
+    api->CommDestroy(c->comm);
+  }
   delete c;
 }
 

@@ -318,6 +318,14 @@ int vq4j_comm_status(const vq4j_comm* comm);
 const char* vq4j_comm_last_error(const vq4j_comm* comm);
 /* In place: data[count] = the sum (or the average) of every rank's data. */
 int vq4j_comm_all_reduce(vq4j_comm* comm, float* data, long long count, int op);
+/* The all-reduce above, started so that it overlaps the work queued after it (a gradient bucket's, while the
+ * backward goes on): on a CUDA context it is queued on the communicator's own stream, after everything queued
+ * on the context's stream so far (an event), and the call returns at once; data must then be left alone until
+ * vq4j_comm_wait. On a CPU context it runs at once, as vq4j_comm_all_reduce. */
+int vq4j_comm_all_reduce_start(vq4j_comm* comm, float* data, long long count, int op);
+/* Orders the context's stream after every all-reduce started so far and waits for them, within the timeout
+ * (the other collectives do so first). Returns at once when none was started, and on a CPU context. */
+int vq4j_comm_wait(vq4j_comm* comm);
 /* In place: every rank's data[bytes] = root's. */
 int vq4j_comm_broadcast(vq4j_comm* comm, void* data, long long bytes, int root);
 /* recv[world_size * bytes_per_rank] = the ranks' send[bytes_per_rank], in rank order. */

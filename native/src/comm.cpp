@@ -77,6 +77,30 @@ int backend_status(vq4j_comm* comm, int rc) {
   return rc == 0 ? VQ4J_OK : VQ4J_ERR_COMM;
 }
 
+// vq4j_comm_all_reduce, or with start its overlapped twin.
+int all_reduce(vq4j_comm* comm, float* data, long long count, int op, bool start) {
+  const char* name = start ? "all_reduce_start" : "all_reduce";
+  VQ4J_TRY(usable(comm));
+  if (count < 0 || (count > 0 && data == nullptr) || (op != VQ4J_REDUCE_SUM && op != VQ4J_REDUCE_AVERAGE))
+    return comm_fail(comm, VQ4J_ERR_ARGUMENT, name, "need count >= 0, data, and op SUM or AVERAGE");
+  if (count == 0) return VQ4J_OK;
+  const size_t n = static_cast<size_t>(count);
+#ifdef VQ4J_WITH_CUDA
+  if (comm->nccl != nullptr) {
+    auto reduce = start ? vq4j::nccl_all_reduce_start : vq4j::nccl_all_reduce;
+    return backend_status(comm, reduce(comm->nccl, data, n, op == VQ4J_REDUCE_AVERAGE, comm->error,
+                                       sizeof comm->error));
+  }
+#endif
+  VQ4J_TRY(backend_status(comm, comm->gloo_api->all_reduce_sum(comm->gloo, data, n, comm->error,
+                                                               sizeof comm->error)));
+  if (op == VQ4J_REDUCE_AVERAGE) {
+    const float scale = 1.0f / static_cast<float>(comm->world_size);
+    for (size_t i = 0; i < n; ++i) data[i] *= scale;
+  }
+  return VQ4J_OK;
+}
+
 }  // namespace
 
 extern "C" {
@@ -131,22 +155,18 @@ const char* vq4j_comm_last_error(const vq4j_comm* comm) {
 }
 
 int vq4j_comm_all_reduce(vq4j_comm* comm, float* data, long long count, int op) {
+  return all_reduce(comm, data, count, op, false);
+}
+
+int vq4j_comm_all_reduce_start(vq4j_comm* comm, float* data, long long count, int op) {
+  return all_reduce(comm, data, count, op, true);
+}
+
+int vq4j_comm_wait(vq4j_comm* comm) {
   VQ4J_TRY(usable(comm));
-  if (count < 0 || (count > 0 && data == nullptr) || (op != VQ4J_REDUCE_SUM && op != VQ4J_REDUCE_AVERAGE))
-    return comm_fail(comm, VQ4J_ERR_ARGUMENT, "all_reduce", "need count >= 0, data, and op SUM or AVERAGE");
-  if (count == 0) return VQ4J_OK;
-  const size_t n = static_cast<size_t>(count);
 #ifdef VQ4J_WITH_CUDA
-  if (comm->nccl != nullptr)
-    return backend_status(comm, vq4j::nccl_all_reduce(comm->nccl, data, n, op == VQ4J_REDUCE_AVERAGE,
-                                                      comm->error, sizeof comm->error));
+  if (comm->nccl != nullptr) return backend_status(comm, vq4j::nccl_wait(comm->nccl, comm->error, sizeof comm->error));
 #endif
-  VQ4J_TRY(backend_status(comm, comm->gloo_api->all_reduce_sum(comm->gloo, data, n, comm->error,
-                                                               sizeof comm->error)));
-  if (op == VQ4J_REDUCE_AVERAGE) {
-    const float scale = 1.0f / static_cast<float>(comm->world_size);
-    for (size_t i = 0; i < n; ++i) data[i] *= scale;
-  }
   return VQ4J_OK;
 }
 
@@ -180,7 +200,7 @@ int vq4j_comm_all_gather(vq4j_comm* comm, const void* send, void* recv, long lon
 }
 
 int vq4j_comm_barrier(vq4j_comm* comm) {
-  VQ4J_TRY(usable(comm));
+  VQ4J_TRY(vq4j_comm_wait(comm));
   if (vq4j_sync(comm->ctx) != VQ4J_OK)
     return comm_fail(comm, VQ4J_ERR_COMM, "barrier", vq4j_last_error(comm->ctx));
   return backend_status(comm, comm->gloo_api->barrier(comm->gloo, comm->error, sizeof comm->error));

@@ -15,6 +15,11 @@
 // is: it runs at the next launch, copy or memset, at cudaStreamSynchronize, or at a cudaEventSynchronize of
 // an event recorded after it. So a pinned buffer refilled before its copy has run hands the device the new
 // bytes instead of the old, as it would on a GPU.
+// A test may defer a stream (emu::defer): its launches then wait in its queue until something needs them,
+// as on a GPU where two streams run when they please: a cudaStreamWaitEvent or cudaEventSynchronize/Query
+// of an event recorded on it after them, or a synchronisation or query of the stream. Work on a deferred
+// stream that runs too late for a reader, or too early for a writer, shows a missing event (the ordering
+// of runtime/side_stream.h). Only launches are deferred.
 #pragma once
 #include <atomic>
 #include <barrier>
@@ -62,7 +67,27 @@ inline const int device_count = [] {
 }();
 inline thread_local int current_device = 0;
 inline long long wrong_device_launches = 0;
-struct Stream { int device; };
+struct Stream {
+  int device;
+  bool deferred = false;
+  std::deque<std::function<void()>> queued;  // launches not yet run, of a deferred stream
+  long long launched = 0;                    // launches ever made into the stream
+};
+// Runs the stream's queued launches until launched - queued.size() >= upto (all of them by default).
+inline void run_stream(cudaStream_t s, long long upto = -1) {
+  auto* st = static_cast<Stream*>(s);
+  if (st == nullptr) return;
+  while (!st->queued.empty() && (upto < 0 || st->launched - static_cast<long long>(st->queued.size()) < upto)) {
+    std::function<void()> next = std::move(st->queued.front());
+    st->queued.pop_front();
+    next();
+  }
+}
+// Test hook: from now on the stream's launches wait in its queue (see the top); off runs them all.
+inline void defer(cudaStream_t s, bool on = true) {
+  if (!on) run_stream(s);
+  static_cast<Stream*>(s)->deferred = on;
+}
 
 // Host-to-device copies from pinned memory, not yet run, in stream order; seq numbers them.
 struct PendingCopy {
@@ -97,7 +122,19 @@ struct Config {
 
 template <class T> T* dynamic_shared() { return reinterpret_cast<T*>(dyn_shared); }
 
+inline void launch_now(const Config& c, const std::function<void()>& body);
+
 inline void launch(const Config& c, const std::function<void()>& body) {
+  auto* st = static_cast<Stream*>(c.stream);
+  if (st != nullptr) ++st->launched;
+  if (st != nullptr && st->deferred) {
+    st->queued.push_back([c, body] { launch_now(c, body); });
+    return;
+  }
+  launch_now(c, body);
+}
+
+inline void launch_now(const Config& c, const std::function<void()>& body) {
   drain();
   ++launches;
   if (c.stream != nullptr && static_cast<const Stream*>(c.stream)->device != current_device) {
@@ -214,9 +251,9 @@ inline cudaError_t cudaMemcpyAsync(void* d, const void* s, size_t n, cudaMemcpyK
   }
   return cudaSuccess;
 }
-inline cudaError_t cudaStreamSynchronize(cudaStream_t) { emu::drain(); return cudaSuccess; }
+inline cudaError_t cudaStreamSynchronize(cudaStream_t s) { emu::run_stream(s); emu::drain(); return cudaSuccess; }
 // Queued work runs when asked about: a polled stream is always done (the NCCL communicator polls).
-inline cudaError_t cudaStreamQuery(cudaStream_t) { emu::drain(); return cudaSuccess; }
+inline cudaError_t cudaStreamQuery(cudaStream_t s) { emu::run_stream(s); emu::drain(); return cudaSuccess; }
 
 enum { cudaStreamNonBlocking = 1, cudaEventDisableTiming = 2, cudaHostAllocDefault = 0 };
 inline cudaError_t cudaGetDeviceCount(int* n) { *n = emu::device_count; return cudaSuccess; }
@@ -245,7 +282,7 @@ inline cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned) {
   *s = new emu::Stream{emu::current_device};
   return cudaSuccess;
 }
-inline cudaError_t cudaStreamDestroy(cudaStream_t s) { emu::drain(); delete static_cast<emu::Stream*>(s); return cudaSuccess; }
+inline cudaError_t cudaStreamDestroy(cudaStream_t s) { emu::run_stream(s); emu::drain(); delete static_cast<emu::Stream*>(s); return cudaSuccess; }
 inline cudaError_t cudaMalloc(void** p, size_t n) { *p = std::malloc(n); return *p ? cudaSuccess : cudaErrorInvalidValue; }
 inline cudaError_t cudaFree(void* p) { emu::drain(); std::free(p); return cudaSuccess; }
 inline cudaError_t cudaHostAlloc(void** p, size_t n, unsigned) {
@@ -260,11 +297,31 @@ inline cudaError_t cudaFreeHost(void* p) {
   std::free(p);
   return cudaSuccess;
 }
-struct emu_event { long long seq = 0; };  // the last copy queued before the record
+struct emu_event {
+  long long seq = 0;               // the last copy queued before the record
+  cudaStream_t stream = nullptr;   // the stream it was recorded on, and how many launches it had then
+  long long launched = 0;
+};
 inline cudaError_t cudaEventCreateWithFlags(cudaEvent_t* e, unsigned) { *e = new emu_event; return cudaSuccess; }
 inline cudaError_t cudaEventDestroy(cudaEvent_t e) { delete e; return cudaSuccess; }
-inline cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t = nullptr) { e->seq = emu::copies_queued; return cudaSuccess; }
-inline cudaError_t cudaEventSynchronize(cudaEvent_t e) { emu::drain(e->seq); return cudaSuccess; }
+inline cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s = nullptr) {
+  e->seq = emu::copies_queued;
+  e->stream = s;
+  e->launched = s == nullptr ? 0 : static_cast<emu::Stream*>(s)->launched;
+  return cudaSuccess;
+}
+inline cudaError_t cudaEventSynchronize(cudaEvent_t e) {
+  emu::run_stream(e->stream, e->launched);
+  emu::drain(e->seq);
+  return cudaSuccess;
+}
+// As cudaStreamQuery: what the event waits for runs when asked about.
+inline cudaError_t cudaEventQuery(cudaEvent_t e) { return cudaEventSynchronize(e); }
+// The waiting stream's later launches run after the event's, which therefore run now.
+inline cudaError_t cudaStreamWaitEvent(cudaStream_t, cudaEvent_t e, unsigned) {
+  emu::run_stream(e->stream, e->launched);
+  return cudaSuccess;
+}
 
 inline unsigned long long atomicMax(unsigned long long* p, unsigned long long v) {
   std::atomic_ref<unsigned long long> a(*p);

@@ -62,6 +62,9 @@ emu_compile $(find "$work/kernels" -name '*.cu' -o -name '*_cpu.cpp' -o -name '*
   "$work"/comm/*.cu "$root"/native/src/*.cpp
 g++ "${link[@]}" -shared -fopenmp -Wl,-soname,libvq4j.so -Wl,--no-undefined "$work"/obj/*.o -o "$work/lib/libvq4j.so" \
   -ldnnl -pthread
+# The Gloo communicator (CPU collectives, and Gloo through host copies for a CUDA device) is the build's: the
+# emulated library opens it from beside itself.
+cp "$root/target/classes/ai/vq4j/bridge/linux-x86_64/libvq4j_gloo.so" "$work/lib/" 2>/dev/null || true
 echo "java.sh: built $work/lib/libvq4j.so in $((SECONDS - start)) s"
 
 # -DargLine replaces the pom's argLine, so its flags are repeated here.

@@ -1,7 +1,8 @@
 // tests/emu/run.sh's runtime test: what the op case file cannot say about the CUDA launchers, run under the
 // CPU emulation of this folder's cuda_runtime.h: ties in the argmin, the deferred index and finiteness
 // errors (reported at the next synchronisation with the CPU's message), the staged uploads of
-// runtime/cuda_runtime.cu, zero counts. Every op's parity with the CPU reference is the op harness's
+// runtime/cuda_runtime.cu, zero counts, and the event ordering of a side stream (runtime/side_stream.h,
+// on which the all-reduces of data-parallel training overlap the backward), with a stand-in reduce. Every op's parity with the CPU reference is the op harness's
 // (tests/native/harness over tests/ops/cases.txt, which run.sh runs on the emulated devices too).
 // Prints "N passed, M failed".
 #include <cuda_runtime.h>  // the emulated runtime of this folder, for its pinned-memory bookkeeping
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -19,6 +21,8 @@
 #include "context.h"
 #include "elementwise/elementwise.h"
 #include "embedding/embedding.h"
+#include "cuda_check.cuh"
+#include "side_stream.h"
 #include "losses/losses.h"
 #include "vq_ema_update/vq_ema_update.h"
 #include "vq_quantize/vq_quantize.h"
@@ -50,6 +54,38 @@ static void same(const V& a, const V& b, const std::string& what, double rtol = 
   }
   check(true, what);
 }
+// A one-thread kernel on stream: f() once (lane 0 of a 32-thread block).
+static void on_stream(cudaStream_t stream, std::function<void()> f) {
+  emu::launch(emu::Config(dim3(1), dim3(32), 0, stream), [f] {
+    if (emu::tIdx.x == 0) f();
+  });
+}
+
+// The side stream's reduce (here: x *= 2, NCCL's all-reduce in comm/nccl_comm.cu) comes after the context's
+// write of x (fork) and before its read of x (join), with whichever stream deferred: each order, broken,
+// gives another value (3 or 0, not 6).
+static void side_stream_ordering(vq4j_ctx* ctx) {
+  for (bool defer_context : {true, false}) {
+    const std::string what = defer_context ? "side stream, context's stream deferred: " : "side stream deferred: ";
+    vq4j::SideStream side;
+    check(vq4j::side_stream_open(ctx, &side) == cudaSuccess, what + "open");
+    cudaStream_t deferred = defer_context ? vq4j::stream_of(ctx) : side.stream;
+    emu::defer(deferred);
+    float x = 0, read = -1;
+    float* px = &x;
+    float* pread = &read;
+    on_stream(vq4j::stream_of(ctx), [px] { *px = 3; });  // the backward writes a bucket
+    check(vq4j::side_stream_fork(ctx, &side) == cudaSuccess, what + "fork");
+    on_stream(side.stream, [px] { *px *= 2; });             // its all-reduce
+    check(vq4j::side_stream_join(ctx, &side) == cudaSuccess, what + "join");
+    on_stream(vq4j::stream_of(ctx), [px, pread] { *pread = *px; });  // Adam reads it
+    check(vq4j::side_stream_joined(&side) == cudaSuccess, what + "joined");
+    emu::defer(deferred, false);
+    check(read == 6 && x == 6, what + "x = 3, then doubled, then read: read " + std::to_string(read));
+    vq4j::side_stream_close(&side);
+  }
+}
+
 static std::string body(const char* e) {
   std::string s(e);
   auto p = s.rfind(" (");
@@ -251,6 +287,7 @@ int main() {
       vq4j_free(emu, dev[i]);
     }
   }
+  side_stream_ordering(emu);
   std::printf("%d passed, %d failed\n", passed, failed);
   vq4j_ctx_destroy(cpu);
   vq4j_ctx_destroy(emu);

@@ -140,21 +140,40 @@ public final class Communicator implements AutoCloseable {
 
   /** In place: every rank's t becomes the sum of all ranks' t. */
   public void allReduceSum(Tensor t) {
-    allReduce("allReduceSum", t, VQ4J_REDUCE_SUM);
+    allReduce("allReduceSum", t, VQ4J_REDUCE_SUM, false);
   }
 
   /** In place: every rank's t becomes the mean of all ranks' t (gradients of data-parallel steps). */
   public void allReduceAverage(Tensor t) {
-    allReduce("allReduceAverage", t, VQ4J_REDUCE_AVERAGE);
+    allReduce("allReduceAverage", t, VQ4J_REDUCE_AVERAGE, false);
   }
 
-  private void allReduce(String op, Tensor t, int reduce) {
+  /**
+   * {@link #allReduceAverage}, started so that it overlaps the ops queued after it (a gradient bucket's, while
+   * the backward goes on): with NCCL it is queued on the communicator's own stream after the ops queued so far
+   * and returns at once, and t must be left alone until {@link #waitStarted}; with Gloo it runs at once.
+   */
+  public void startAllReduceAverage(Tensor t) {
+    allReduce("startAllReduceAverage", t, VQ4J_REDUCE_AVERAGE, true);
+  }
+
+  /**
+   * The device's later ops come after the all-reduces started so far, which this thread waits for (within
+   * the timeout). The other collectives do so first.
+   */
+  public void waitStarted() {
+    call("waitStarted", false, false, () -> vq4j_comm_wait(comm));
+  }
+
+  private void allReduce(String op, Tensor t, int reduce, boolean start) {
     check(op, t);
     if (t.dtype() != DType.FLOAT32) {
       throw new IllegalArgumentException(op + ": needs a float32 tensor, got " + t);
     }
     try (OnEngine h = new OnEngine(t, true)) {
-      call(op, false, () -> vq4j_comm_all_reduce(comm, new FloatPointer(h.get().nativePointer()), t.size(), reduce));
+      FloatPointer data = new FloatPointer(h.get().nativePointer());
+      call(op, true, false, () -> start ? vq4j_comm_all_reduce_start(comm, data, t.size(), reduce)
+          : vq4j_comm_all_reduce(comm, data, t.size(), reduce));
       h.copyBack();
     }
   }
@@ -167,7 +186,7 @@ public final class Communicator implements AutoCloseable {
       throw new IllegalArgumentException(op + ": root " + root + " is not a rank of " + worldSize);
     }
     try (OnEngine h = new OnEngine(t, true)) {
-      call(op, false, () -> vq4j_comm_broadcast(comm, h.get().nativePointer(), bytes(t), root));
+      call(op, true, false, () -> vq4j_comm_broadcast(comm, h.get().nativePointer(), bytes(t), root));
       h.copyBack();
     }
   }
@@ -185,7 +204,7 @@ public final class Communicator implements AutoCloseable {
           + " " + send.dtype() + " values, got " + gathered + " for " + send);
     }
     try (OnEngine s = new OnEngine(send, true); OnEngine g = new OnEngine(gathered, false)) {
-      call(op, false, () -> vq4j_comm_all_gather(comm, s.get().nativePointer(), g.get().nativePointer(),
+      call(op, true, false, () -> vq4j_comm_all_gather(comm, s.get().nativePointer(), g.get().nativePointer(),
           bytes(send)));
       g.copyBack();
     }
@@ -193,7 +212,7 @@ public final class Communicator implements AutoCloseable {
 
   /** Returns once every rank has called it (after the device's queued work). */
   public void barrier() {
-    call("barrier", true, () -> vq4j_comm_barrier(comm));
+    call("barrier", true, true, () -> vq4j_comm_barrier(comm));
   }
 
   @Override
@@ -247,12 +266,12 @@ public final class Communicator implements AutoCloseable {
   }
 
   /**
-   * One collective at a time, from any thread. usesContext: the call needs the engine's context (the barrier
-   * waits for its queued work). Gloo's collectives read and write host memory only, so on the CPU they leave
+   * One collective (or, not counted as one, a wait for started ones) at a time, from any thread.
+   * usesContext: the call needs the engine's context (the barrier waits for its queued work). Gloo's collectives read and write host memory only, so on the CPU they leave
    * the device to the ops of other threads (gradients averaged during the backward, {@link
    * GradientBuckets}); NCCL's are queued on the context's stream.
    */
-  private synchronized void call(String op, boolean usesContext, IntSupplier nativeCall) {
+  private synchronized void call(String op, boolean collective, boolean usesContext, IntSupplier nativeCall) {
     if (comm == null) {
       throw new IllegalStateException(op + ": the communicator is closed");
     }
@@ -266,7 +285,9 @@ public final class Communicator implements AutoCloseable {
       status = nativeCall.getAsInt();
     }
     long nanos = System.nanoTime() - t0;
-    collectives.increment();
+    if (collective) {
+      collectives.increment();
+    }
     busyNanos.add(nanos);
     if (!BACKGROUND.get()) {
       blockedNanos.add(nanos);

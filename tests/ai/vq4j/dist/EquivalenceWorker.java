@@ -65,14 +65,18 @@ public final class EquivalenceWorker {
   }
 
   /**
-   * Three steps of the plain VQ-VAE with 256-float buckets, their gradients averaged after the backward
-   * ("off.*") and during it on the communication thread ("on.*"); "*.buckets" = [bucket count, buckets sent
-   * during the backward].
+   * Three steps of the plain VQ-VAE with 256-float buckets, for each {@link GradientBuckets.Overlap} (its
+   * name, lower case, before each key: "none.*" averaged after the backward, "thread.*" during it on the
+   * communication thread, "stream.*" started during it, as on a CUDA stream); "*.buckets" = [bucket count,
+   * buckets sent during the backward].
    */
   private static Map<String, float[]> overlapSteps(Device device, Communicator comm, int rank, int local) {
     Map<String, float[]> out = new LinkedHashMap<>();
-    for (boolean overlap : new boolean[] {false, true}) {
-      String prefix = overlap ? "on." : "off.";
+    for (GradientBuckets.Overlap overlap : GradientBuckets.Overlap.values()) {
+      if (overlap == GradientBuckets.Overlap.THREAD && !device.isCpu()) {
+        continue;
+      }
+      String prefix = overlap.name().toLowerCase(java.util.Locale.ROOT) + ".";
       try (VqVae model = new VqVae(vqVaeConfig(false), device);
           VqVaeTrainer trainer = new VqVaeTrainer(model, 1e-3, 0, 0.08, 5);
           Tensor x = Tensor.of(device, batch(rank, local), local, 8, 8, 1)) {
