@@ -8,6 +8,9 @@
 #   bash bench/quality.sh 3000          (about 3 min a run on the 2-core machine when it is quiet: 9 runs)
 #   bash bench/quality.sh 20000         (the long table: about 20 min a run)
 #   STEPS_ONLY="plain fsq" bash bench/quality.sh 300   (a subset, e.g. a smoke run)
+#
+# A run whose folder already holds eval.txt is not trained again (its row is printed); one holding only a
+# checkpoint (an interrupted run) is continued with --resume. FRESH=1 starts every run over.
 #   DATA_ARGS="--data emoji --data-dir data/emoji --downsample 4" BATCH=16 OUT=runs/quality-emoji \
 #     STEPS_ONLY="plain fsq" bash bench/quality.sh 3000   (the emoji rows: PSNR over the 64x64 image)
 #
@@ -37,10 +40,18 @@ echo "| quantizer | options | steps | test PSNR 28x28 | MSE 28x28 | perplexity |
 echo "|---|---|---|---|---|---|---|---|---|"
 for name in "${order[@]}"; do
   dir="$out/$name-$steps"
-  rm -rf "$dir"
-  start=$(date +%s.%N)
-  # shellcheck disable=SC2086
-  java -jar "$jar" train --out "$dir" --steps "$steps" --seed 1 --batch-size "${BATCH:-32}" ${DATA_ARGS:-} ${opts[$name]} >"$dir.log" 2>&1
+  [[ -n "${FRESH:-}" ]] && rm -rf "$dir"
+  if [[ -f "$dir/eval.txt" ]]; then
+    :  # finished earlier: only its row is printed
+  elif [[ -f "$dir/checkpoint.safetensors" ]]; then
+    # An interrupted run continues exactly (same data order and RNG); metrics.jsonl's elapsed_s adds up.
+    java -jar "$jar" train --resume --out "$dir" >>"$dir.log" 2>&1
+  else
+    rm -rf "$dir"
+    # shellcheck disable=SC2086
+    java -jar "$jar" train --out "$dir" --steps "$steps" --seed 1 --batch-size "${BATCH:-32}" ${DATA_ARGS:-} \
+      ${opts[$name]} >"$dir.log" 2>&1
+  fi
   # Training only: the wall time minus the evaluation, which the log times separately when present.
   train_s=$(python3 - "$dir/metrics.jsonl" <<'PY'
 import json, sys
