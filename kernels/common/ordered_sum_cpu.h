@@ -28,6 +28,24 @@ int ordered_sum(vq4j_ctx* ctx, long long n, Term term, double* sum) {
   return VQ4J_OK;
 }
 
+// loss[0] = the mean over rows of term(r), per_row[r] = term(r) when per_row is not null: the softmax
+// cross-entropy's forward around its row NLL, shared by the reference and the fast path. A row is costly (a
+// pass over K logits), so chunks hold few of them.
+template <class RowTerm>
+int mean_over_rows(vq4j_ctx* ctx, int rows, RowTerm term, float* per_row, float* loss) {
+  double sum = 0.0;
+  VQ4J_TRY(ordered_sum<32>(
+      ctx, rows,
+      [=](long long r) {
+        const double t = term(r);
+        if (per_row != nullptr) per_row[r] = static_cast<float>(t);
+        return t;
+      },
+      &sum));
+  loss[0] = static_cast<float>(sum / rows);
+  return VQ4J_OK;
+}
+
 }  // namespace vq4j
 
 #endif

@@ -60,18 +60,13 @@ VQ4J_VECTOR_CLONES
 int softmax_xent_fwd_cpu(vq4j_ctx* ctx, const float* logits, const int* targets, float* loss, float* nll,
                          int rows, int k) {
   VQ4J_TRY(check_indices(ctx, "targets", targets, rows, k));
-  double sum = 0.0;
-  VQ4J_TRY(ordered_sum<32>(
+  return mean_over_rows(
       ctx, rows,
       [=](long long r) {
         const float* x = logits + static_cast<size_t>(r) * k;
-        const double term = log_sum_exp(x, k) - x[targets[r]];
-        if (nll != nullptr) nll[r] = static_cast<float>(term);
-        return term;
+        return log_sum_exp(x, k) - x[targets[r]];
       },
-      &sum));
-  loss[0] = static_cast<float>(sum / rows);
-  return VQ4J_OK;
+      nll, loss);
 }
 
 // logits[rows, k], targets[rows] -> dlogits[rows, k]

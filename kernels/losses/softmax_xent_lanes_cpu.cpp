@@ -84,17 +84,9 @@ void row_grad(const float* x, int t, double factor, float* dx, int k) {
 int softmax_xent_fwd_lanes(vq4j_ctx* ctx, const float* logits, const int* targets, float* loss, float* nll,
                            int rows, int k) {
   VQ4J_TRY(check_indices(ctx, "targets", targets, rows, k));
-  double sum = 0.0;
-  VQ4J_TRY(ordered_sum<32>(
-      ctx, rows,
-      [=](long long r) {
-        const double term = row_nll(logits + static_cast<size_t>(r) * k, targets[r], k);
-        if (nll != nullptr) nll[r] = static_cast<float>(term);
-        return term;
-      },
-      &sum));
-  loss[0] = static_cast<float>(sum / rows);
-  return VQ4J_OK;
+  return mean_over_rows(
+      ctx, rows, [=](long long r) { return row_nll(logits + static_cast<size_t>(r) * k, targets[r], k); }, nll,
+      loss);
 }
 
 // logits[rows, k], targets[rows] -> dlogits[rows, k]

@@ -46,12 +46,7 @@ class PriorConfigJsonTest {
     c.kernelSize = 5;
     c.outputHidden = 128;
     c.seed = 7;
-    assertEquals(PIXELCNN, c.toJson());
-    PriorConfig back = PriorKind.PIXELCNN.parseConfig(PIXELCNN);
-    assertEquals(PIXELCNN, back.toJson());
-    assertEquals(300, back.numCodes());
-    assertEquals(6, back.gridSize());
-    assertEquals(10, back.numClasses());
+    assertWrittenAndReadBack(PriorKind.PIXELCNN, c, PIXELCNN);
   }
 
   @Test
@@ -63,9 +58,14 @@ class PriorConfigJsonTest {
     c.mlpRatio = 2;
     c.dropout = 0.1;
     c.seed = 7;
-    assertEquals(TRANSFORMER, c.toJson());
-    PriorConfig back = PriorKind.TRANSFORMER.parseConfig(TRANSFORMER);
-    assertEquals(TRANSFORMER, back.toJson());
+    assertWrittenAndReadBack(PriorKind.TRANSFORMER, c, TRANSFORMER);
+  }
+
+  /** c writes json, and json reads back to a config that writes it again, with 300 codes on 6x6 and 10 classes. */
+  private static void assertWrittenAndReadBack(PriorKind kind, PriorConfig c, String json) {
+    assertEquals(json, c.toJson());
+    PriorConfig back = kind.parseConfig(json);
+    assertEquals(json, back.toJson());
     assertEquals(300, back.numCodes());
     assertEquals(6, back.gridSize());
     assertEquals(10, back.numClasses());
