@@ -40,19 +40,21 @@ public class QuantizePatches {
          Tensor codes = Tensor.zeros(cpu, DType.INT32, rows);
          Tensor zQ = Tensor.zeros(cpu, DType.FLOAT32, rows, d);
          Tensor counts = Tensor.zeros(cpu, DType.FLOAT32, k);
+         Tensor sums = Tensor.zeros(cpu, DType.FLOAT32, k, d);
          Tensor mse = Tensor.zeros(cpu, DType.FLOAT32, 1);
          Tensor perplexity = Tensor.zeros(cpu, DType.FLOAT32, 1)) {
       long start = System.nanoTime();
       for (int step = 0; step <= 20; step++) {
         Ops.vqQuantizeForward(zE, codebook, codes, zQ);
         Ops.vqLoss(zE, zQ, mse);
-        Ops.vqStats(codes, counts, perplexity);
+        Ops.vqCodeSums(codes, zE, counts, sums);
+        Ops.vqStats(counts, perplexity);
         if (step % 4 == 0) {
           // PSNR over the [-0.5, 0.5] pixel range (peak-to-peak 1).
           System.out.printf("step %2d  patch MSE %.5f  PSNR %.2f dB  perplexity %.1f of %d%n", step, mse.item(),
               -10 * Math.log10(mse.item()), perplexity.item(), k);
         }
-        Ops.vqEmaUpdate(zE, codes, emaCount, emaSum, codebook, 0.5f, 1e-5f);
+        Ops.vqEmaUpdate(counts, sums, emaCount, emaSum, codebook, 0.5f, 1e-5f);
       }
       System.out.printf("21 quantise + EMA steps over %d vectors in %.0f ms%n", rows, (System.nanoTime() - start) / 1e6);
     }

@@ -10,10 +10,10 @@ namespace vq4j {
 namespace {
 
 __global__ void dead_codes_kernel(const float* __restrict__ counts, float* __restrict__ usage,
-                                  const float* __restrict__ z_e, float* __restrict__ codebook,
+                                  const float* __restrict__ candidates, float* __restrict__ codebook,
                                   float* __restrict__ ema_count, float* __restrict__ ema_sum,
-                                  int* __restrict__ restarted, float* __restrict__ dead, int rows, int d, int k,
-                                  double decay, float threshold, int restart, unsigned long long key) {
+                                  int* __restrict__ restarted, float* __restrict__ dead, int d, int k,
+                                  double decay, float threshold, int restart) {
   __shared__ int partial[kBlockThreads];
   int n_dead = 0;
   for (int j = threadIdx.x; j < k; j += blockDim.x) {
@@ -25,7 +25,7 @@ __global__ void dead_codes_kernel(const float* __restrict__ counts, float* __res
     restarted[j] = reset;
     usage[j] = reset ? 1.0f : u;
     if (!reset) continue;
-    const float* row = z_e + static_cast<long long>(dead_code_row(key, j, rows)) * d;
+    const float* row = candidates + static_cast<long long>(j) * d;
     float* e = codebook + static_cast<long long>(j) * d;
     float* m = ema_sum == nullptr ? nullptr : ema_sum + static_cast<long long>(j) * d;
     for (int c = 0; c < d; ++c) {
@@ -45,12 +45,12 @@ __global__ void dead_codes_kernel(const float* __restrict__ counts, float* __res
 
 }  // namespace
 
-int vq_dead_codes_cuda(vq4j_ctx* ctx, const float* counts, float* usage, const float* z_e, float* codebook,
-                       float* ema_count, float* ema_sum, int* restarted, float* dead, int rows, int d, int k,
-                       double decay, float threshold, int restart, unsigned long long key) {
-  dead_codes_kernel<<<1, kBlockThreads, 0, stream_of(ctx)>>>(counts, usage, z_e, codebook, ema_count, ema_sum,
-                                                             restarted, dead, rows, d, k, decay, threshold,
-                                                             restart, key);
+int vq_dead_codes_cuda(vq4j_ctx* ctx, const float* counts, float* usage, const float* candidates, float* codebook,
+                       float* ema_count, float* ema_sum, int* restarted, float* dead, int d, int k, double decay,
+                       float threshold, int restart) {
+  dead_codes_kernel<<<1, kBlockThreads, 0, stream_of(ctx)>>>(counts, usage, candidates, codebook, ema_count,
+                                                             ema_sum, restarted, dead, d, k, decay, threshold,
+                                                             restart);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "dead_codes_kernel");
   return VQ4J_OK;
 }

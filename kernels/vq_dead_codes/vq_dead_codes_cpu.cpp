@@ -5,9 +5,9 @@
 
 namespace vq4j {
 
-int vq_dead_codes_cpu(vq4j_ctx*, const float* counts, float* usage, const float* z_e, float* codebook,
-                      float* ema_count, float* ema_sum, int* restarted, float* dead, int rows, int d, int k,
-                      double decay, float threshold, int restart, unsigned long long key) {
+int vq_dead_codes_cpu(vq4j_ctx*, const float* counts, float* usage, const float* candidates, float* codebook,
+                      float* ema_count, float* ema_sum, int* restarted, float* dead, int d, int k, double decay,
+                      float threshold, int restart) {
   int n_dead = 0;
   for (int j = 0; j < k; ++j) {
     // In double, rounded once: the update the host loop made before this op existed.
@@ -16,7 +16,7 @@ int vq_dead_codes_cpu(vq4j_ctx*, const float* counts, float* usage, const float*
     n_dead += is_dead;
     restarted[j] = is_dead && restart;
     if (!restarted[j]) continue;
-    const float* row = z_e + static_cast<long long>(dead_code_row(key, j, rows)) * d;
+    const float* row = candidates + static_cast<long long>(j) * d;
     std::memcpy(codebook + static_cast<long long>(j) * d, row, sizeof(float) * d);
     if (ema_sum != nullptr) std::memcpy(ema_sum + static_cast<long long>(j) * d, row, sizeof(float) * d);
     if (ema_count != nullptr) ema_count[j] = 1.0f;

@@ -1,46 +1,23 @@
 // CPU EMA codebook update (Sonnet VectorQuantizerEMA without zero-debiasing).
 #include "vq_ema_update.h"
 
-#include <cstring>
-
-#include "index_check.h"
-#include "scatter_by_code.h"
 #include "vector_clones.h"
 
 namespace vq4j {
 
-// z_e[rows, d], codes[rows] -> ema_count[k], ema_sum[k, d], codebook[k, d] (all three updated in place)
+// counts[k], sums[k, d] -> ema_count[k], ema_sum[k, d], codebook[k, d] (all three updated in place)
 VQ4J_VECTOR_CLONES
-int vq_ema_update_cpu(vq4j_ctx* ctx, const float* z_e, const int* codes, float* ema_count, float* ema_sum,
-                      float* codebook, float gamma, float eps, int rows, int d, int k) {
-  VQ4J_TRY(check_indices(ctx, "codes", codes, rows, k));
-  // Per-code row counts and sums of this batch, in double so that a popular code's sum over many rows
-  // loses nothing before the EMA blends it in.
-  const size_t kd = static_cast<size_t>(k) * d;
-  double* batch_sum = static_cast<double*>(scratch(ctx, sizeof(double) * (kd + k)));
-  if (batch_sum == nullptr) return VQ4J_ERR_MEMORY;
-  double* batch_count = batch_sum + kd;
+int vq_ema_update_cpu(vq4j_ctx*, const float* counts, const float* sums, float* ema_count, float* ema_sum,
+                      float* codebook, float gamma, float eps, int d, int k) {
   const double keep = gamma;
   const double blend = 1.0 - keep;
-  const bool parallel = static_cast<long long>(rows) * d > 32768 || kd > 32768;
-
-  scatter_by_code(
-      codes, rows, k, parallel,
-      [&](int lo, int hi) {
-        std::memset(batch_sum + static_cast<size_t>(lo) * d, 0, sizeof(double) * d * (hi - lo));
-        std::memset(batch_count + lo, 0, sizeof(double) * (hi - lo));
-      },
-      [&](int r, int j) {
-        double* s = batch_sum + static_cast<size_t>(j) * d;
-        const float* z = z_e + static_cast<size_t>(r) * d;
-        for (int c = 0; c < d; ++c) s[c] += z[c];
-        batch_count[j] += 1.0;
-      });
+  const size_t kd = static_cast<size_t>(k) * d;
+  const bool parallel = kd > 32768;
 #pragma omp parallel for if (parallel) schedule(static)
   for (int j = 0; j < k; ++j) {
-    ema_count[j] = static_cast<float>(keep * ema_count[j] + blend * batch_count[j]);
+    ema_count[j] = static_cast<float>(keep * ema_count[j] + blend * counts[j]);
     float* es = ema_sum + static_cast<size_t>(j) * d;
-    const double* s = batch_sum + static_cast<size_t>(j) * d;
+    const float* s = sums + static_cast<size_t>(j) * d;
     for (int c = 0; c < d; ++c) es[c] = static_cast<float>(keep * es[c] + blend * s[c]);
   }
 

@@ -173,57 +173,29 @@ __global__ void commitment_grad(const float* z_e, const float* z_q, const float*
     dz_e[i] = __fadd_rn(dz_q[i], __fmul_rn(commit, __fsub_rn(z_e[i], z_q[i])));
 }
 
-// Codes with a per-block shared-memory tally fit up to this k (32 KB of shared memory).
-constexpr int kSharedBins = 8192;
-constexpr int kHistogramBlocks = 64;
-
-// codes[rows] -> tally[k] += uses (tally zeroed before). Integer atomics: the counts do not depend on
-// their order. Each block tallies its rows in shared memory, then adds its non-zero bins once. A code
-// outside [0, k) (reported at the next synchronisation) is not counted.
-__global__ void code_histogram_shared(const int* __restrict__ codes, int rows, int k, int* __restrict__ tally) {
-  extern __shared__ int bins[];
-  for (int j = threadIdx.x; j < k; j += blockDim.x) bins[j] = 0;
-  __syncthreads();
-  for (long long r = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; r < rows;
-       r += static_cast<long long>(gridDim.x) * blockDim.x) {
-    const int j = codes[r];
-    if (j >= 0 && j < k) atomicAdd(&bins[j], 1);
-  }
-  __syncthreads();
-  for (int j = threadIdx.x; j < k; j += blockDim.x)
-    if (bins[j] != 0) atomicAdd(&tally[j], bins[j]);
-}
-
-// The same for a k too large for shared memory: straight to global memory.
-__global__ void code_histogram_global(const int* __restrict__ codes, int rows, int k, int* __restrict__ tally) {
-  for (long long r = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; r < rows;
-       r += static_cast<long long>(gridDim.x) * blockDim.x) {
-    const int j = codes[r];
-    if (j >= 0 && j < k) atomicAdd(&tally[j], 1);
-  }
-}
-
-// tally[k] -> counts[k] (float), perplexity[0] = exp(-sum_j p_j ln p_j), p_j = tally[j] / rows. One block;
-// the entropy is summed by thread 0 in ascending j, the CPU reference's order, from terms the block
-// computes kBlockThreads codes at a time.
+// counts[k] -> perplexity[0] = exp(-sum_j p_j ln p_j), p_j = counts[j] / total. One block; the total and
+// the entropy are summed by thread 0 in ascending j, the CPU reference's order, from values the block stages
+// kBlockThreads codes at a time.
 __global__ void __launch_bounds__(kBlockThreads)
-    stats_finish(const int* __restrict__ tally, float* __restrict__ counts, float* __restrict__ perplexity,
-                 int rows, int k) {
+    stats_finish(const float* __restrict__ counts, float* __restrict__ perplexity, int k) {
   __shared__ double terms[kBlockThreads];
   __shared__ bool used[kBlockThreads];
+  __shared__ double total;
+  if (threadIdx.x == 0) {
+    double t = 0.0;
+    for (int j = 0; j < k; ++j) t = __dadd_rn(t, static_cast<double>(counts[j]));
+    total = t;
+  }
+  __syncthreads();
   double entropy = 0.0;  // thread 0's is the one that counts
   for (long long j0 = 0; j0 < k; j0 += kBlockThreads) {
     const long long j = j0 + threadIdx.x;
     double term = 0.0;
     bool nonzero = false;
-    if (j < k) {
-      const int n = tally[j];
-      counts[j] = static_cast<float>(n);
-      if (n != 0) {  // 0 ln 0 = 0: skipped, as on the CPU
-        const double p = static_cast<double>(n) / rows;
-        term = __dmul_rn(p, log(p));
-        nonzero = true;
-      }
+    if (j < k && counts[j] != 0.0f) {  // 0 ln 0 = 0: skipped, as on the CPU
+      const double p = __ddiv_rn(static_cast<double>(counts[j]), total);
+      term = __dmul_rn(p, log(p));
+      nonzero = true;
     }
     terms[threadIdx.x] = term;
     used[threadIdx.x] = nonzero;
@@ -262,24 +234,9 @@ int vq_quantize_bwd_cuda(vq4j_ctx* ctx, const float* z_e, const float* z_q, cons
   return VQ4J_OK;
 }
 
-// codes[rows] -> counts[k], perplexity[1], both in device memory
-int vq_stats_cuda(vq4j_ctx* ctx, const int* codes, float* counts, float* perplexity, int rows, int k) {
-  int* tally = static_cast<int*>(scratch(ctx, sizeof(int) * static_cast<size_t>(k)));
-  if (tally == nullptr) return VQ4J_ERR_MEMORY;
-  VQ4J_TRY(check_indices_cuda(ctx, "vq_stats", "codes", codes, rows, k));
-  // Integer tallies, as on the CPU: a float count stops being exact past 2^24 rows.
-  const cudaStream_t stream = stream_of(ctx);
-  VQ4J_CUDA_CHECK(ctx, cudaMemsetAsync(tally, 0, sizeof(int) * static_cast<size_t>(k), stream));
-  const int blocks = grid_for(rows, kBlockThreads, kHistogramBlocks);
-  if (k <= kSharedBins) {
-    code_histogram_shared<<<blocks, kBlockThreads, sizeof(int) * static_cast<size_t>(k), stream>>>(codes, rows,
-                                                                                                  k, tally);
-    VQ4J_CUDA_CHECK_LAUNCH(ctx, "code_histogram_shared");
-  } else {
-    code_histogram_global<<<blocks, kBlockThreads, 0, stream>>>(codes, rows, k, tally);
-    VQ4J_CUDA_CHECK_LAUNCH(ctx, "code_histogram_global");
-  }
-  stats_finish<<<1, kBlockThreads, 0, stream>>>(tally, counts, perplexity, rows, k);
+// counts[k] -> perplexity[1], both in device memory
+int vq_stats_cuda(vq4j_ctx* ctx, const float* counts, float* perplexity, int k) {
+  stats_finish<<<1, kBlockThreads, 0, stream_of(ctx)>>>(counts, perplexity, k);
   VQ4J_CUDA_CHECK_LAUNCH(ctx, "stats_finish");
   return VQ4J_OK;
 }

@@ -24,9 +24,9 @@ int vq_quantize_bwd_cpu(vq4j_ctx* ctx, const float* z_e, const float* z_q, const
 int vq_quantize_bwd_cuda(vq4j_ctx* ctx, const float* z_e, const float* z_q, const int* codes,
                          const float* dz_q, float* dz_e, float* dcodebook, float beta, float codebook_weight,
                          int rows, int d, int k);
-// counts[k] = rows per code; perplexity[1] = exp(-sum_j p_j ln p_j), p_j = counts[j] / rows.
-int vq_stats_cpu(vq4j_ctx* ctx, const int* codes, float* counts, float* perplexity, int rows, int k);
-int vq_stats_cuda(vq4j_ctx* ctx, const int* codes, float* counts, float* perplexity, int rows, int k);
+// perplexity[1] = exp(-sum_j p_j ln p_j), p_j = counts[j] / sum of counts (counts[k]: vq_code_sums').
+int vq_stats_cpu(vq4j_ctx* ctx, const float* counts, float* perplexity, int k);
+int vq_stats_cuda(vq4j_ctx* ctx, const float* counts, float* perplexity, int k);
 
 }  // namespace vq4j
 

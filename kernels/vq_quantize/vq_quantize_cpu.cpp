@@ -113,19 +113,14 @@ int vq_quantize_bwd_cpu(vq4j_ctx* ctx, const float* z_e, const float* z_q, const
   return VQ4J_OK;
 }
 
-// codes[rows] -> counts[k], perplexity[1]
-int vq_stats_cpu(vq4j_ctx* ctx, const int* codes, float* counts, float* perplexity, int rows, int k) {
-  VQ4J_TRY(check_indices(ctx, "codes", codes, rows, k));
-  // Integer tallies: a float count stops being exact past 2^24 rows.
-  int* tally = static_cast<int*>(scratch(ctx, sizeof(int) * static_cast<size_t>(k)));
-  if (tally == nullptr) return VQ4J_ERR_MEMORY;
-  std::memset(tally, 0, sizeof(int) * static_cast<size_t>(k));
-  for (int r = 0; r < rows; ++r) ++tally[codes[r]];
+// counts[k] -> perplexity[1]
+int vq_stats_cpu(vq4j_ctx*, const float* counts, float* perplexity, int k) {
+  double total = 0.0;
+  for (int j = 0; j < k; ++j) total += counts[j];
   double entropy = 0.0;
   for (int j = 0; j < k; ++j) {
-    counts[j] = static_cast<float>(tally[j]);
-    if (tally[j] == 0) continue;  // 0 ln 0 = 0
-    const double p = static_cast<double>(tally[j]) / rows;
+    if (counts[j] == 0.0f) continue;  // 0 ln 0 = 0
+    const double p = static_cast<double>(counts[j]) / total;
     entropy -= p * std::log(p);
   }
   perplexity[0] = static_cast<float>(std::exp(entropy));

@@ -114,7 +114,7 @@ int vq4j_memset_zero(vq4j_ctx* ctx, void* ptr, size_t bytes);
  * device-to-host vq4j_memcpy), not by the op: VQ4J_ERR_ARGUMENT with the CPU's message, the op's name in
  * front ("vq4j_embedding_fwd: ids[500] = -1 is outside [0, 7) (found on the device, reported at this
  * synchronisation)"), for the first failed op since the last synchronisation. The failed op ran: the rows
- * with a bad index got zeros (or were left out of counts and sums), and vq4j_vq_ema_update changed nothing.
+ * with a bad index got zeros (or were left out of counts and sums).
  * A CPU context reports at the op, before writing anything. */
 int vq4j_sync(vq4j_ctx* ctx);
 
@@ -182,8 +182,13 @@ int vq4j_vq_loss(vq4j_ctx* ctx, const float* z_e, const float* z_q, float* loss,
 int vq4j_vq_quantize_bwd(vq4j_ctx* ctx, const float* z_e, const float* z_q, const int* codes,
                          const float* dz_q, float* dz_e, float* dcodebook, float beta,
                          float codebook_weight, int rows, int d, int k);
-/* counts[j] = number of rows with codes[r] = j; perplexity[0] = exp(-sum p_j ln p_j), p_j = counts/rows. */
-int vq4j_vq_stats(vq4j_ctx* ctx, const int* codes, float* counts, float* perplexity, int rows, int k);
+/* ---- vq_code_sums: a batch's per-code statistics, what data-parallel ranks all-reduce:
+ *   counts[j] = number of rows with codes[r] = j;  with z_e[rows, d] (else NULL, and sums NULL too)
+ *   sums[j] = sum of z_e[r] over those rows (in double, in row order, rounded once). ---- */
+int vq4j_vq_code_sums(vq4j_ctx* ctx, const int* codes, const float* z_e, float* counts, float* sums, int rows,
+                      int d, int k);
+/* perplexity[0] = exp(-sum p_j ln p_j), p_j = counts[j] / sum of counts[k] (1 when all are 0). */
+int vq4j_vq_stats(vq4j_ctx* ctx, const float* counts, float* perplexity, int k);
 
 /* ---- vq_rotate_grad: the rotation trick (Fifty et al. 2024) in place of the straight-through copy. Per row
  * of z_e, z_q, dz_q [rows, d], with e = z_e/|z_e|, q = z_q/|z_q|, r = (e + q)/|e + q|, lambda = |z_q|/|z_e|,
@@ -209,23 +214,33 @@ int vq4j_fsq_bwd(vq4j_ctx* ctx, const float* z, const int* levels, const float* 
 int vq4j_l2_normalize_fwd(vq4j_ctx* ctx, const float* x, float* y, int rows, int d);
 int vq4j_l2_normalize_bwd(vq4j_ctx* ctx, const float* x, const float* dy, float* dx, int rows, int d);
 
-/* ---- vq_ema_update: EMA codebook (Sonnet VectorQuantizerEMA, no zero-debiasing):
- *   ema_count[j] = gamma ema_count[j] + (1 - gamma) n_j;  ema_sum[j] = gamma ema_sum[j] + (1 - gamma) sum z
+/* ---- vq_ema_update: EMA codebook (Sonnet VectorQuantizerEMA, no zero-debiasing) from a batch's
+ * counts[k] and sums[k, d] (vq4j_vq_code_sums, all-reduced on data-parallel ranks):
+ *   ema_count[j] = gamma ema_count[j] + (1 - gamma) counts[j];  ema_sum[j] = gamma ema_sum[j] + (1 - gamma) sums[j]
  *   codebook[j] = ema_sum[j] / ((ema_count[j] + eps) / (total + k eps) * total), total = sum ema_count.
  * ema_count keeps the unsmoothed counts. Deterministic. ---- */
-int vq4j_vq_ema_update(vq4j_ctx* ctx, const float* z_e, const int* codes, float* ema_count,
-                       float* ema_sum, float* codebook, float gamma, float eps, int rows, int d, int k);
+int vq4j_vq_ema_update(vq4j_ctx* ctx, const float* counts, const float* sums, float* ema_count, float* ema_sum,
+                       float* codebook, float gamma, float eps, int d, int k);
+
+/* ---- vq_restart_candidates: the row each code restarts from if it dies this step. Code j's is row
+ *   r_j = hash(key, j) in [0, total_rows) of the (global) batch (the same integer hash on every backend);
+ * candidates[j] = z_e[r_j - first_row] when this caller holds that row (first_row <= r_j < first_row + rows),
+ * else zeros, so that data-parallel ranks holding consecutive slices of the global batch all-reduce (sum)
+ * their candidates into every code's. One process: first_row = 0, total_rows = rows. z_e[rows, d],
+ * candidates[k, d]. ---- */
+int vq4j_vq_restart_candidates(vq4j_ctx* ctx, const float* z_e, float* candidates, int rows, long long first_row,
+                               long long total_rows, int d, int k, unsigned long long key);
 
 /* ---- vq_dead_codes: dead-code tracking and restart (Jukebox), on the device so that a step never waits
  * for the host. usage[j] = decay usage[j] + (1 - decay) counts[j]; code j is dead when usage[j] < threshold;
- * dead[0] = the number of dead codes. With restart != 0 each dead code j takes row
- *   r_j = hash(key, j) in [0, rows) of z_e[rows, d] (the same integer hash on every backend):
- * codebook[j] = z_e[r_j], usage[j] = 1, and, when given (EMA variant), ema_count[j] = 1, ema_sum[j] = z_e[r_j].
- * restarted[j] = 1 for a restarted code, else 0 (for adam_reset_rows). counts[k], usage[k], codebook[k, d],
+ * dead[0] = the number of dead codes. With restart != 0 each dead code j takes its candidate
+ * (vq4j_vq_restart_candidates): codebook[j] = candidates[j], usage[j] = 1, and, when given (EMA variant),
+ * ema_count[j] = 1, ema_sum[j] = candidates[j]. restarted[j] = 1 for a restarted code, else 0 (for
+ * adam_reset_rows). counts[k], usage[k], candidates[k, d] (may be NULL without restart), codebook[k, d],
  * ema_count[k] and ema_sum[k, d] (both NULL or both given), restarted[k], dead[1]. ---- */
-int vq4j_vq_dead_codes(vq4j_ctx* ctx, const float* counts, float* usage, const float* z_e, float* codebook,
-                       float* ema_count, float* ema_sum, int* restarted, float* dead, int rows, int d, int k,
-                       double decay, float threshold, int restart, unsigned long long key);
+int vq4j_vq_dead_codes(vq4j_ctx* ctx, const float* counts, float* usage, const float* candidates, float* codebook,
+                       float* ema_count, float* ema_sum, int* restarted, float* dead, int d, int k, double decay,
+                       float threshold, int restart);
 
 /* ---- gated_activation: x[rows, 2c] -> y[rows, c] = tanh(x[:, :c]) * sigmoid(x[:, c:]) ---- */
 int vq4j_gated_activation_fwd(vq4j_ctx* ctx, const float* x, float* y, int rows, int c);

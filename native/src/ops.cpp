@@ -23,9 +23,11 @@
 #include "masked_conv2d/masked_conv2d.h"
 #include "masked_conv2d_direct/masked_conv2d_direct.h"
 #include "memory.h"
-#include "vq_ema_update/vq_ema_update.h"
+#include "vq_code_sums/vq_code_sums.h"
 #include "vq_dead_codes/vq_dead_codes.h"
+#include "vq_ema_update/vq_ema_update.h"
 #include "vq_quantize/vq_quantize.h"
+#include "vq_restart_candidates/vq_restart_candidates.h"
 #include "vq_rotate_grad/vq_rotate_grad.h"
 
 namespace {
@@ -425,27 +427,38 @@ int vq4j_l2_normalize_bwd(vq4j_ctx* ctx, const float* x, const float* dy, float*
   });
 }
 
-int vq4j_vq_stats(vq4j_ctx* ctx, const int* codes, float* counts, float* perplexity, int rows, int k) {
-  return run(ctx, "vq_stats", [&] {
-    REQUIRE_PTRS(codes && counts && perplexity);
-    VQ4J_REQUIRE(ctx, rows > 0 && k > 0, "sizes must be positive: rows=%d k=%d", rows, k);
-    VQ4J_TRY(check_no_alias(ctx, {span("counts", counts, {k}), span("perplexity", perplexity, {1})},
-                            {span("codes", codes, {rows})}));
-    return ON_BACKEND(vq_stats, codes, counts, perplexity, rows, k);
+int vq4j_vq_code_sums(vq4j_ctx* ctx, const int* codes, const float* z_e, float* counts, float* sums, int rows,
+                      int d, int k) {
+  return run(ctx, "vq_code_sums", [&] {
+    REQUIRE_PTRS(codes && counts);
+    VQ4J_REQUIRE(ctx, (z_e == nullptr) == (sums == nullptr), "z_e and sums must both be given or both be NULL");
+    VQ4J_TRY(check_rows(ctx, rows, sums == nullptr ? 1 : d, k));
+    VQ4J_TRY(check_no_alias(ctx, {span("counts", counts, {k}), span("sums", sums, {k, d})},
+                            {span("codes", codes, {rows}), span("z_e", z_e, {rows, d})}));
+    return ON_BACKEND(vq_code_sums, codes, z_e, counts, sums, rows, d, k);
   });
 }
 
-int vq4j_vq_ema_update(vq4j_ctx* ctx, const float* z_e, const int* codes, float* ema_count,
-                       float* ema_sum, float* codebook, float gamma, float eps, int rows, int d, int k) {
+int vq4j_vq_stats(vq4j_ctx* ctx, const float* counts, float* perplexity, int k) {
+  return run(ctx, "vq_stats", [&] {
+    REQUIRE_PTRS(counts && perplexity);
+    VQ4J_REQUIRE(ctx, k > 0, "k must be positive, got %d", k);
+    VQ4J_TRY(check_no_alias(ctx, {span("perplexity", perplexity, {1})}, {span("counts", counts, {k})}));
+    return ON_BACKEND(vq_stats, counts, perplexity, k);
+  });
+}
+
+int vq4j_vq_ema_update(vq4j_ctx* ctx, const float* counts, const float* sums, float* ema_count, float* ema_sum,
+                       float* codebook, float gamma, float eps, int d, int k) {
   return run(ctx, "vq_ema_update", [&] {
-    REQUIRE_PTRS(z_e && codes && ema_count && ema_sum && codebook);
-    VQ4J_TRY(check_rows(ctx, rows, d, k));
+    REQUIRE_PTRS(counts && sums && ema_count && ema_sum && codebook);
+    VQ4J_TRY(check_rows(ctx, k, d, k));
     VQ4J_TRY(check_no_alias(ctx, {span("ema_count", ema_count, {k}), span("ema_sum", ema_sum, {k, d}),
                                   span("codebook", codebook, {k, d})},
-                            {span("z_e", z_e, {rows, d}), span("codes", codes, {rows})}));
+                            {span("counts", counts, {k}), span("sums", sums, {k, d})}));
     VQ4J_REQUIRE(ctx, gamma >= 0.0f && gamma < 1.0f, "gamma must be in [0, 1), got %g", gamma);
     VQ4J_REQUIRE(ctx, eps > 0.0f, "eps must be positive, got %g", eps);
-    return ON_BACKEND(vq_ema_update, z_e, codes, ema_count, ema_sum, codebook, gamma, eps, rows, d, k);
+    return ON_BACKEND(vq_ema_update, counts, sums, ema_count, ema_sum, codebook, gamma, eps, d, k);
   });
 }
 
@@ -553,21 +566,35 @@ int vq4j_adam_reset_rows(vq4j_ctx* ctx, float* m, float* v, const int* mask, int
   });
 }
 
-int vq4j_vq_dead_codes(vq4j_ctx* ctx, const float* counts, float* usage, const float* z_e, float* codebook,
-                       float* ema_count, float* ema_sum, int* restarted, float* dead, int rows, int d, int k,
-                       double decay, float threshold, int restart, unsigned long long key) {
+int vq4j_vq_restart_candidates(vq4j_ctx* ctx, const float* z_e, float* candidates, int rows, long long first_row,
+                               long long total_rows, int d, int k, unsigned long long key) {
+  return run(ctx, "vq_restart_candidates", [&] {
+    REQUIRE_PTRS(z_e && candidates);
+    VQ4J_TRY(check_rows(ctx, rows, d, k));
+    VQ4J_REQUIRE(ctx, first_row >= 0 && total_rows >= first_row + rows && total_rows < (1ll << 31),
+                 "need 0 <= first_row and first_row + rows <= total_rows < 2^31: first_row=%lld rows=%d "
+                 "total_rows=%lld", first_row, rows, total_rows);
+    VQ4J_TRY(check_no_alias(ctx, {span("candidates", candidates, {k, d})}, {span("z_e", z_e, {rows, d})}));
+    return ON_BACKEND(vq_restart_candidates, z_e, candidates, rows, first_row, total_rows, d, k, key);
+  });
+}
+
+int vq4j_vq_dead_codes(vq4j_ctx* ctx, const float* counts, float* usage, const float* candidates, float* codebook,
+                       float* ema_count, float* ema_sum, int* restarted, float* dead, int d, int k, double decay,
+                       float threshold, int restart) {
   return run(ctx, "vq_dead_codes", [&] {
-    REQUIRE_PTRS(counts && usage && z_e && codebook && restarted && dead);
+    REQUIRE_PTRS(counts && usage && codebook && restarted && dead);
+    VQ4J_REQUIRE(ctx, restart == 0 || candidates != nullptr, "a restart needs the candidates");
     VQ4J_REQUIRE(ctx, (ema_count == nullptr) == (ema_sum == nullptr),
                  "ema_count and ema_sum must both be given (EMA codebook) or both be NULL");
-    VQ4J_TRY(check_rows(ctx, rows, d, k));
+    VQ4J_TRY(check_rows(ctx, k, d, k));
     VQ4J_TRY(check_no_alias(ctx, {span("usage", usage, {k}), span("codebook", codebook, {k, d}),
                                   span("ema_count", ema_count, {k}), span("ema_sum", ema_sum, {k, d}),
                                   span("restarted", restarted, {k}), span("dead", dead, {1})},
-                            {span("counts", counts, {k}), span("z_e", z_e, {rows, d})}));
+                            {span("counts", counts, {k}), span("candidates", candidates, {k, d})}));
     VQ4J_REQUIRE(ctx, decay >= 0.0 && decay < 1.0, "decay must be in [0, 1), got %g", decay);
-    return ON_BACKEND(vq_dead_codes, counts, usage, z_e, codebook, ema_count, ema_sum, restarted, dead, rows, d,
-                      k, decay, threshold, restart, key);
+    return ON_BACKEND(vq_dead_codes, counts, usage, candidates, codebook, ema_count, ema_sum, restarted, dead, d,
+                      k, decay, threshold, restart);
   });
 }
 

@@ -24,7 +24,7 @@
 #include "cuda_check.cuh"
 #include "side_stream.h"
 #include "losses/losses.h"
-#include "vq_ema_update/vq_ema_update.h"
+#include "vq_code_sums/vq_code_sums.h"
 #include "vq_quantize/vq_quantize.h"
 
 using V = std::vector<float>;
@@ -131,7 +131,7 @@ int main() {
     const float* table = guarded.data() + d;
     V a((size_t)rows * k), b((size_t)rows * k, NAN), y((size_t)rows * d, NAN), dy = randn((size_t)rows * d);
     V t((size_t)k * d, 3.f), t2 = t, nll(rows, NAN);
-    float l = NAN, pp = NAN;
+    float l = NAN;
     auto expect_report = [&](const std::string& op, const std::string& cpu_body, int rc,
                              int status = VQ4J_ERR_ARGUMENT) {
       const std::string want = "vq4j_" + op + ": " + cpu_body + " (found on the device";
@@ -175,11 +175,12 @@ int main() {
       for (int j = 0; j < k; ++j) zero_rows &= b[(size_t)r * k + j] == 0.f;
     check(zero_rows && std::isfinite(b[0]) && b[0] < 0, "xent bwd: zeros for the bad rows");
     V counts(k, NAN);
-    deferred("vq_stats", [&] { return vq4j::vq_stats_cpu(cpu, bad.data(), a.data(), &l, rows, k); },
-             [&] { return vq4j::vq_stats_cuda(emu, bad.data(), counts.data(), &pp, rows, k); });
+    deferred("vq_code_sums",
+             [&] { return vq4j::vq_code_sums_cpu(cpu, bad.data(), nullptr, a.data(), nullptr, rows, d, k); },
+             [&] { return vq4j::vq_code_sums_cuda(emu, bad.data(), nullptr, counts.data(), nullptr, rows, d, k); });
     V want_counts(k, 0.f);
     want_counts[0] = rows - 2;
-    same(want_counts, counts, "vq stats: the bad rows not counted");
+    same(want_counts, counts, "vq code sums: the bad rows not counted");
     V ze = randn((size_t)rows * d), zq = randn((size_t)rows * d), dze((size_t)rows * d), dcb((size_t)k * d, NAN);
     deferred("vq_quantize_bwd",
              [&] { return vq4j::vq_quantize_bwd_cpu(cpu, ze.data(), zq.data(), bad.data(), dy.data(), dze.data(),
@@ -189,15 +190,19 @@ int main() {
     bool finite = true;
     for (float v : dcb) finite &= std::isfinite(v);
     check(finite, "vq bwd: every dcodebook value written");
-    V ec(k, 1.f), es(t), cbk(t), ec0 = ec, es0 = es, cbk0 = cbk;
-    deferred("vq_ema_update",
-             [&] { return vq4j::vq_ema_update_cpu(cpu, ze.data(), bad.data(), ec.data(), es.data(), cbk.data(), .99f,
-                                                   1e-5f, rows, d, k); },
-             [&] { return vq4j::vq_ema_update_cuda(emu, ze.data(), bad.data(), ec.data(), es.data(), cbk.data(), .99f,
-                                                    1e-5f, rows, d, k); });
-    same(ec0, ec, "ema count untouched after the error");
-    same(es0, es, "ema sum untouched after the error");
-    same(cbk0, cbk, "ema codebook untouched after the error");
+    V sums((size_t)k * d, NAN), cpu_sums((size_t)k * d);
+    deferred("vq_code_sums",
+             [&] { return vq4j::vq_code_sums_cpu(cpu, bad.data(), ze.data(), a.data(), cpu_sums.data(), rows, d, k); },
+             [&] { return vq4j::vq_code_sums_cuda(emu, bad.data(), ze.data(), counts.data(), sums.data(), rows, d, k); });
+    V want_sums((size_t)k * d, 0.f);  // the good rows' sums, in double and row order as on the CPU
+    {
+      std::vector<double> acc((size_t)k * d, 0.0);
+      for (int r = 0; r < rows; ++r)
+        if (bad[r] >= 0 && bad[r] < k)
+          for (int c = 0; c < d; ++c) acc[(size_t)bad[r] * d + c] += ze[(size_t)r * d + c];
+      for (size_t i = 0; i < acc.size(); ++i) want_sums[i] = (float)acc[i];
+    }
+    same(want_sums, sums, "vq code sums: the bad rows left out of the sums");
     // Non-finite latents: the first in row order (then column order) is reported, NaN, inf or -inf as the
     // CPU prints it; every code stays within [0, k).
     for (const auto& poison : std::vector<std::vector<std::pair<size_t, float>>>{
@@ -238,22 +243,23 @@ int main() {
     // it does not count.
     I bad2(rows, 0);
     bad2[3] = 99;
-    vq4j::vq_stats_cpu(cpu, bad2.data(), a.data(), &l, rows, k);
+    vq4j::vq_code_sums_cpu(cpu, bad2.data(), nullptr, a.data(), nullptr, rows, d, k);
     const std::string stats_body = body(vq4j_last_error(cpu));
     I good(rows, 1);
     check(vq4j::embedding_fwd_cuda(emu, table, good.data(), y.data(), rows, d, k) == VQ4J_OK &&
-              vq4j::vq_stats_cuda(emu, bad2.data(), counts.data(), &pp, rows, k) == VQ4J_OK &&
+              vq4j::vq_code_sums_cuda(emu, bad2.data(), nullptr, counts.data(), nullptr, rows, d, k) == VQ4J_OK &&
               vq4j::embedding_fwd_cuda(emu, table, bad.data(), y.data(), rows, d, k) == VQ4J_OK,
           "three calls in one window");
-    expect_report("vq_stats", stats_body, vq4j_sync(emu));
+    expect_report("vq_code_sums", stats_body, vq4j_sync(emu));
     check(vq4j_sync(emu) == VQ4J_OK, "the later failure of the window was dropped with the window");
     // kIndexChecks checks without a synchronisation: the next one synchronises at the call and reports.
-    check(vq4j::vq_stats_cuda(emu, bad2.data(), counts.data(), &pp, rows, k) == VQ4J_OK, "window opener");
+    check(vq4j::vq_code_sums_cuda(emu, bad2.data(), nullptr, counts.data(), nullptr, rows, d, k) == VQ4J_OK,
+          "window opener");
     bool quiet = true;
     for (int i = 1; i < vq4j::kIndexChecks; ++i)
       quiet &= vq4j::embedding_fwd_cuda(emu, table, good.data(), y.data(), 1, d, k) == VQ4J_OK;
     check(quiet && emu->index_checks_used == vq4j::kIndexChecks, "a full window of checks, no report yet");
-    expect_report("vq_stats", stats_body, vq4j::embedding_fwd_cuda(emu, table, good.data(), y.data(), 1, d, k));
+    expect_report("vq_code_sums", stats_body, vq4j::embedding_fwd_cuda(emu, table, good.data(), y.data(), 1, d, k));
     check(emu->index_checks_used == 0 && vq4j_sync(emu) == VQ4J_OK, "the full window was reported and emptied");
   }
   // uploads: host-to-device copies go through the context's pinned staging slots and stay queued (the

@@ -343,7 +343,8 @@ std::string quantize_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs
   s.op([&] {
     return vq4j_vq_quantize_bwd(ctx, z_e, z_q, codes, dz_q, dz_e_alone, nullptr, 0.25f, 0.7f, rows, d, k);
   });
-  s.op([&] { return vq4j_vq_stats(ctx, codes, counts, perplexity, rows, k); });
+  s.op([&] { return vq4j_vq_code_sums(ctx, codes, nullptr, counts, nullptr, rows, d, k); });
+  s.op([&] { return vq4j_vq_stats(ctx, counts, perplexity, k); });
   return s.finish(out);
 }
 
@@ -372,15 +373,16 @@ Inputs ema_inputs(const Case& c, uint64_t seed) {
 std::string ema_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs* out) {
   const int rows = c.i("rows"), k = c.i("k"), d = c.i("d");
   Session s(ctx);
-  const float* z_e = s.in(in.f.at("z_e"));
-  const int* codes = s.in(in.i.at("codes"));
   float *count = s.inout("ema_count", in.f.at("ema_count")), *sum = s.inout("ema_sum", in.f.at("ema_sum"));
   float* codebook = s.out("codebook", static_cast<size_t>(k) * d);
-  s.op([&] { return vq4j_vq_ema_update(ctx, z_e, codes, count, sum, codebook, 0.99f, 1e-5f, rows, d, k); });
-  // A second step on the state the first left: the state persists on the device between steps.
-  const float* z_e2 = s.in(in.f.at("z_e2"));
-  const int* codes2 = s.in(in.i.at("codes2"));
-  s.op([&] { return vq4j_vq_ema_update(ctx, z_e2, codes2, count, sum, codebook, 0.99f, 1e-5f, rows, d, k); });
+  float *counts = s.out("counts", k), *sums = s.out("sums", static_cast<size_t>(k) * d);
+  // Two steps, the second on the state the first left: the state persists on the device between steps.
+  for (const char* step : {"", "2"}) {
+    const float* z_e = s.in(in.f.at(std::string("z_e") + step));
+    const int* codes = s.in(in.i.at(std::string("codes") + step));
+    s.op([&] { return vq4j_vq_code_sums(ctx, codes, z_e, counts, sums, rows, d, k); });
+    s.op([&] { return vq4j_vq_ema_update(ctx, counts, sums, count, sum, codebook, 0.99f, 1e-5f, d, k); });
+  }
   return s.finish(out);
 }
 
@@ -402,19 +404,25 @@ Inputs dead_codes_inputs(const Case& c, uint64_t seed) {
   return in;
 }
 
+// first_row/total_rows (default 0/rows): this caller's slice of a data-parallel global batch.
 std::string dead_codes_run(vq4j_ctx* ctx, const Case& c, const Inputs& in, Outputs* out) {
   const int rows = c.i("rows"), k = c.i("k"), d = c.i("d");
+  const long long first_row = std::stoll(c.s("first_row", "0")), total_rows = std::stoll(c.s("total_rows", std::to_string(rows)));
   const bool ema = c.i("ema") != 0;
   Session s(ctx);
   float* usage = s.inout("usage", in.f.at("usage"));
   float* codebook = s.inout("codebook", in.f.at("codebook"));
   float* count = ema ? s.inout("ema_count", in.f.at("ema_count")) : nullptr;
   float* sum = ema ? s.inout("ema_sum", in.f.at("ema_sum")) : nullptr;
+  float* candidates = s.out("candidates", static_cast<size_t>(k) * d);
   int* restarted = s.iout("restarted", k);
   float* dead = s.out("dead", 1);
-  s.op([&] { return vq4j_vq_dead_codes(ctx, s.in(in.f.at("counts")), usage, s.in(in.f.at("z_e")), codebook, count, sum,
-                            restarted, dead, rows, d, k, 0.99, 1.0f, static_cast<int>(c.i("restart")),
-                            0x8000123456789ABCull); });
+  s.op([&] {
+    return vq4j_vq_restart_candidates(ctx, s.in(in.f.at("z_e")), candidates, rows, first_row, total_rows, d, k,
+                                      0x8000123456789ABCull);
+  });
+  s.op([&] { return vq4j_vq_dead_codes(ctx, s.in(in.f.at("counts")), usage, candidates, codebook, count, sum,
+                            restarted, dead, d, k, 0.99, 1.0f, static_cast<int>(c.i("restart"))); });
   return s.finish(out);
 }
 

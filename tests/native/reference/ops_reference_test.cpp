@@ -18,6 +18,7 @@
 #include "embedding/embedding.h"
 #include "gated_activation/gated_activation.h"
 #include "losses/losses.h"
+#include "vq_code_sums/vq_code_sums.h"
 #include "vq_ema_update/vq_ema_update.h"
 #include "vq_quantize/vq_quantize.h"
 
@@ -217,13 +218,14 @@ void test_quantize_rest(vq4j_ctx* ctx) {
 
     std::vector<float> counts(s.k, -1);
     float perplexity = -1;
-    vq4j::vq_stats_cpu(ctx, codes.data(), counts.data(), &perplexity, s.rows, s.k);
+    vq4j::vq_code_sums_cpu(ctx, codes.data(), nullptr, counts.data(), nullptr, s.rows, s.d, s.k);
+    vq4j::vq_stats_cpu(ctx, counts.data(), &perplexity, s.k);
     std::vector<double> want_counts(s.k, 0.0);
     for (int r = 0; r < s.rows; ++r) want_counts[codes[r]] += 1;
     double entropy = 0;
     for (double c : want_counts)
       if (c > 0) entropy -= c / s.rows * std::log(c / s.rows);
-    check_close(counts.data(), want_counts, 0, 1e-30, shape("vq_stats counts", s.rows, s.k));
+    check_close(counts.data(), want_counts, 0, 1e-30, shape("vq_code_sums counts", s.rows, s.k));
     check_close(&perplexity, {std::exp(entropy)}, 1e-6, 0, shape("vq_stats perplexity", s.rows, s.k));
 
     std::vector<int> bad = codes;
@@ -234,17 +236,22 @@ void test_quantize_rest(vq4j_ctx* ctx) {
     };
     check_rejects(ctx, bwd, "codes[", name + " rejects code k");
     bad[s.rows - 1] = -1;
-    const auto stats = [&] {
-      return vq4j::vq_stats_cpu(ctx, bad.data(), counts.data(), &perplexity, s.rows, s.k);
+    const auto sums = [&] {
+      return vq4j::vq_code_sums_cpu(ctx, bad.data(), nullptr, counts.data(), nullptr, s.rows, s.d, s.k);
     };
-    check_rejects(ctx, stats, "codes[", shape("vq_stats", s.rows, s.k) + " rejects code -1");
+    check_rejects(ctx, sums, "codes[", shape("vq_code_sums", s.rows, s.k) + " rejects code -1");
   }
   // One code used by every row: perplexity 1.
   const std::vector<int> same(50, 3);
   std::vector<float> counts(7);
   float perplexity = 0;
-  vq4j::vq_stats_cpu(ctx, same.data(), counts.data(), &perplexity, 50, 7);
+  vq4j::vq_code_sums_cpu(ctx, same.data(), nullptr, counts.data(), nullptr, 50, 1, 7);
+  vq4j::vq_stats_cpu(ctx, counts.data(), &perplexity, 7);
   check(perplexity == 1.0f && counts[3] == 50.0f && counts[0] == 0.0f, "vq_stats single code");
+  // Counts that no row gave (a rank's all-reduced zeros): perplexity 1, not a division by zero.
+  std::fill(counts.begin(), counts.end(), 0.0f);
+  vq4j::vq_stats_cpu(ctx, counts.data(), &perplexity, 7);
+  check(perplexity == 1.0f, "vq_stats of all-zero counts");
 }
 
 void test_ema(vq4j_ctx* ctx) {
@@ -277,19 +284,22 @@ void test_ema(vq4j_ctx* ctx) {
       for (int c = 0; c < s.d; ++c)
         want_cb[static_cast<size_t>(j) * s.d + c] = want_sum[static_cast<size_t>(j) * s.d + c] / smoothed;
     }
-    check(vq4j::vq_ema_update_cpu(ctx, ze.data(), codes.data(), count.data(), sum.data(), cb.data(), gamma,
-                                  eps, s.rows, s.d, s.k) == VQ4J_OK,
+    std::vector<float> batch_count(s.k), batch_sum(kd);
+    check(vq4j::vq_code_sums_cpu(ctx, codes.data(), ze.data(), batch_count.data(), batch_sum.data(), s.rows, s.d,
+                                 s.k) == VQ4J_OK &&
+              vq4j::vq_ema_update_cpu(ctx, batch_count.data(), batch_sum.data(), count.data(), sum.data(),
+                                      cb.data(), gamma, eps, s.d, s.k) == VQ4J_OK,
           name + " status");
     check_close(count.data(), want_count, 1e-6, 1e-9, name + " ema_count");
     check_close(sum.data(), want_sum, 1e-5, 1e-7, name + " ema_sum");
     check_close(cb.data(), want_cb, 1e-5, 1e-7, name + " codebook");
     std::vector<int> bad = codes;
     bad[0] = -5;
-    const auto update = [&] {
-      return vq4j::vq_ema_update_cpu(ctx, ze.data(), bad.data(), count.data(), sum.data(), cb.data(), gamma,
-                                     eps, s.rows, s.d, s.k);
+    const auto code_sums = [&] {
+      return vq4j::vq_code_sums_cpu(ctx, bad.data(), ze.data(), batch_count.data(), batch_sum.data(), s.rows, s.d,
+                                    s.k);
     };
-    check_rejects(ctx, update, "codes[0] = -5", name + " rejects code -5");
+    check_rejects(ctx, code_sums, "codes[0] = -5", shape("vq_code_sums", s.rows, s.d, s.k) + " rejects code -5");
   }
 }
 
@@ -476,11 +486,13 @@ void test_thread_count_independence(vq4j_ctx* ctx) {
                               rows, d, k);
     vq4j::embedding_bwd_cpu(ctx, codes.data(), dzq.data(), dt, rows, d, k);
     std::vector<float> cb(static_cast<size_t>(k) * d);
-    vq4j::vq_ema_update_cpu(ctx, ze.data(), codes.data(), count, sum, cb.data(), 0.99f, 1e-5f, rows, d, k);
+    std::vector<float> batch_count(k), batch_sum(static_cast<size_t>(k) * d);
+    vq4j::vq_code_sums_cpu(ctx, codes.data(), ze.data(), batch_count.data(), batch_sum.data(), rows, d, k);
+    vq4j::vq_ema_update_cpu(ctx, batch_count.data(), batch_sum.data(), count, sum, cb.data(), 0.99f, 1e-5f, d, k);
     results.push_back(out);
   }
   omp_set_num_threads(omp_get_num_procs());
-  check(results[0] == results[1], "vq_loss, vq_quantize_bwd, embedding_bwd, vq_ema_update: 1 vs 3 threads");
+  check(results[0] == results[1], "vq_loss, vq_quantize_bwd, embedding_bwd, vq_code_sums + vq_ema_update: 1 vs 3 threads");
   // k = 40: rows that end inside a lane block; rows * k passes the backward's threading threshold.
   const int classes = 40;
   const std::vector<float> logits = uniform(static_cast<size_t>(rows) * classes, -8, 8);

@@ -38,8 +38,13 @@ public final class EmaCodebookQuantizer extends Quantizer {
   }
 
   @Override
-  protected void update(Tensor zE, Tensor codes) {
-    Ops.vqEmaUpdate(zE, codes, emaCount, emaSum, codebook.value(), gamma, eps);
+  protected boolean needsSums() {
+    return true;
+  }
+
+  @Override
+  protected void update(Tensor counts, Tensor sums) {
+    Ops.vqEmaUpdate(counts, sums, emaCount, emaSum, codebook.value(), gamma, eps);
   }
 
   @Override

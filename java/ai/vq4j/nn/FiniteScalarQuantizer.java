@@ -72,7 +72,7 @@ public final class FiniteScalarQuantizer extends Quantizer {
   }
 
   @Override
-  protected void update(Tensor zE, Tensor codes) {
+  protected void update(Tensor counts, Tensor sums) {
     // Nothing learns: the levels are fixed.
   }
 
@@ -91,8 +91,8 @@ public final class FiniteScalarQuantizer extends Quantizer {
 
   /** Counts usage only: an FSQ code has no vector of its own to restart. */
   @Override
-  public void trackUsage(boolean restart, long key) {
-    super.trackUsage(false, key);
+  public void finishStep(boolean restart, long key) {
+    super.finishStep(false, key);
   }
 
   @Override

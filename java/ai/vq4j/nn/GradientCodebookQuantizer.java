@@ -16,7 +16,7 @@ public final class GradientCodebookQuantizer extends Quantizer {
   }
 
   @Override
-  protected void update(Tensor zE, Tensor codes) {
+  protected void update(Tensor counts, Tensor sums) {
     // The codebook is a parameter: the optimizer updates it from its gradient.
   }
 

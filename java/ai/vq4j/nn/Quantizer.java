@@ -22,11 +22,18 @@ import java.util.List;
  * the lookup, so the nearest code is the nearest by cosine, and the losses, z_q and the gradients are those of
  * the normalised vectors, taken back through the normalisation.
  *
+ * <p>A training step's statistics come in two parts: {@link #forward} takes the batch's per-code counts (and,
+ * for the EMA codebook, sums), and {@link #finishStep}, once the step's backward and optimizer update are
+ * done, turns them into the perplexity, the EMA update, the usage EMA and the dead-code restarts.
+ *
  * <p>Data-parallel ({@link #shareBatchesWith}): the codebook's training statistics are those of the global
- * batch. Every rank gathers every rank's z_e and codes (rank order), then counts, updates the EMA codebook,
- * tracks usage and restarts dead codes on the gathered batch, with the same key on every rank: each rank's
- * codebook stays identical, and equal to that of one process on the concatenated batch. The loss and the
- * gradients stay local (the trainer averages the gradients).
+ * batch. {@link #finishStep} all-reduces (sums) every rank's counts, EMA sums and restart candidates in one
+ * collective, right after the gradient all-reduce, so a step synchronises the ranks once: what the ranks
+ * exchange does not grow with the batch (K + 2 K D floats), and every rank then makes the same update,
+ * usage and restart decisions from the same global numbers, so the codebooks stay identical and equal to
+ * that of one process on the ranks' batches concatenated in rank order (restart rows are drawn from that
+ * concatenation by {@link Ops#vqRestartCandidates}). The loss and the gradients stay local (the trainer
+ * averages the gradients).
  */
 public abstract class Quantizer implements AutoCloseable {
   /** How dL/dz_q becomes dL/dz_e. */
@@ -81,11 +88,16 @@ public abstract class Quantizer implements AutoCloseable {
   private Tensor bookN;
   private Tensor dzN;
   private Tensor dBookN;
-  private Tensor batchZE;  // z_e of the batch the statistics are taken over: zE, or the gathered global batch
   private Tensor codes;
+  /** Whether the last forward was a training one (its sums taken). */
+  private boolean trainingForward;
   private Communicator comm;
   private Tensor globalZE;
-  private Tensor globalCodes;
+  /** The EMA variant's per-code sums of the last training forward, [K, D]. */
+  private Tensor sums;
+  private Tensor candidates;
+  /** counts, sums and candidates packed for their all-reduce. */
+  private Tensor packed;
   private Tensor zQ;
   private Tensor dzE;
   private Tensor dzRot;
@@ -144,18 +156,9 @@ public abstract class Quantizer implements AutoCloseable {
     }
     quantize(zL, book, codes, zQ);
     Ops.vqLoss(zL, zQ, loss);
-    batchZE = zE;
-    Tensor batchCodes = codes;
-    if (training && comm != null) {
-      globalZE = gather(globalZE, zE);
-      globalCodes = gather(globalCodes, codes);
-      batchZE = globalZE;
-      batchCodes = globalCodes;
-    }
-    Ops.vqStats(batchCodes, counts, perplexity);
-    if (training) {
-      update(batchZE, batchCodes);
-    }
+    trainingForward = training;
+    sums = training && needsSums() ? Buffers.ensure(sums, device, k, d) : sums;
+    Ops.vqCodeSums(codes, training && needsSums() ? zE : null, counts, training && needsSums() ? sums : null);
     return zQ;
   }
 
@@ -166,7 +169,8 @@ public abstract class Quantizer implements AutoCloseable {
 
   /**
    * From now on, training statistics are taken over the global batch of comm's ranks (see the class
-   * comment); every rank must then call {@link #forward} in training and {@link #initFromData} together.
+   * comment); every rank must then call {@link #finishStep} after a training {@link #forward}, and {@link
+   * #initFromData}, together, with batches of the same size.
    */
   public void shareBatchesWith(Communicator comm) {
     if (comm.device() != device) {
@@ -174,6 +178,11 @@ public abstract class Quantizer implements AutoCloseable {
           + comm.device());
     }
     this.comm = comm;
+  }
+
+  /** Whether the variant's update needs the per-code sums of z_e. */
+  protected boolean needsSums() {
+    return false;
   }
 
   /** local[N, ...] of every rank, in rank order: [worldSize * N, ...], in buffer (grown to fit). */
@@ -185,8 +194,11 @@ public abstract class Quantizer implements AutoCloseable {
     return all;
   }
 
-  /** The variant's codebook update after quantization (none for the loss-trained codebook). */
-  protected abstract void update(Tensor zE, Tensor codes);
+  /**
+   * The variant's codebook update from the step's (global) per-code counts[K] and, where {@link #needsSums},
+   * sums[K, D] (none for the loss-trained codebook).
+   */
+  protected abstract void update(Tensor counts, Tensor sums);
 
   /** The weight of mean||z_e - z_q||^2 in this variant's loss. */
   public abstract float lossWeight();
@@ -266,19 +278,19 @@ public abstract class Quantizer implements AutoCloseable {
   }
 
   /**
-   * Codes whose usage EMA was under the threshold at the last {@link #trackUsage} (before any restart).
+   * Codes whose usage EMA was under the threshold at the last {@link #finishStep} (before any restart).
    * Reads the device; a training loop reads {@link #deadCodeCount} with its other metrics instead.
    */
   public int deadCodes() {
     return Math.round(dead.item());
   }
 
-  /** The dead-code count of the last {@link #trackUsage} as a one-element float32 tensor on the device. */
+  /** The dead-code count of the last {@link #finishStep} as a one-element float32 tensor on the device. */
   public Tensor deadCodeCount() {
     return dead;
   }
 
-  /** int32[K]: 1 for each code the last {@link #trackUsage} restarted, else 0 (on the device). */
+  /** int32[K]: 1 for each code the last {@link #finishStep} restarted, else 0 (on the device). */
   public Tensor restartedMask() {
     return restarted;
   }
@@ -296,17 +308,62 @@ public abstract class Quantizer implements AutoCloseable {
   }
 
   /**
-   * Folds the last forward's code counts into the usage EMA and counts dead codes, on the device. With
-   * restart on, each dead code is reset to a z_e row of the last forward drawn from key (and its usage to
-   * 1, its EMA statistics to the new row), and marked in {@link #restartedMask} so that the optimizer can
-   * reset its state. Nothing is read back: the step does not wait for the device.
+   * Ends a step's statistics, after its backward and optimizer update: with {@link #shareBatchesWith}, the
+   * last forward's counts (and sums, and restart candidates) are summed over the ranks; then the perplexity,
+   * the variant's codebook update (after a training forward), and the usage EMA, folded from the counts,
+   * with the dead codes counted. With restart on, each dead code is reset to a z_e row of the (global) batch
+   * drawn from key (and its usage to 1, its EMA statistics to the new row), and marked in {@link
+   * #restartedMask} so that the optimizer can reset its state. Nothing is read back: the step does not wait
+   * for the device.
    */
-  public void trackUsage(boolean restart, long key) {
+  public void finishStep(boolean restart, long key) {
     if (zE == null) {
-      throw new IllegalStateException("quantizer: trackUsage needs a forward first");
+      throw new IllegalStateException("quantizer: finishStep needs a forward first");
     }
-    Ops.vqDeadCodes(counts, usage, batchZE, codebook.value(), emaCount(), emaSum(), restarted, dead, USAGE_DECAY,
-        deadCodeThreshold, restart, key);
+    boolean global = comm != null && trainingForward;
+    Tensor rows = null;
+    if (restart) {
+      candidates = Buffers.ensure(candidates, device, k, d);
+      long local = zE.size() / d;
+      long first = global ? comm.rank() * local : 0;
+      long total = global ? comm.worldSize() * local : local;
+      Ops.vqRestartCandidates(zE, candidates, first, total, key);
+      rows = candidates;
+    }
+    Tensor stepSums = trainingForward && needsSums() ? sums : null;
+    if (global) {
+      allReduceSum(counts, stepSums, rows);
+    }
+    Ops.vqStats(counts, perplexity);
+    if (trainingForward) {
+      update(counts, stepSums);
+    }
+    Ops.vqDeadCodes(counts, usage, rows, codebook.value(), emaCount(), emaSum(), restarted, dead, USAGE_DECAY,
+        deadCodeThreshold, restart);
+  }
+
+  /** Sums each non-null tensor over the ranks, in one all-reduce (each collective costs a fixed latency). */
+  private void allReduceSum(Tensor... parts) {
+    long size = 0;
+    for (Tensor t : parts) {
+      size += t == null ? 0 : t.size();
+    }
+    packed = Buffers.ensure(packed, device, Math.toIntExact(size));
+    long at = 0;
+    for (Tensor t : parts) {
+      if (t != null) {
+        packed.copyElements(t, 0, at, t.size());
+        at += t.size();
+      }
+    }
+    comm.allReduceSum(packed);
+    at = 0;
+    for (Tensor t : parts) {
+      if (t != null) {
+        t.copyElements(packed, at, 0, t.size());
+        at += t.size();
+      }
+    }
   }
 
   /** The EMA variant's statistics N[K] and m[K, D], reset with restarted codes; null for the others. */
@@ -380,6 +437,7 @@ public abstract class Quantizer implements AutoCloseable {
   @Override
   public void close() {
     codebook.close();
-    Buffers.close(codes, zQ, dzE, dzRot, zN, bookN, dzN, dBookN, loss, counts, perplexity, usage, restarted, dead, globalZE, globalCodes);
+    Buffers.close(codes, zQ, dzE, dzRot, zN, bookN, dzN, dBookN, loss, counts, perplexity, usage, restarted, dead, globalZE,
+        sums, candidates, packed);
   }
 }

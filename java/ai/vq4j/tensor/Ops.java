@@ -282,80 +282,135 @@ public final class Ops {
     call(op, d, () -> vq4j_l2_normalize_bwd(d.ctx, x.floats(), dy.floats(), dx.floats(), rows, dim));
   }
 
-  /** counts[K] = uses of each code, perplexity[1] = exp(entropy of the code frequencies). */
-  public static void vqStats(Tensor codes, Tensor counts, Tensor perplexity) {
-    String op = "vqStats";
+  /**
+   * A batch's per-code statistics, what data-parallel ranks all-reduce: counts[K] = rows with each code of
+   * codes[...] and, with zE[..., D] given, sums[K, D] = the sum of those rows of zE (zE and sums both given or
+   * both null).
+   */
+  public static void vqCodeSums(Tensor codes, Tensor zE, Tensor counts, Tensor sums) {
+    String op = "vqCodeSums";
     requireType(op, "codes", codes, DType.INT32);
-    requireType(op, "counts", counts, DType.FLOAT32);
-    if (counts.rank() != 1) {
-      throw shapeError(op, "counts must be [K]", counts);
+    int k = codeCount(op, "counts", counts);
+    if ((zE == null) != (sums == null)) {
+      throw new IllegalArgumentException(op + ": zE and sums must both be given or both be null");
     }
-    scalar(op, "perplexity", perplexity);
-    Device d = device(op, codes, counts, perplexity);
     int rows = Math.toIntExact(codes.size());
-    call(op, d, () -> vq4j_vq_stats(d.ctx, codes.ints(), counts.floats(), perplexity.floats(), rows,
-        counts.dim(0)));
+    int dim = 1;
+    if (sums != null) {
+      Vq g = Vq.of(op, zE, sums);
+      g.checkCodes(op, codes);
+      if (g.k != k) {
+        throw shapeError(op, "sums must be [K, D] with K = " + k, sums, counts);
+      }
+      dim = g.d;
+    }
+    int d = dim;
+    Device dev = device(op, codes, zE, counts, sums);
+    call(op, dev, () -> vq4j_vq_code_sums(dev.ctx, codes.ints(), opt(zE), counts.floats(), opt(sums), rows, d, k));
+  }
+
+  /** perplexity[1] = exp(entropy of the code frequencies counts[K] / their sum). */
+  public static void vqStats(Tensor counts, Tensor perplexity) {
+    String op = "vqStats";
+    int k = codeCount(op, "counts", counts);
+    scalar(op, "perplexity", perplexity);
+    Device d = device(op, counts, perplexity);
+    call(op, d, () -> vq4j_vq_stats(d.ctx, counts.floats(), perplexity.floats(), k));
+  }
+
+  /** t's K, after checking it is a float32 [K]. */
+  private static int codeCount(String op, String name, Tensor t) {
+    requireType(op, name, t, DType.FLOAT32);
+    if (t.rank() != 1) {
+      throw shapeError(op, name + " must be [K]", t);
+    }
+    return t.dim(0);
+  }
+
+  /** t must be a float32 [K] like codebook's rows. */
+  private static void perCode(String op, String name, Tensor t, Tensor codebook) {
+    requireType(op, name, t, DType.FLOAT32);
+    if (t.rank() != 1 || t.dim(0) != codebook.dim(0)) {
+      throw shapeError(op, name + " must be [K] with K = " + codebook.dim(0), t, codebook);
+    }
   }
 
   // ---------------------------------------------------------------- vq_ema_update
 
   /**
    * EMA codebook update (gamma decay, Laplace smoothing eps): updates emaCount[K], emaSum[K, D] and
-   * codebook[K, D] in place from zE[..., D] and its codes.
+   * codebook[K, D] in place from a batch's counts[K] and sums[K, D] ({@link #vqCodeSums}).
    */
-  public static void vqEmaUpdate(Tensor zE, Tensor codes, Tensor emaCount, Tensor emaSum, Tensor codebook,
+  public static void vqEmaUpdate(Tensor counts, Tensor sums, Tensor emaCount, Tensor emaSum, Tensor codebook,
       float gamma, float eps) {
     String op = "vqEmaUpdate";
-    Vq g = Vq.of(op, zE, codebook);
-    g.checkCodes(op, codes);
-    sameShape(op, codebook, emaSum);
-    requireType(op, "emaCount", emaCount, DType.FLOAT32);
-    if (emaCount.rank() != 1 || emaCount.dim(0) != g.k) {
-      throw shapeError(op, "emaCount must be [K] with K = " + g.k, emaCount, codebook);
+    Vq g = Vq.of(op, sums, codebook);
+    sameShape(op, codebook, sums, emaSum);
+    perCode(op, "counts", counts, codebook);
+    perCode(op, "emaCount", emaCount, codebook);
+    Device d = device(op, counts, sums, emaCount, emaSum, codebook);
+    call(op, d, () -> vq4j_vq_ema_update(d.ctx, counts.floats(), sums.floats(), emaCount.floats(), emaSum.floats(),
+        codebook.floats(), gamma, eps, g.d, g.k));
+  }
+
+  /**
+   * The row of the (global) batch each code of candidates[K, D] restarts from if it dies this step: code j's
+   * is row hash(key, j) of totalRows; zE[..., D] holds rows [firstRow, firstRow + its rows), whose
+   * candidates are copied, the others zeroed (so that the sum over data-parallel ranks is every code's).
+   */
+  public static void vqRestartCandidates(Tensor zE, Tensor candidates, long firstRow, long totalRows, long key) {
+    String op = "vqRestartCandidates";
+    Vq g = Vq.of(op, zE, candidates);
+    if (firstRow < 0 || totalRows < firstRow + g.rows || totalRows >= 1L << 31) {
+      throw new IllegalArgumentException(op + ": need 0 <= firstRow and firstRow + rows <= totalRows < 2^31, got"
+          + " firstRow " + firstRow + ", rows " + g.rows + ", totalRows " + totalRows);
     }
-    Device d = device(op, zE, codes, emaCount, emaSum, codebook);
-    call(op, d, () -> vq4j_vq_ema_update(d.ctx, zE.floats(), codes.ints(), emaCount.floats(), emaSum.floats(),
-        codebook.floats(), gamma, eps, g.rows, g.d, g.k));
+    Device d = device(op, zE, candidates);
+    call(op, d, () -> vq4j_vq_restart_candidates(d.ctx, zE.floats(), candidates.floats(), g.rows, firstRow,
+        totalRows, g.d, g.k, key));
   }
 
   /**
    * Dead-code tracking and restart: folds counts[K] into usage[K] (EMA with the given decay), writes the
-   * number of codes under the threshold to dead[1] and, with restart on, resets each of them to a row of
-   * zE[..., D] drawn from key (codebook row, usage 1 and, when emaCount/emaSum are given, the EMA
-   * statistics), marking them in restarted[K] (int32).
+   * number of codes under the threshold to dead[1] and, with restart on, resets each of them to its row of
+   * candidates[K, D] ({@link #vqRestartCandidates}; may be null without restart): codebook row, usage 1 and,
+   * when emaCount/emaSum are given, the EMA statistics; marking them in restarted[K] (int32).
    */
-  public static void vqDeadCodes(Tensor counts, Tensor usage, Tensor zE, Tensor codebook, Tensor emaCount,
-      Tensor emaSum, Tensor restarted, Tensor dead, double decay, float threshold, boolean restart, long key) {
+  public static void vqDeadCodes(Tensor counts, Tensor usage, Tensor candidates, Tensor codebook, Tensor emaCount,
+      Tensor emaSum, Tensor restarted, Tensor dead, double decay, float threshold, boolean restart) {
     String op = "vqDeadCodes";
-    Vq g = Vq.of(op, zE, codebook);
-    for (Tensor t : new Tensor[] {counts, usage}) {
-      requireType(op, "counts/usage", t, DType.FLOAT32);
-      if (t.rank() != 1 || t.dim(0) != g.k) {
-        throw shapeError(op, "counts and usage must be [K] with K = " + g.k, t, codebook);
-      }
+    requireType(op, "codebook", codebook, DType.FLOAT32);
+    if (codebook.rank() != 2) {
+      throw shapeError(op, "codebook must be [K, D]", codebook);
     }
+    perCode(op, "counts", counts, codebook);
+    perCode(op, "usage", usage, codebook);
     requireType(op, "restarted", restarted, DType.INT32);
-    if (restarted.rank() != 1 || restarted.dim(0) != g.k) {
-      throw shapeError(op, "restarted must be [K] with K = " + g.k, restarted, codebook);
+    if (restarted.rank() != 1 || restarted.dim(0) != codebook.dim(0)) {
+      throw shapeError(op, "restarted must be [K] with K = " + codebook.dim(0), restarted, codebook);
     }
     scalar(op, "dead", dead);
+    if (restart && candidates == null) {
+      throw new IllegalArgumentException(op + ": a restart needs the candidates");
+    }
+    if (candidates != null) {
+      sameShape(op, codebook, candidates);
+    }
     if ((emaCount == null) != (emaSum == null)) {
       throw new IllegalArgumentException(op + ": emaCount and emaSum must both be given or both be null");
     }
     if (emaSum != null) {
       sameShape(op, codebook, emaSum);
-      requireType(op, "emaCount", emaCount, DType.FLOAT32);
-      if (emaCount.rank() != 1 || emaCount.dim(0) != g.k) {
-        throw shapeError(op, "emaCount must be [K] with K = " + g.k, emaCount, codebook);
-      }
+      perCode(op, "emaCount", emaCount, codebook);
     }
     if (!(decay >= 0 && decay < 1)) {
       throw new IllegalArgumentException(op + ": decay must be in [0, 1), got " + decay);
     }
-    Device d = device(op, counts, usage, zE, codebook, emaCount, emaSum, restarted, dead);
-    call(op, d, () -> vq4j_vq_dead_codes(d.ctx, counts.floats(), usage.floats(), zE.floats(), codebook.floats(),
-        opt(emaCount), opt(emaSum), restarted.ints(), dead.floats(), g.rows, g.d, g.k, decay, threshold,
-        restart ? 1 : 0, key));
+    int k = codebook.dim(0);
+    int dim = codebook.dim(1);
+    Device d = device(op, counts, usage, candidates, codebook, emaCount, emaSum, restarted, dead);
+    call(op, d, () -> vq4j_vq_dead_codes(d.ctx, counts.floats(), usage.floats(), opt(candidates), codebook.floats(),
+        opt(emaCount), opt(emaSum), restarted.ints(), dead.floats(), dim, k, decay, threshold, restart ? 1 : 0));
   }
 
   // ---------------------------------------------------------------- gated_activation

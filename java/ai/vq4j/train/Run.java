@@ -307,7 +307,9 @@ public final class Run {
       if (comm != null && trainer.steps() > startStep) {
         Communicator.Traffic t = comm.traffic().since(trafficBefore);
         long steps = trainer.steps() - startStep;
-        progress.printf("communication (rank %d of %d): %.1f collectives, %.2f ms inside them, %.2f ms blocking"
+        // Every rank reports (the others on stderr): how long each waited shows which one held the rest back.
+        (comm.rank() == 0 ? progress : System.err).printf(
+            "communication (rank %d of %d): %.1f collectives, %.2f ms inside them, %.2f ms blocking"
             + " training per step%n", comm.rank(), comm.worldSize(), (double) t.collectives() / steps,
             t.busyMs() / steps, t.blockedMs() / steps);
       }

@@ -92,7 +92,7 @@ public final class VqVaeTrainer implements Trainer<VqVae> {
     }
     adam.step();
     boolean restart = model.config().restartDeadCodes;
-    q.trackUsage(restart, rng.nextLong());
+    q.finishStep(restart, rng.nextLong());
     if (restart) {
       adam.resetRows(q.codebook(), q.restartedMask());
     }

@@ -54,7 +54,9 @@ class OpsErrorTest {
       assertThrows(IllegalArgumentException.class,
           () -> Ops.softmaxXentForward(s.zeros(4, 5), s.intZeros(3), s.zeros(1), null));
       assertThrows(IllegalArgumentException.class,
-          () -> Ops.vqEmaUpdate(s.zeros(6, 4), s.intZeros(6), s.zeros(7), s.zeros(8, 4), s.zeros(8, 4), 0.99f, 1e-5f));
+          () -> Ops.vqEmaUpdate(s.zeros(8), s.zeros(8, 4), s.zeros(7), s.zeros(8, 4), s.zeros(8, 4), 0.99f, 1e-5f));
+      assertThrows(IllegalArgumentException.class, () -> Ops.vqCodeSums(s.intZeros(5), s.zeros(6, 4), s.zeros(8),
+          s.zeros(8, 4)), "one code per row");
       assertThrows(IllegalArgumentException.class,
           () -> Ops.adamStep(s.zeros(3), s.zeros(3), s.zeros(3), s.zeros(3), 1e-3, 0.9, 0.999, 1e-8, 0, 0, false), "t = 0");
     }
@@ -78,9 +80,9 @@ class OpsErrorTest {
   @Test
   void dataDependentNativeChecksReportTheRow() {
     try (OpHarness.Scope s = new OpHarness.Scope()) {
-      Vq4jException e = assertThrows(Vq4jException.class, () -> Ops.vqEmaUpdate(s.zeros(2, 2),
-          s.i(new int[] {0, 9}, 2), s.zeros(3), s.zeros(3, 2), s.zeros(3, 2), 0.99f, 1e-5f));
-      assertEquals("vqEmaUpdate", e.op());
+      Vq4jException e = assertThrows(Vq4jException.class, () -> Ops.vqCodeSums(s.i(new int[] {0, 9}, 2),
+          s.zeros(2, 2), s.zeros(3), s.zeros(3, 2)));
+      assertEquals("vqCodeSums", e.op());
       assertTrue(e.getMessage().contains("9"), e.getMessage());
     }
   }

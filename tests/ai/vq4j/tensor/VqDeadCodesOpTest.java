@@ -12,7 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** vq_dead_codes and adam_reset_rows against a plain Java statement of what they do, on every backend. */
+/**
+ * vq_restart_candidates, vq_dead_codes and adam_reset_rows against a plain Java statement of what they do, on every
+ * backend.
+ */
 class VqDeadCodesOpTest {
   static final int ROWS = 37;
   static final int D = 5;
@@ -40,8 +43,11 @@ class VqDeadCodesOpTest {
         Tensor emaSum = ema ? s.f(g, "ema_sum_in") : null;
         Tensor restarted = s.intZeros(meta(g, "k"));
         Tensor dead = s.zeros(1);
-        Ops.vqDeadCodes(s.f(g, "counts"), usage, s.f(g, "z_e"), codebook, emaCount, emaSum, restarted, dead,
-            metaD(g, "decay"), metaF(g, "threshold"), true, Long.parseLong(g.meta("key")));
+        Tensor zE = s.f(g, "z_e");
+        Tensor candidates = s.zerosLike(g, "codebook_in");
+        Ops.vqRestartCandidates(zE, candidates, 0, zE.dim(0), Long.parseLong(g.meta("key")));
+        Ops.vqDeadCodes(s.f(g, "counts"), usage, candidates, codebook, emaCount, emaSum, restarted, dead,
+            metaD(g, "decay"), metaF(g, "threshold"), true);
         String what = ema ? "EMA codebook: " : "loss-trained codebook: ";
         // A copy and one double update rounded once: the stored values exactly.
         assertClose(what + "usage", g.floats("usage_out"), usage.toFloatArray(), 0, 0);
@@ -80,8 +86,13 @@ class VqDeadCodesOpTest {
           Tensor tSum = ema ? s.f(sum, K, D) : null;
           Tensor restarted = s.intZeros(K);
           Tensor dead = s.zeros(1);
-          Ops.vqDeadCodes(s.f(counts, K), tUsage, s.f(z, ROWS, D), tBook, tCount, tSum, restarted, dead, 0.99, 1f,
-              restart, key);
+          Tensor candidates = null;
+          if (restart) {
+            candidates = s.zeros(K, D);
+            Ops.vqRestartCandidates(s.f(z, ROWS, D), candidates, 0, ROWS, key);
+          }
+          Ops.vqDeadCodes(s.f(counts, K), tUsage, candidates, tBook, tCount, tSum, restarted, dead, 0.99, 1f,
+              restart);
 
           float[] wantUsage = new float[K];
           float[] wantBook = book.clone();
@@ -116,6 +127,47 @@ class VqDeadCodesOpTest {
           }
         }
       }
+    }
+  }
+
+  /**
+   * Ranks holding consecutive slices of a global batch: each one's candidates are the global batch's rows it
+   * holds, zeros elsewhere, so their sum is the candidates of the whole batch (what data-parallel training
+   * all-reduces).
+   */
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void candidatesOfSlicesAddUpToTheWholeBatch(Backend backend) {
+    Random rng = new Random(13);
+    int slices = 3;
+    int rows = ROWS * slices;
+    float[] z = randn(rng, rows * D);
+    long key = 0x8000_1234_5678_9ABCL;
+    try (Scope s = new Scope(backend.device())) {
+      Tensor whole = s.zeros(K, D);
+      Ops.vqRestartCandidates(s.f(z, rows, D), whole, 0, rows, key);
+      float[] want = new float[K * D];
+      for (int j = 0; j < K; j++) {
+        System.arraycopy(z, row(key, j, rows) * D, want, j * D, D);
+      }
+      assertArrayEquals(want, whole.toFloatArray(), backend + " one process");
+      float[] sum = new float[K * D];
+      for (int r = 0; r < slices; r++) {
+        Tensor part = s.zeros(K, D);
+        Ops.vqRestartCandidates(s.f(java.util.Arrays.copyOfRange(z, r * ROWS * D, (r + 1) * ROWS * D), ROWS, D), part,
+            (long) r * ROWS, rows, key);
+        float[] p = part.toFloatArray();
+        for (int j = 0; j < K; j++) {
+          int owner = row(key, j, rows) / ROWS;
+          for (int c = 0; c < D; c++) {
+            if (owner != r) {
+              assertEquals(0f, p[j * D + c], backend + " slice " + r + ": code " + j + " is another slice's");
+            }
+            sum[j * D + c] += p[j * D + c];
+          }
+        }
+      }
+      assertArrayEquals(want, sum, backend + " the slices' sum");
     }
   }
 
@@ -167,20 +219,29 @@ class VqDeadCodesOpTest {
       Tensor book = s.zeros(K, D);
       Tensor restarted = s.intZeros(K);
       Tensor dead = s.zeros(1);
+      Tensor cand = s.zeros(K, D);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Ops.vqDeadCodes(s.zeros(K - 1),
-          usage, z, book, null, null, restarted, dead, 0.99, 1f, true, 1));
-      assertTrue(e.getMessage().contains("counts and usage must be [K] with K = 300"), e.getMessage());
-      e = assertThrows(IllegalArgumentException.class, () -> Ops.vqDeadCodes(counts, usage, z, book, s.zeros(K), null,
-          restarted, dead, 0.99, 1f, true, 1));
+          usage, cand, book, null, null, restarted, dead, 0.99, 1f, true));
+      assertTrue(e.getMessage().contains("counts must be [K] with K = 300"), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> Ops.vqDeadCodes(counts, usage, cand, book, s.zeros(K), null,
+          restarted, dead, 0.99, 1f, true));
       assertTrue(e.getMessage().contains("emaCount and emaSum must both be given"), e.getMessage());
-      e = assertThrows(IllegalArgumentException.class, () -> Ops.vqDeadCodes(counts, usage, s.zeros(ROWS, D + 1),
-          book, null, null, restarted, dead, 0.99, 1f, true, 1));
+      e = assertThrows(IllegalArgumentException.class, () -> Ops.vqDeadCodes(counts, usage, null, book, null, null,
+          restarted, dead, 0.99, 1f, true));
+      assertTrue(e.getMessage().contains("a restart needs the candidates"), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> Ops.vqDeadCodes(counts, usage, s.zeros(K, D + 1),
+          book, null, null, restarted, dead, 0.99, 1f, true));
+      assertTrue(e.getMessage().contains("shape"), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> Ops.vqRestartCandidates(s.zeros(ROWS, D + 1), cand, 0,
+          ROWS, 1));
       assertTrue(e.getMessage().contains("table must be [K, D]"), e.getMessage());
-      e = assertThrows(IllegalArgumentException.class, () -> Ops.vqDeadCodes(counts, usage, z, book, null, null,
-          s.zeros(K), dead, 0.99, 1f, true, 1));
+      e = assertThrows(IllegalArgumentException.class, () -> Ops.vqRestartCandidates(z, cand, 10, ROWS, 1));
+      assertTrue(e.getMessage().contains("firstRow + rows <= totalRows"), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> Ops.vqDeadCodes(counts, usage, cand, book, null, null,
+          s.zeros(K), dead, 0.99, 1f, true));
       assertTrue(e.getMessage().contains("restarted"), e.getMessage());
-      e = assertThrows(IllegalArgumentException.class, () -> Ops.vqDeadCodes(counts, usage, z, book, null, null,
-          restarted, dead, 1.0, 1f, true, 1));
+      e = assertThrows(IllegalArgumentException.class, () -> Ops.vqDeadCodes(counts, usage, cand, book, null, null,
+          restarted, dead, 1.0, 1f, true));
       assertTrue(e.getMessage().contains("decay must be in [0, 1)"), e.getMessage());
       e = assertThrows(IllegalArgumentException.class, () -> Ops.adamResetRows(s.zeros(K, D), s.zeros(K, D),
           s.intZeros(K + 1)));

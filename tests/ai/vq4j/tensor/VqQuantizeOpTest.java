@@ -39,7 +39,8 @@ class VqQuantizeOpTest {
 
       Tensor counts = s.zerosLike(g, "counts");
       Tensor perplexity = s.zeros(1);
-      Ops.vqStats(codes, counts, perplexity);
+      Ops.vqCodeSums(codes, null, counts, null);
+      Ops.vqStats(counts, perplexity);
       assertClose("counts", g.floats("counts"), counts.toFloatArray(), 0, 0);
       assertClose("perplexity", g.floats("perplexity"), perplexity.toFloatArray(), 1e-6, 1e-5);
     }
@@ -117,10 +118,15 @@ class VqQuantizeOpTest {
     try (Scope s = new Scope()) {
       Tensor counts = s.zeros(4);
       Tensor perplexity = s.zeros(1);
-      Ops.vqStats(s.i(new int[] {0, 1, 2, 3, 3, 2, 1, 0}, 8), counts, perplexity);
+      Ops.vqCodeSums(s.i(new int[] {0, 1, 2, 3, 3, 2, 1, 0}, 8), null, counts, null);
+      Ops.vqStats(counts, perplexity);
       assertEquals(4f, perplexity.item(), 1e-5f);
-      Ops.vqStats(s.i(new int[] {2, 2, 2, 2, 2, 2, 2, 2}, 8), counts, perplexity);
+      Ops.vqCodeSums(s.i(new int[] {2, 2, 2, 2, 2, 2, 2, 2}, 8), null, counts, null);
+      Ops.vqStats(counts, perplexity);
       assertEquals(1f, perplexity.item(), 1e-6f);
+      // Counts summed over data-parallel ranks need not be integers of one batch: the frequencies are what count.
+      Ops.vqStats(s.f(new float[] {6, 6, 6, 6}, 4), perplexity);
+      assertEquals(4f, perplexity.item(), 1e-5f);
     }
   }
 

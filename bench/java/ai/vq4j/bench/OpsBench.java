@@ -177,7 +177,7 @@ public class OpsBench {
   @State(Scope.Benchmark)
   public static class VqState extends Owned {
     static final int ROWS = BATCH * 8 * 8, D = 64, K = 512;
-    Tensor zE, codebook, codes, zQ, dzQ, dzE, dcodebook, emaCount, emaSum, emaCodebook;
+    Tensor zE, codebook, codes, zQ, dzQ, dzE, dcodebook, emaCount, emaSum, emaCodebook, counts, sums;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -197,6 +197,8 @@ public class OpsBench {
       emaSum.copyFrom(codebook);
       emaCodebook = keep(Tensor.zeros(d, DType.FLOAT32, K, D));
       emaCodebook.copyFrom(codebook);
+      counts = keep(Tensor.zeros(d, DType.FLOAT32, K));
+      sums = keep(Tensor.zeros(d, DType.FLOAT32, K, D));
     }
   }
 
@@ -213,9 +215,11 @@ public class OpsBench {
     BenchDevice.finish(s.dev);
   }
 
+  /** The whole EMA step from z_e and its codes (the per-code sums, then the update), as PyTorch's peer does it. */
   @Benchmark
   public void vqEmaUpdate(VqState s) {
-    Ops.vqEmaUpdate(s.zE, s.codes, s.emaCount, s.emaSum, s.emaCodebook, 0.99f, 1e-5f);
+    Ops.vqCodeSums(s.codes, s.zE, s.counts, s.sums);
+    Ops.vqEmaUpdate(s.counts, s.sums, s.emaCount, s.emaSum, s.emaCodebook, 0.99f, 1e-5f);
     BenchDevice.finish(s.dev);
   }
 
