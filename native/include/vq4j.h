@@ -338,6 +338,11 @@ int vq4j_comm_all_reduce(vq4j_comm* comm, float* data, long long count, int op);
  * on the context's stream so far (an event), and the call returns at once; data must then be left alone until
  * vq4j_comm_wait. On a CPU context it runs at once, as vq4j_comm_all_reduce. */
 int vq4j_comm_all_reduce_start(vq4j_comm* comm, float* data, long long count, int op);
+/* One all-reduce of two kinds of values (a gradient bucket with statistics appended): data[0, averaged)
+ * becomes the ranks' average, data[averaged, count) their sum. On Gloo one collective (each costs a fixed
+ * latency); on NCCL two calls queued back to back. The _start twin overlaps as vq4j_comm_all_reduce_start. */
+int vq4j_comm_all_reduce_mixed(vq4j_comm* comm, float* data, long long count, long long averaged);
+int vq4j_comm_all_reduce_mixed_start(vq4j_comm* comm, float* data, long long count, long long averaged);
 /* Orders the context's stream after every all-reduce started so far and waits for them, within the timeout
  * (the other collectives do so first). Returns at once when none was started, and on a CPU context. */
 int vq4j_comm_wait(vq4j_comm* comm);

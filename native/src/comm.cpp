@@ -77,28 +77,36 @@ int backend_status(vq4j_comm* comm, int rc) {
   return rc == 0 ? VQ4J_OK : VQ4J_ERR_COMM;
 }
 
-// vq4j_comm_all_reduce, or with start its overlapped twin.
-int all_reduce(vq4j_comm* comm, float* data, long long count, int op, bool start) {
-  const char* name = start ? "all_reduce_start" : "all_reduce";
+// data[0, averaged) becomes the ranks' average, data[averaged, count) their sum; with start, overlapped (NCCL).
+int all_reduce(vq4j_comm* comm, const char* name, float* data, long long count, long long averaged, bool start) {
   VQ4J_TRY(usable(comm));
-  if (count < 0 || (count > 0 && data == nullptr) || (op != VQ4J_REDUCE_SUM && op != VQ4J_REDUCE_AVERAGE))
-    return comm_fail(comm, VQ4J_ERR_ARGUMENT, name, "need count >= 0, data, and op SUM or AVERAGE");
+  if (count < 0 || (count > 0 && data == nullptr) || averaged < 0 || averaged > count)
+    return comm_fail(comm, VQ4J_ERR_ARGUMENT, name, "need count >= 0, data, and 0 <= averaged <= count");
   if (count == 0) return VQ4J_OK;
-  const size_t n = static_cast<size_t>(count);
 #ifdef VQ4J_WITH_CUDA
   if (comm->nccl != nullptr) {
+    // NCCL averages on the device: the averaged part and the summed part are two calls on the same stream.
     auto reduce = start ? vq4j::nccl_all_reduce_start : vq4j::nccl_all_reduce;
-    return backend_status(comm, reduce(comm->nccl, data, n, op == VQ4J_REDUCE_AVERAGE, comm->error,
-                                       sizeof comm->error));
+    const size_t head = static_cast<size_t>(averaged), tail = static_cast<size_t>(count - averaged);
+    if (head > 0)
+      VQ4J_TRY(backend_status(comm, reduce(comm->nccl, data, head, true, comm->error, sizeof comm->error)));
+    if (tail > 0)
+      VQ4J_TRY(backend_status(comm, reduce(comm->nccl, data + head, tail, false, comm->error, sizeof comm->error)));
+    return VQ4J_OK;
   }
 #endif
+  const size_t n = static_cast<size_t>(count);
   VQ4J_TRY(backend_status(comm, comm->gloo_api->all_reduce_sum(comm->gloo, data, n, comm->error,
                                                                sizeof comm->error)));
-  if (op == VQ4J_REDUCE_AVERAGE) {
-    const float scale = 1.0f / static_cast<float>(comm->world_size);
-    for (size_t i = 0; i < n; ++i) data[i] *= scale;
-  }
+  const float scale = 1.0f / static_cast<float>(comm->world_size);
+  for (long long i = 0; i < averaged; ++i) data[i] *= scale;
   return VQ4J_OK;
+}
+
+int reduce_op(vq4j_comm* comm, const char* name, float* data, long long count, int op, bool start) {
+  if (op != VQ4J_REDUCE_SUM && op != VQ4J_REDUCE_AVERAGE)
+    return comm_fail(comm, VQ4J_ERR_ARGUMENT, name, "op must be VQ4J_REDUCE_SUM or VQ4J_REDUCE_AVERAGE");
+  return all_reduce(comm, name, data, count, op == VQ4J_REDUCE_AVERAGE ? count : 0, start);
 }
 
 }  // namespace
@@ -155,11 +163,19 @@ const char* vq4j_comm_last_error(const vq4j_comm* comm) {
 }
 
 int vq4j_comm_all_reduce(vq4j_comm* comm, float* data, long long count, int op) {
-  return all_reduce(comm, data, count, op, false);
+  return reduce_op(comm, "all_reduce", data, count, op, false);
 }
 
 int vq4j_comm_all_reduce_start(vq4j_comm* comm, float* data, long long count, int op) {
-  return all_reduce(comm, data, count, op, true);
+  return reduce_op(comm, "all_reduce_start", data, count, op, true);
+}
+
+int vq4j_comm_all_reduce_mixed(vq4j_comm* comm, float* data, long long count, long long averaged) {
+  return all_reduce(comm, "all_reduce_mixed", data, count, averaged, false);
+}
+
+int vq4j_comm_all_reduce_mixed_start(vq4j_comm* comm, float* data, long long count, long long averaged) {
+  return all_reduce(comm, "all_reduce_mixed_start", data, count, averaged, true);
 }
 
 int vq4j_comm_wait(vq4j_comm* comm) {

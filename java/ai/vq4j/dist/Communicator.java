@@ -140,21 +140,29 @@ public final class Communicator implements AutoCloseable {
 
   /** In place: every rank's t becomes the sum of all ranks' t. */
   public void allReduceSum(Tensor t) {
-    allReduce("allReduceSum", t, VQ4J_REDUCE_SUM, false);
+    allReduce("allReduceSum", t, 0, false);
   }
 
   /** In place: every rank's t becomes the mean of all ranks' t (gradients of data-parallel steps). */
   public void allReduceAverage(Tensor t) {
-    allReduce("allReduceAverage", t, VQ4J_REDUCE_AVERAGE, false);
+    allReduce("allReduceAverage", t, t.size(), false);
   }
 
   /**
-   * {@link #allReduceAverage}, started so that it overlaps the ops queued after it (a gradient bucket's, while
+   * In place, in one collective: t's first averaged values become the mean of all ranks', the rest their sum
+   * (a gradient bucket with the quantizer's statistics appended: each collective costs a fixed latency).
+   */
+  public void allReduceMixed(Tensor t, long averaged) {
+    allReduce("allReduceMixed", t, averaged, false);
+  }
+
+  /**
+   * {@link #allReduceMixed}, started so that it overlaps the ops queued after it (a gradient bucket's, while
    * the backward goes on): with NCCL it is queued on the communicator's own stream after the ops queued so far
    * and returns at once, and t must be left alone until {@link #waitStarted}; with Gloo it runs at once.
    */
-  public void startAllReduceAverage(Tensor t) {
-    allReduce("startAllReduceAverage", t, VQ4J_REDUCE_AVERAGE, true);
+  public void startAllReduceMixed(Tensor t, long averaged) {
+    allReduce("startAllReduceMixed", t, averaged, true);
   }
 
   /**
@@ -165,15 +173,18 @@ public final class Communicator implements AutoCloseable {
     call("waitStarted", false, false, () -> vq4j_comm_wait(comm));
   }
 
-  private void allReduce(String op, Tensor t, int reduce, boolean start) {
+  private void allReduce(String op, Tensor t, long averaged, boolean start) {
     check(op, t);
     if (t.dtype() != DType.FLOAT32) {
       throw new IllegalArgumentException(op + ": needs a float32 tensor, got " + t);
     }
+    if (averaged < 0 || averaged > t.size()) {
+      throw new IllegalArgumentException(op + ": the averaged part (" + averaged + " values) must lie within " + t);
+    }
     try (OnEngine h = new OnEngine(t, true)) {
       FloatPointer data = new FloatPointer(h.get().nativePointer());
-      call(op, true, false, () -> start ? vq4j_comm_all_reduce_start(comm, data, t.size(), reduce)
-          : vq4j_comm_all_reduce(comm, data, t.size(), reduce));
+      call(op, true, false, () -> start ? vq4j_comm_all_reduce_mixed_start(comm, data, t.size(), averaged)
+          : vq4j_comm_all_reduce_mixed(comm, data, t.size(), averaged));
       h.copyBack();
     }
   }

@@ -10,7 +10,8 @@ import java.util.List;
  * Makes one rank's trainer a data-parallel replica: every rank starts from rank 0's weights, averages its
  * gradients with the others' before each Adam update (bucketed, {@link GradientBuckets}: each bucket as soon
  * as the backward has written it, while the backward goes on, on a communication thread on the CPU and on a
- * second stream on CUDA), and, with a quantizer, takes the codebook's statistics over the global batch ({@link Quantizer#shareBatchesWith}).
+ * second stream on CUDA), and, with a quantizer, takes the codebook's statistics over the global batch, summed in the gradients' last
+ * all-reduce ({@link Quantizer#shareBatchesWith}).
  * With equal per-rank batches, one step at world size W and batch B is one step at world size 1 and batch
  * W * B on the ranks' batches concatenated in rank order, up to the rounding of the sums.
  */
@@ -42,7 +43,7 @@ public final class DataParallel implements AutoCloseable {
     }
     adam.reduceGradientsWith(buckets::average);
     if (quantizer != null) {
-      quantizer.shareBatchesWith(comm);
+      quantizer.shareBatchesWith(comm, buckets::sumWithGradients);
     }
     return new DataParallel(buckets);
   }

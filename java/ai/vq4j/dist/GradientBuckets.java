@@ -22,6 +22,8 @@ import java.util.concurrent.Future;
  * gradient gets a bucket of its own), each bucket is all-reduced, and the averages are copied back. The
  * buckets are allocated once.
  *
+ * <p>The last bucket may carry other values that are summed, not averaged ({@link #sumWithGradients}).
+ *
  * <p>When overlapped ({@link Overlap}), a bucket is sent as soon as the backward pass has written its last
  * gradient ({@link Parameter#onGradReady}), while the backward goes on with earlier layers; {@link #average}
  * sends the buckets left and waits for all. The buckets and their all-reduces are the same either way, sent
@@ -43,7 +45,7 @@ public final class GradientBuckets implements AutoCloseable {
     /** On the CPU: on a communication thread, while the training thread computes the rest of the backward. */
     THREAD,
     /**
-     * On CUDA: on the communicator's own stream ({@link Communicator#startAllReduceAverage}), after the kernels
+     * On CUDA: on the communicator's own stream ({@link Communicator#startAllReduceMixed}), after the kernels
      * that wrote the bucket and beside those of the rest of the backward. (With Gloo, which has no stream, a
      * started all-reduce runs at once: the same bits, without the overlap.)
      */
@@ -79,6 +81,10 @@ public final class GradientBuckets implements AutoCloseable {
   private final ExecutorService thread;
   private final List<Future<?>> inFlight = new ArrayList<>();
   private long sentDuringBackward;
+  /** Values summed over the ranks with this step's last bucket ({@link #sumWithGradients}), or null. */
+  private Tensor extra;
+  /** The last bucket's gradients with extra appended, while extra is given. */
+  private Tensor flatWithExtra;
 
   /** Overlapped as is the default for the device, with buckets of {@link #BUCKET_FLOATS}. */
   public GradientBuckets(Communicator comm, List<Parameter> parameters) {
@@ -148,45 +154,96 @@ public final class GradientBuckets implements AutoCloseable {
     }
   }
 
+  /**
+   * Sums t over the ranks in the all-reduce of this step's last bucket, appended to its gradients, instead of
+   * in a collective of its own (the quantizer's statistics: every collective costs a fixed latency, and the
+   * ranks then meet once a step). For this step only: call it after t is written and before the backward
+   * writes the last bucket's gradients; t holds the sum once {@link #average} returns.
+   */
+  public void sumWithGradients(Tensor t) {
+    if (t.device() != comm.device()) {
+      throw new IllegalArgumentException("cannot sum " + t + " with gradients on " + comm.device());
+    }
+    Bucket last = buckets.get(buckets.size() - 1);
+    if (last.sent) {
+      throw new IllegalStateException("sumWithGradients: the last gradient bucket was already sent this step");
+    }
+    extra = t;
+  }
+
   private void send(Bucket b) {
     b.sent = true;
     switch (overlap) {
       case NONE -> reduce(b);
       case THREAD -> inFlight.add(thread.submit(() -> reduce(b)));
       case STREAM -> {
-        pack(b);
-        comm.startAllReduceAverage(values(b));
+        Tensor v = pack(b);
+        comm.startAllReduceMixed(v, gradientSize(b));
       }
     }
   }
 
   private void reduce(Bucket b) {
-    pack(b);
-    comm.allReduceAverage(values(b));
+    Tensor v = pack(b);
+    comm.allReduceMixed(v, gradientSize(b));
     unpack(b);
   }
 
-  /** What b's all-reduce averages: its flat buffer, or its lone gradient where it lies. */
-  private static Tensor values(Bucket b) {
+  private boolean carriesExtra(Bucket b) {
+    return extra != null && b == buckets.get(buckets.size() - 1);
+  }
+
+  /** What b's all-reduce reduces: its flat buffer, its lone gradient where it lies, or either with extra. */
+  private Tensor values(Bucket b) {
+    if (carriesExtra(b)) {
+      return flatWithExtra;
+    }
     return b.flat == null ? b.members.get(0).grad() : b.flat;
   }
 
-  private static void pack(Bucket b) {
-    if (b.flat != null) {
-      long at = 0;
-      for (Parameter p : b.members) {
-        b.flat.copyElements(p.grad(), 0, at, p.grad().size());
-        at += p.grad().size();
-      }
+  private static long gradientSize(Bucket b) {
+    long n = 0;
+    for (Parameter p : b.members) {
+      n += p.grad().size();
     }
+    return n;
   }
 
-  private static void unpack(Bucket b) {
-    if (b.flat != null) {
+  /** b's gradients (and extra) where its all-reduce reads them; returns that tensor. */
+  private Tensor pack(Bucket b) {
+    if (carriesExtra(b)) {
+      long n = gradientSize(b) + extra.size();
+      if (flatWithExtra == null || flatWithExtra.size() != n) {
+        if (flatWithExtra != null) {
+          flatWithExtra.close();
+        }
+        flatWithExtra = Tensor.zeros(comm.device(), DType.FLOAT32, Math.toIntExact(n));
+      }
+    }
+    Tensor v = values(b);
+    if (v != b.members.get(0).grad()) {
       long at = 0;
       for (Parameter p : b.members) {
-        p.grad().copyElements(b.flat, at, 0, p.grad().size());
+        v.copyElements(p.grad(), 0, at, p.grad().size());
         at += p.grad().size();
+      }
+      if (carriesExtra(b)) {
+        v.copyElements(extra, 0, at, extra.size());
+      }
+    }
+    return v;
+  }
+
+  private void unpack(Bucket b) {
+    Tensor v = values(b);
+    if (v != b.members.get(0).grad()) {
+      long at = 0;
+      for (Parameter p : b.members) {
+        p.grad().copyElements(v, at, 0, p.grad().size());
+        at += p.grad().size();
+      }
+      if (carriesExtra(b)) {
+        extra.copyElements(v, at, 0, extra.size());
       }
     }
   }
@@ -208,7 +265,7 @@ public final class GradientBuckets implements AutoCloseable {
       }
       if (overlap == Overlap.STREAM) {
         comm.waitStarted();
-        buckets.forEach(GradientBuckets::unpack);
+        buckets.forEach(this::unpack);
       }
     } catch (ExecutionException e) {
       if (e.getCause() instanceof RuntimeException r) {
@@ -224,6 +281,7 @@ public final class GradientBuckets implements AutoCloseable {
       }
       inFlight.clear();
       ready.clear();
+      extra = null;
       for (Bucket b : buckets) {
         b.waiting = b.members.size();
         b.sent = false;
@@ -252,5 +310,8 @@ public final class GradientBuckets implements AutoCloseable {
       thread.shutdownNow();
     }
     buckets.stream().filter(b -> b.flat != null).forEach(b -> b.flat.close());
+    if (flatWithExtra != null) {
+      flatWithExtra.close();
+    }
   }
 }

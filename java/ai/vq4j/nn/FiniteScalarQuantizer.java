@@ -91,8 +91,8 @@ public final class FiniteScalarQuantizer extends Quantizer {
 
   /** Counts usage only: an FSQ code has no vector of its own to restart. */
   @Override
-  public void finishStep(boolean restart, long key) {
-    super.finishStep(false, key);
+  public void prepareStep(boolean restart, long key) {
+    super.prepareStep(false, key);
   }
 
   @Override

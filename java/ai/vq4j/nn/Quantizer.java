@@ -8,6 +8,7 @@ import ai.vq4j.tensor.Rng;
 import ai.vq4j.tensor.Tensor;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The vector quantizer (paper section 3.1): each D-vector of z_e[N, H, W, D] is replaced by its nearest
@@ -22,13 +23,14 @@ import java.util.List;
  * the lookup, so the nearest code is the nearest by cosine, and the losses, z_q and the gradients are those of
  * the normalised vectors, taken back through the normalisation.
  *
- * <p>A training step's statistics come in two parts: {@link #forward} takes the batch's per-code counts (and,
- * for the EMA codebook, sums), and {@link #finishStep}, once the step's backward and optimizer update are
- * done, turns them into the perplexity, the EMA update, the usage EMA and the dead-code restarts.
+ * <p>A training step's statistics come in three parts: {@link #forward} takes the batch's per-code counts
+ * (and, for the EMA codebook, sums), {@link #prepareStep} (before the backward) the restart candidates, and
+ * {@link #finishStep}, once the step's backward and optimizer update are done, turns them into the
+ * perplexity, the EMA update, the usage EMA and the dead-code restarts.
  *
  * <p>Data-parallel ({@link #shareBatchesWith}): the codebook's training statistics are those of the global
- * batch. {@link #finishStep} all-reduces (sums) every rank's counts, EMA sums and restart candidates in one
- * collective, right after the gradient all-reduce, so a step synchronises the ranks once: what the ranks
+ * batch. {@link #prepareStep} hands every rank's counts, EMA sums and restart candidates to the gradient
+ * all-reduce, which sums them in its last bucket, so a step synchronises the ranks once: what the ranks
  * exchange does not grow with the batch (K + 2 K D floats), and every rank then makes the same update,
  * usage and restart decisions from the same global numbers, so the codebooks stay identical and equal to
  * that of one process on the ranks' batches concatenated in rank order (restart rows are drawn from that
@@ -92,6 +94,11 @@ public abstract class Quantizer implements AutoCloseable {
   /** Whether the last forward was a training one (its sums taken). */
   private boolean trainingForward;
   private Communicator comm;
+  /** Sums a tensor over the ranks before the optimizer step (with the gradients), for {@link #prepareStep}. */
+  private Consumer<Tensor> sumOverRanks;
+  /** Whether {@link #prepareStep} followed the last forward, and with restart on. */
+  private boolean prepared;
+  private boolean restartPrepared;
   private Tensor globalZE;
   /** The EMA variant's per-code sums of the last training forward, [K, D]. */
   private Tensor sums;
@@ -157,6 +164,7 @@ public abstract class Quantizer implements AutoCloseable {
     quantize(zL, book, codes, zQ);
     Ops.vqLoss(zL, zQ, loss);
     trainingForward = training;
+    prepared = false;
     sums = training && needsSums() ? Buffers.ensure(sums, device, k, d) : sums;
     Ops.vqCodeSums(codes, training && needsSums() ? zE : null, counts, training && needsSums() ? sums : null);
     return zQ;
@@ -169,15 +177,18 @@ public abstract class Quantizer implements AutoCloseable {
 
   /**
    * From now on, training statistics are taken over the global batch of comm's ranks (see the class
-   * comment); every rank must then call {@link #finishStep} after a training {@link #forward}, and {@link
-   * #initFromData}, together, with batches of the same size.
+   * comment): sumOverRanks must sum the tensor it is given over the ranks by the time the step's optimizer
+   * update is done (the gradient buckets' last all-reduce). Every rank must then call {@link #prepareStep}
+   * and {@link #finishStep} after each training {@link #forward}, and {@link #initFromData}, together, with
+   * batches of the same size.
    */
-  public void shareBatchesWith(Communicator comm) {
+  public void shareBatchesWith(Communicator comm, Consumer<Tensor> sumOverRanks) {
     if (comm.device() != device) {
       throw new IllegalArgumentException("quantizer on " + device + " cannot share batches over a communicator on "
           + comm.device());
     }
     this.comm = comm;
+    this.sumOverRanks = sumOverRanks;
   }
 
   /** Whether the variant's update needs the per-code sums of z_e. */
@@ -308,59 +319,79 @@ public abstract class Quantizer implements AutoCloseable {
   }
 
   /**
-   * Ends a step's statistics, after its backward and optimizer update: with {@link #shareBatchesWith}, the
-   * last forward's counts (and sums, and restart candidates) are summed over the ranks; then the perplexity,
-   * the variant's codebook update (after a training forward), and the usage EMA, folded from the counts,
-   * with the dead codes counted. With restart on, each dead code is reset to a z_e row of the (global) batch
-   * drawn from key (and its usage to 1, its EMA statistics to the new row), and marked in {@link
-   * #restartedMask} so that the optimizer can reset its state. Nothing is read back: the step does not wait
-   * for the device.
+   * After a training forward and before its backward: with restart on, the row of the (global) batch each
+   * code restarts from if it dies this step, drawn from key; data-parallel, the step's counts, sums and
+   * candidates go to the ranks' sum (see {@link #shareBatchesWith}).
    */
-  public void finishStep(boolean restart, long key) {
+  public void prepareStep(boolean restart, long key) {
+    if (zE == null) {
+      throw new IllegalStateException("quantizer: prepareStep needs a forward first");
+    }
+    boolean global = comm != null && trainingForward;
+    if (restart) {
+      candidates = Buffers.ensure(candidates, device, k, d);
+      long local = zE.size() / d;
+      Ops.vqRestartCandidates(zE, candidates, global ? comm.rank() * local : 0,
+          global ? comm.worldSize() * local : local, key);
+    }
+    prepared = true;
+    restartPrepared = restart;
+    if (global) {
+      packed = Buffers.ensure(packed, device, Math.toIntExact(packedSize()));
+      copyPacked(true);
+      sumOverRanks.accept(packed);
+    }
+  }
+
+  /**
+   * Ends a step's statistics, after its backward and optimizer update: the perplexity, the variant's codebook
+   * update (after a training forward), and the usage EMA, folded from the counts, with the dead codes
+   * counted. With restart on at {@link #prepareStep}, each dead code is reset to its candidate row (and its
+   * usage to 1, its EMA statistics to the new row), and marked in {@link #restartedMask} so that the optimizer
+   * can reset its state. Data-parallel, on the ranks' summed statistics. Nothing is read back: the step does
+   * not wait for the device.
+   */
+  public void finishStep() {
     if (zE == null) {
       throw new IllegalStateException("quantizer: finishStep needs a forward first");
     }
     boolean global = comm != null && trainingForward;
-    Tensor rows = null;
-    if (restart) {
-      candidates = Buffers.ensure(candidates, device, k, d);
-      long local = zE.size() / d;
-      long first = global ? comm.rank() * local : 0;
-      long total = global ? comm.worldSize() * local : local;
-      Ops.vqRestartCandidates(zE, candidates, first, total, key);
-      rows = candidates;
+    if (global && !prepared) {
+      throw new IllegalStateException("quantizer: data-parallel steps need prepareStep before the backward");
     }
-    Tensor stepSums = trainingForward && needsSums() ? sums : null;
     if (global) {
-      allReduceSum(counts, stepSums, rows);
+      copyPacked(false);
     }
+    boolean restart = prepared && restartPrepared;
     Ops.vqStats(counts, perplexity);
     if (trainingForward) {
-      update(counts, stepSums);
+      update(counts, stepSums());
     }
-    Ops.vqDeadCodes(counts, usage, rows, codebook.value(), emaCount(), emaSum(), restarted, dead, USAGE_DECAY,
-        deadCodeThreshold, restart);
+    Ops.vqDeadCodes(counts, usage, restart ? candidates : null, codebook.value(), emaCount(), emaSum(), restarted,
+        dead, USAGE_DECAY, deadCodeThreshold, restart);
   }
 
-  /** Sums each non-null tensor over the ranks, in one all-reduce (each collective costs a fixed latency). */
-  private void allReduceSum(Tensor... parts) {
-    long size = 0;
-    for (Tensor t : parts) {
-      size += t == null ? 0 : t.size();
-    }
-    packed = Buffers.ensure(packed, device, Math.toIntExact(size));
+  private Tensor stepSums() {
+    return trainingForward && needsSums() ? sums : null;
+  }
+
+  private long packedSize() {
+    long size = counts.size();
+    size += stepSums() == null ? 0 : sums.size();
+    size += restartPrepared ? candidates.size() : 0;
+    return size;
+  }
+
+  /** counts, sums and candidates (those of this step) into packed, or back. */
+  private void copyPacked(boolean in) {
     long at = 0;
-    for (Tensor t : parts) {
+    for (Tensor t : new Tensor[] {counts, stepSums(), restartPrepared ? candidates : null}) {
       if (t != null) {
-        packed.copyElements(t, 0, at, t.size());
-        at += t.size();
-      }
-    }
-    comm.allReduceSum(packed);
-    at = 0;
-    for (Tensor t : parts) {
-      if (t != null) {
-        t.copyElements(packed, at, 0, t.size());
+        if (in) {
+          packed.copyElements(t, 0, at, t.size());
+        } else {
+          t.copyElements(packed, at, 0, t.size());
+        }
         at += t.size();
       }
     }

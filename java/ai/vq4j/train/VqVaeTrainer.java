@@ -83,6 +83,8 @@ public final class VqVaeTrainer implements Trainer<VqVae> {
       q.initFromData(model.encode(x), rng, model.config().kmeansIterations);
     }
     Tensor recon = model.forward(x, true);
+    boolean restart = model.config().restartDeadCodes;
+    q.prepareStep(restart, rng.nextLong());
     Ops.mseForward(recon, x, mse);
     dRecon = Buffers.ensure(dRecon, model.device(), recon.shape());
     Ops.mseBackward(recon, x, dRecon, 1f / variance);
@@ -91,8 +93,7 @@ public final class VqVaeTrainer implements Trainer<VqVae> {
       adam.setLearningRate(schedule.rate(step + 1));
     }
     adam.step();
-    boolean restart = model.config().restartDeadCodes;
-    q.finishStep(restart, rng.nextLong());
+    q.finishStep();
     if (restart) {
       adam.resetRows(q.codebook(), q.restartedMask());
     }

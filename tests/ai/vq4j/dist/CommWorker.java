@@ -44,16 +44,19 @@ public final class CommWorker {
     int r = comm.rank();
     try (Tensor sum = Tensor.of(Device.CPU, new float[] {r + 1, 10f * r, 0.5f}, 3);
         Tensor mean = Tensor.of(Device.CPU, new float[] {r, 4f * r}, 2);
+        Tensor mixed = Tensor.of(Device.CPU, new float[] {r, 4f * r, r + 1, 10f * r}, 4);
         Tensor ids = Tensor.ofInts(Device.CPU, new int[] {100 * r, 100 * r + 1}, 2);
         Tensor mine = Tensor.ofInts(Device.CPU, new int[] {r, -r, 7}, 3);
         Tensor all = Tensor.zeros(Device.CPU, DType.INT32, comm.worldSize(), 3)) {
       comm.allReduceSum(sum);
       comm.allReduceAverage(mean);
+      comm.allReduceMixed(mixed, 2);
       comm.broadcast(ids, comm.worldSize() - 1);
       comm.allGather(mine, all);
       comm.barrier();
       System.out.println("sum " + Arrays.toString(sum.toFloatArray()));
       System.out.println("mean " + Arrays.toString(mean.toFloatArray()));
+      System.out.println("mixed " + Arrays.toString(mixed.toFloatArray()));
       System.out.println("broadcast " + Arrays.toString(ids.toIntArray()));
       System.out.println("gather " + Arrays.toString(all.toIntArray()));
     }

@@ -58,6 +58,7 @@ class CommunicatorTest {
       assertTrue(out.contains("joined " + rank + " of 2"), out);
       assertTrue(out.contains("sum [3.0, 10.0, 1.0]"), out);
       assertTrue(out.contains("mean [0.5, 2.0]"), out);
+      assertTrue(out.contains("mixed [0.5, 2.0, 3.0, 10.0]"), out);  // the first 2 averaged, the rest summed
       assertTrue(out.contains("broadcast [100, 101]"), out);
       assertTrue(out.contains("gather [0, 0, 7, 1, -1, 7]"), out);
     }

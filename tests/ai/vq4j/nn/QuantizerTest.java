@@ -70,10 +70,12 @@ class QuantizerTest {
       float[] before = q.codebook().value().toFloatArray();
       q.forward(zE, false);
       assertArrayEquals(before, q.codebook().value().toFloatArray(), "no update outside training");
-      q.finishStep(false, 1);
+      q.prepareStep(false, 1);
+      q.finishStep();
       assertArrayEquals(before, q.codebook().value().toFloatArray(), "no update after a forward outside training");
       q.forward(zE, true);
-      q.finishStep(false, 1);
+      q.prepareStep(false, 1);
+      q.finishStep();
       assertTrue(!java.util.Arrays.equals(before, q.codebook().value().toFloatArray()), "EMA update in training");
       q.backward(dzQ);
       assertEquals(0.25f, q.lossWeight());
@@ -93,7 +95,8 @@ class QuantizerTest {
         int steps = 0;
         do {
           q.forward(zE, false);
-          q.finishStep(false, rng.nextLong());
+          q.prepareStep(false, rng.nextLong());
+          q.finishStep();
           steps++;
         } while (q.deadCodes() == 0 && steps < 200);
         // Usage starts at 1 and decays by 0.99 a step: under 0.5 after 69 unused steps.
@@ -101,7 +104,8 @@ class QuantizerTest {
         assertEquals(3, q.deadCodes());
         assertArrayEquals(new int[4], q.restartedMask().toIntArray(), "no restart when restarts are off");
         q.forward(zE, false);
-        q.finishStep(true, rng.nextLong());
+        q.prepareStep(true, rng.nextLong());
+        q.finishStep();
         assertArrayEquals(new int[] {0, 1, 1, 1}, q.restartedMask().toIntArray());
         int[] restarted = {1, 2, 3};
         assertEquals(3, q.deadCodes(), "dead codes are counted before their restart");
@@ -246,7 +250,8 @@ class QuantizerTest {
         }
       }
       assertEquals(0f, q.lossWeight());
-      q.finishStep(true, 1);
+      q.prepareStep(true, 1);
+      q.finishStep();
       assertArrayEquals(book, q.codebook().value().toFloatArray(), "a restart must not touch FSQ's fixed codes");
       assertThrows(UnsupportedOperationException.class, () -> q.initFromData(zE, rng, 3));
     }
