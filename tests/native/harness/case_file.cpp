@@ -39,10 +39,23 @@ std::string Case::s(const std::string& key, const std::string& fallback) const {
   return it == params.end() ? fallback : it->second;
 }
 
+double Case::d_or(const std::string& name, double fallback) const {
+  return params.count(name) == 0 ? fallback : d(name);
+}
+
 std::string Case::name() const {
   std::string n = family;
   for (const auto& [k, v] : params) n += " " + k + "=" + v;
   return n;
+}
+
+unsigned long long Case::seed() const {
+  unsigned long long h = 0xcbf29ce484222325ull;
+  for (unsigned char ch : name()) {
+    h ^= ch;
+    h *= 0x100000001b3ull;
+  }
+  return h;
 }
 
 CaseFile read_case_file(const std::string& path) {
@@ -83,9 +96,15 @@ CaseFile read_case_file(const std::string& path) {
       bad(where, "unknown line kind '" + kind + "' (tolerance, case)");
     }
   }
-  for (const Case& c : file.cases)
+  std::map<std::string, int> first_line;
+  for (const Case& c : file.cases) {
     if (file.tolerances.count(c.family) == 0)
       bad(path + ":" + std::to_string(c.line), "no tolerance line for " + c.family);
+    const auto [at, fresh] = first_line.emplace(c.name(), c.line);
+    if (!fresh)
+      bad(path + ":" + std::to_string(c.line), "the same case as line " + std::to_string(at->second) +
+                                                  " (its inputs come from its text: a copy tests nothing new)");
+  }
   return file;
 }
 

@@ -19,8 +19,12 @@ struct Case {
   double d(const std::string& name) const;
   // The parameter, or fallback when the line does not set it.
   std::string s(const std::string& name, const std::string& fallback) const;
+  double d_or(const std::string& name, double fallback) const;
   // "conv2d n=2 h=7 ..." as written (parameters in name order).
   std::string name() const;
+  // The seed of the case's random inputs: FNV-1a 64 of name(), so that moving a case, or editing the lines
+  // around it, never changes its inputs (the file rejects a second identical case).
+  unsigned long long seed() const;
 };
 
 // A family's bounds (see the file's header): nmse against the CPU reference, the finite-difference
