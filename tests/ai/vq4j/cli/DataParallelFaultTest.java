@@ -3,16 +3,12 @@ package ai.vq4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.vq4j.dist.LocalLauncher;
+import ai.vq4j.dist.Ranks;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,16 +21,21 @@ class DataParallelFaultTest {
   @TempDir
   Path dir;
 
-  private final List<Process> children = new ArrayList<>();
+  private Ranks ranks;
+
+  @BeforeEach
+  void ranks() {
+    ranks = new Ranks(dir);
+  }
 
   @AfterEach
   void killChildren() {
-    children.forEach(Process::destroyForcibly);
+    ranks.close();
   }
 
   @Test
   void anUnreachableMasterIsAClearErrorWithinTheTimeout() throws Exception {
-    int port = freePort();  // nobody listens there
+    int port = Ranks.freePort();  // nobody listens there
     long t0 = System.nanoTime();
     Process lone = train("lone", 1, 2, port, "2");
     String out = finish(lone, "lone");
@@ -49,7 +50,7 @@ class DataParallelFaultTest {
 
   @Test
   void ranksOfDifferentWorldSizesBothSaySo() throws Exception {
-    int port = freePort();
+    int port = Ranks.freePort();
     Process r0 = train("r0", 0, 2, port, "30");
     Process r1 = train("r1", 1, 3, port, "30");
     String out0 = finish(r0, "r0");
@@ -61,29 +62,11 @@ class DataParallelFaultTest {
   }
 
   private Process train(String name, int rank, int worldSize, int port, String timeout) throws IOException {
-    List<String> cmd = LocalLauncher.javaCommand(Main.class.getName(), List.of("train", "--out",
+    return ranks.start(name, rank, worldSize, port, Main.class.getName(), List.of("train", "--out",
         dir.resolve(name).toString(), "--steps", "1", "--no-eval", "--dist-timeout", timeout));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(dir.resolve(name + ".log").toFile());
-    Map<String, String> env = pb.environment();
-    env.keySet().removeIf(k -> k.startsWith("OMPI_") || k.startsWith("PMI_") || k.startsWith("SLURM_"));
-    env.putAll(Map.of("RANK", "" + rank, "WORLD_SIZE", "" + worldSize, "LOCAL_RANK", "" + rank,
-        "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", "" + port));
-    Process p = pb.start();
-    children.add(p);
-    return p;
   }
 
   private String finish(Process p, String name) throws Exception {
-    boolean done = p.waitFor(90, TimeUnit.SECONDS);
-    String out = Files.readString(dir.resolve(name + ".log"));
-    assertTrue(done, name + " still running after 90 s:\n" + out);
-    return out;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return ranks.finish(p, name, 90);
   }
 }

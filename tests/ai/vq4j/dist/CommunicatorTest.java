@@ -9,15 +9,12 @@ import ai.vq4j.tensor.Device;
 import ai.vq4j.tensor.Tensor;
 import ai.vq4j.tensor.Vq4jException;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,11 +27,16 @@ class CommunicatorTest {
   @TempDir
   Path dir;
 
-  private final List<Process> children = new ArrayList<>();
+  private Ranks ranks;
+
+  @BeforeEach
+  void ranks() {
+    ranks = new Ranks(dir);
+  }
 
   @AfterEach
   void killChildren() {
-    children.forEach(Process::destroyForcibly);
+    ranks.close();
   }
 
   @Test
@@ -48,7 +50,7 @@ class CommunicatorTest {
   }
 
   private void checkOps(String rendezvous) throws Exception {
-    int port = freePort();
+    int port = Ranks.freePort();
     Process r0 = start(0, 2, port, "ops", 60_000, rendezvous);
     Process r1 = start(1, 2, port, "ops", 60_000, rendezvous);
     for (int rank = 0; rank < 2; rank++) {
@@ -66,7 +68,7 @@ class CommunicatorTest {
 
   @Test
   void aKilledRankMakesTheOtherFailNamingRankAndOperation() throws Exception {
-    int port = freePort();
+    int port = Ranks.freePort();
     Process r0 = start(0, 2, port, "fault", 60_000, null);
     Process r1 = start(1, 2, port, "fault", 60_000, null);
     awaitLine(r1, 1, "ready", 60);
@@ -83,7 +85,7 @@ class CommunicatorTest {
 
   @Test
   void aStalledRankMakesTheOtherTimeOut() throws Exception {
-    int port = freePort();
+    int port = Ranks.freePort();
     Process r0 = start(0, 2, port, "fault", 3_000, null);
     Process r1 = start(1, 2, port, "fault", 3_000, null);
     awaitLine(r1, 1, "ready", 60);
@@ -100,7 +102,7 @@ class CommunicatorTest {
 
   @Test
   void aWrongWorldSizeIsNamedOnBothRanks() throws Exception {
-    int port = freePort();
+    int port = Ranks.freePort();
     Process r0 = start(0, 2, port, "join", 20_000, null);
     Process r1 = start(1, 3, port, "join", 20_000, null);
     String out0 = finish(r0, 0, 60);
@@ -113,7 +115,7 @@ class CommunicatorTest {
 
   @Test
   void anUnreachableMasterFailsWithinTheTimeout() throws Exception {
-    int port = freePort();  // nobody listens there: rank 0 never starts
+    int port = Ranks.freePort();  // nobody listens there: rank 0 never starts
     long t0 = System.nanoTime();
     Vq4jException e = assertThrows(Vq4jException.class, () -> Communicator.init(Device.CPU, 1, 2,
         "tcp://127.0.0.1:" + port, Duration.ofSeconds(2)));
@@ -152,50 +154,18 @@ class CommunicatorTest {
 
   private Process start(int rank, int worldSize, int port, String scenario, int timeoutMs, String rendezvous)
       throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "--enable-native-access=ALL-UNNAMED"));
-    String cache = System.getProperty("org.bytedeco.javacpp.cachedir");
-    if (cache != null) {
-      cmd.add("-Dorg.bytedeco.javacpp.cachedir=" + cache);
-    }
-    cmd.addAll(List.of(CommWorker.class.getName(), scenario, Integer.toString(timeoutMs)));
+    List<String> args = new ArrayList<>(List.of(scenario, Integer.toString(timeoutMs)));
     if (rendezvous != null) {
-      cmd.add(rendezvous);
+      args.add(rendezvous);
     }
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("rank" + rank + ".log").toFile());
-    Map<String, String> env = pb.environment();
-    env.keySet().removeIf(k -> k.startsWith("OMPI_") || k.startsWith("PMI_") || k.startsWith("SLURM_"));
-    env.putAll(Map.of("RANK", Integer.toString(rank), "WORLD_SIZE", Integer.toString(worldSize),
-        "LOCAL_RANK", Integer.toString(rank), "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", Integer.toString(port)));
-    Process p = pb.start();
-    children.add(p);
-    return p;
+    return ranks.start("rank" + rank, rank, worldSize, port, CommWorker.class.getName(), args);
   }
 
   private String finish(Process p, int rank, int seconds) throws Exception {
-    boolean done = p.waitFor(seconds, TimeUnit.SECONDS);
-    String out = Files.readString(dir.resolve("rank" + rank + ".log"));
-    assertTrue(done, "rank " + rank + " still running after " + seconds + " s:\n" + out);
-    return out;
+    return ranks.finish(p, "rank" + rank, seconds);
   }
 
   private void awaitLine(Process p, int rank, String line, int seconds) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    Path log = dir.resolve("rank" + rank + ".log");
-    while (System.nanoTime() < deadline) {
-      if (Files.exists(log) && Files.readString(log).lines().anyMatch(line::equals)) {
-        return;
-      }
-      assertTrue(p.isAlive(), "rank " + rank + " ended early:\n" + Files.readString(log));
-      Thread.sleep(50);
-    }
-    throw new AssertionError("rank " + rank + " never printed " + line + ":\n" + Files.readString(log));
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    ranks.awaitLine(p, "rank" + rank, line, seconds);
   }
 }

@@ -141,7 +141,7 @@ class DataParallelEquivalenceTest {
 
   /** Runs EquivalenceWorker's model (and options) as 2 ranks over Gloo, writing rank0.bin and rank1.bin. */
   private void twoRanks(String model, String... options) throws Exception {
-    int port = CommunicatorTest.freePort();
+    int port = Ranks.freePort();
     List<Process> ranks = new ArrayList<>();
     try {
       for (int r = 0; r < 2; r++) {
