@@ -42,7 +42,11 @@ public final class GradientBuckets implements AutoCloseable {
   public enum Overlap {
     /** None: every bucket is all-reduced by {@link #average}, after the backward. */
     NONE,
-    /** On the CPU: on a communication thread, while the training thread computes the rest of the backward. */
+    /**
+     * On the CPU: on a communication thread, while the training thread computes the rest of the backward; the
+     * step's last bucket on the training thread, which would only wait for it (handing it over and back cost 1-3
+     * ms of thread wake-ups a step on the 2-core VM).
+     */
     THREAD,
     /**
      * On CUDA: on the communicator's own stream ({@link Communicator#startAllReduceMixed}), after the kernels
@@ -81,6 +85,8 @@ public final class GradientBuckets implements AutoCloseable {
   private final ExecutorService thread;
   private final List<Future<?>> inFlight = new ArrayList<>();
   private long sentDuringBackward;
+  /** Buckets not yet sent this step. */
+  private int unsent;
   /** Values summed over the ranks with this step's last bucket ({@link #sumWithGradients}), or null. */
   private Tensor extra;
   /** The last bucket's gradients with extra appended, while extra is given. */
@@ -120,6 +126,7 @@ public final class GradientBuckets implements AutoCloseable {
     if (!current.isEmpty()) {
       add(current, size);
     }
+    this.unsent = buckets.size();
     this.thread = overlap == Overlap.THREAD ? Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(() -> {
         Communicator.BACKGROUND.set(true);
@@ -148,7 +155,8 @@ public final class GradientBuckets implements AutoCloseable {
       return;
     }
     Bucket b = bucketOf.get(p);
-    if (--b.waiting == 0) {
+    // The step's last bucket is left to average(), on this thread.
+    if (--b.waiting == 0 && !(overlap == Overlap.THREAD && unsent == 1)) {
       send(b);
       sentDuringBackward++;
     }
@@ -173,6 +181,7 @@ public final class GradientBuckets implements AutoCloseable {
 
   private void send(Bucket b) {
     b.sent = true;
+    unsent--;
     switch (overlap) {
       case NONE -> reduce(b);
       case THREAD -> inFlight.add(thread.submit(() -> reduce(b)));
@@ -253,19 +262,45 @@ public final class GradientBuckets implements AutoCloseable {
    * all are waited for. Call once the backward is complete.
    */
   public void average() {
-    for (Bucket b : buckets) {
-      if (!b.sent) {
-        send(b);
+    try {
+      if (overlap == Overlap.THREAD) {
+        awaitInFlight();
+        for (Bucket b : buckets) {
+          if (!b.sent) {
+            b.sent = true;
+            unsent--;
+            reduce(b);
+          }
+        }
+      } else {
+        for (Bucket b : buckets) {
+          if (!b.sent) {
+            send(b);
+          }
+        }
+        if (overlap == Overlap.STREAM) {
+          comm.waitStarted();
+          buckets.forEach(this::unpack);
+        }
+      }
+    } finally {
+      inFlight.clear();
+      ready.clear();
+      extra = null;
+      unsent = buckets.size();
+      for (Bucket b : buckets) {
+        b.waiting = b.members.size();
+        b.sent = false;
       }
     }
+  }
+
+  /** Waits for the communication thread's all-reduces, the wait counted as blocking training. */
+  private void awaitInFlight() {
     long t0 = System.nanoTime();
     try {
       for (Future<?> f : inFlight) {
         f.get();
-      }
-      if (overlap == Overlap.STREAM) {
-        comm.waitStarted();
-        buckets.forEach(this::unpack);
       }
     } catch (ExecutionException e) {
       if (e.getCause() instanceof RuntimeException r) {
@@ -276,16 +311,7 @@ public final class GradientBuckets implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while averaging gradients", e);
     } finally {
-      if (thread != null) {
-        comm.recordWait(System.nanoTime() - t0);
-      }
-      inFlight.clear();
-      ready.clear();
-      extra = null;
-      for (Bucket b : buckets) {
-        b.waiting = b.members.size();
-        b.sent = false;
-      }
+      comm.recordWait(System.nanoTime() - t0);
     }
   }
 

@@ -23,6 +23,7 @@ public final class CommWorker {
       System.out.println("joined " + comm.rank() + " of " + comm.worldSize());
       switch (args[0]) {
         case "ops" -> ops(comm);
+        case "sizes" -> sizes(comm);
         case "fault" -> fault(comm);
         case "join" -> { }
         case "rank1-fails" -> {
@@ -59,6 +60,34 @@ public final class CommWorker {
       System.out.println("mixed " + Arrays.toString(mixed.toFloatArray()));
       System.out.println("broadcast " + Arrays.toString(ids.toIntArray()));
       System.out.println("gather " + Arrays.toString(all.toIntArray()));
+    }
+  }
+
+  // Sums of lengths around and far beyond the span a two-rank sum sends at once (65,536 floats where the
+  // kernel allows 256 KiB socket buffers; 48 MB is more than any socket buffer, so a sum that wrote it whole
+  // from both ranks before reading would deadlock), more lengths than the backend keeps algorithms for, each
+  // length again after others, and collectives of the other kind in between.
+  private static void sizes(Communicator comm) {
+    int w = comm.worldSize();
+    int[] lengths = {1, 65_535, 65_536, 65_537, 200_000, 12_000_000, 65_537, 1, 3};
+    for (int n : lengths) {
+      float[] mine = new float[n];
+      for (int i = 0; i < n; i++) {
+        mine[i] = (comm.rank() + 1) * (i % 1000);
+      }
+      try (Tensor t = Tensor.of(Device.CPU, mine, n);
+          Tensor ids = Tensor.ofInts(Device.CPU, new int[] {comm.rank()}, 1)) {
+        comm.allReduceSum(t);
+        comm.broadcast(ids, 0);
+        float[] got = t.toFloatArray();
+        for (int i = 0; i < n; i++) {
+          float want = w * (w + 1) / 2f * (i % 1000);
+          if (got[i] != want) {
+            throw new IllegalStateException("length " + n + ": element " + i + " is " + got[i] + ", want " + want);
+          }
+        }
+        System.out.println("length " + n + " ok, broadcast " + ids.toIntArray()[0]);
+      }
     }
   }
 

@@ -67,6 +67,23 @@ class CommunicatorTest {
   }
 
   @Test
+  void sumsOfManyLengthsAtTwoAndThreeRanks() throws Exception {
+    for (int world : new int[] {2, 3}) {  // two ranks sum in Gloo's sync mode, more with gloo::allreduce
+      int port = Ranks.freePort();
+      List<Process> all = new ArrayList<>();
+      for (int rank = 0; rank < world; rank++) {
+        all.add(start(rank, world, port, "sizes", 60_000, null));
+      }
+      for (int rank = 0; rank < world; rank++) {
+        String out = finish(all.get(rank), rank, 120);
+        assertEquals(0, all.get(rank).exitValue(), out);
+        assertTrue(out.contains("length 12000000 ok, broadcast 0"), out);
+        assertTrue(out.contains("length 3 ok, broadcast 0"), out);
+      }
+    }
+  }
+
+  @Test
   void aKilledRankMakesTheOtherFailNamingRankAndOperation() throws Exception {
     int port = Ranks.freePort();
     Process r0 = start(0, 2, port, "fault", 60_000, null);
