@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /** --nproc-per-node: N local ranks with torchrun's variables; one failing rank stops the others. */
 class LocalLauncherTest {
   private static List<String> worker(String scenario) {
-    return DataParallelEquivalenceTest.java(CommWorker.class.getName(), scenario, "60000");
+    return LocalLauncher.javaCommand(CommWorker.class.getName(), List.of(scenario, "60000"));
   }
 
   @Test
