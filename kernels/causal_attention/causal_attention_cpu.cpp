@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <vector>
+#include "vector_clones.h"
 
 namespace vq4j {
 namespace {
@@ -18,6 +19,7 @@ float dot(const float* a, const float* b, int n) {
 
 }  // namespace
 
+VQ4J_VECTOR_CLONES
 int causal_attention_fwd_cpu(vq4j_ctx*, const float* q, const float* k, const float* v, float* y, float* lse,
                              int batch, int tq, int tk, int kv_rows, int heads, int dh) {
   const int c = heads * dh;
@@ -58,6 +60,7 @@ int causal_attention_fwd_cpu(vq4j_ctx*, const float* q, const float* k, const fl
 
 // With P_ij = exp(q_i . k_j scale - lse_i), D_i = dy_i . y_i and dS_ij = P_ij (dy_i . v_j - D_i):
 // dq_i = scale sum_j dS_ij k_j, dk_j = scale sum_i dS_ij q_i, dv_j = sum_i P_ij dy_i.
+VQ4J_VECTOR_CLONES
 int causal_attention_bwd_cpu(vq4j_ctx*, const float* q, const float* k, const float* v, const float* y,
                              const float* lse, const float* dy, float* dq, float* dk, float* dv, int batch,
                              int t, int heads, int dh) {

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "sgemm.h"
+#include "vector_clones.h"
 
 namespace vq4j {
 namespace {
@@ -78,6 +79,7 @@ void im2col(const float* x, float* col, const ConvShape& s, const int* taps, int
 }
 
 // col[(line1 - line0) * ow, ntaps * ci] -> x[n, h, wd, ci] (added)
+VQ4J_VECTOR_CLONES
 void col2im_add(const float* col, float* x, const ConvShape& s, const int* taps, int ntaps, long line0,
                 long line1) {
   // Each input pixel gathers the column entries that read it, rather than each column row scattering:
@@ -141,6 +143,7 @@ void fill_bias(float* y, const float* b, long rows, int co) {
 }
 
 // dy[rows, co] -> db[co]
+VQ4J_VECTOR_CLONES
 void bias_grad(const float* dy, float* db, long rows, int co) {
   // Threads own blocks of channels and walk every row in order, so the sums are the same for any thread
   // count; double accumulators keep long sums (rows = n * oh * ow) accurate.

@@ -2,10 +2,12 @@
 #include "gelu.h"
 
 #include "vec_math_cpu.h"
+#include "vector_clones.h"
 
 namespace vq4j {
 
 // x[count] -> y[count]
+VQ4J_VECTOR_CLONES
 int gelu_fwd_cpu(vq4j_ctx*, const float* x, float* y, long long count) {
 #pragma omp parallel for if (count > 32768) schedule(static)
   for (long long i = 0; i < count; ++i) {
@@ -17,6 +19,7 @@ int gelu_fwd_cpu(vq4j_ctx*, const float* x, float* y, long long count) {
 }
 
 // x[count], dy[count] -> dx[count]: dy (0.5 (1 + t) + 0.5 x (1 - t^2) du/dx), du/dx = c (1 + 3 a x^2).
+VQ4J_VECTOR_CLONES
 int gelu_bwd_cpu(vq4j_ctx*, const float* x, const float* dy, float* dx, long long count) {
 #pragma omp parallel for if (count > 32768) schedule(static)
   for (long long i = 0; i < count; ++i) {

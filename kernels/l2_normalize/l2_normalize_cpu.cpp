@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include "vector_clones.h"
 
 namespace vq4j {
 
+VQ4J_VECTOR_CLONES
 int l2_normalize_fwd_cpu(vq4j_ctx*, const float* x, float* y, int rows, int d) {
 #pragma omp parallel for if (static_cast<long long>(rows) * d > 32768) schedule(static)
   for (int r = 0; r < rows; ++r) {
@@ -19,6 +21,7 @@ int l2_normalize_fwd_cpu(vq4j_ctx*, const float* x, float* y, int rows, int d) {
   return VQ4J_OK;
 }
 
+VQ4J_VECTOR_CLONES
 int l2_normalize_bwd_cpu(vq4j_ctx*, const float* x, const float* dy, float* dx, int rows, int d) {
 #pragma omp parallel for if (static_cast<long long>(rows) * d > 32768) schedule(static)
   for (int r = 0; r < rows; ++r) {

@@ -4,10 +4,12 @@
 
 #include <cmath>
 #include <vector>
+#include "vector_clones.h"
 
 namespace vq4j {
 
 // x[rows, c], gamma[c], beta[c] -> y[rows, c], mean[rows], rstd[rows]
+VQ4J_VECTOR_CLONES
 int layer_norm_fwd_cpu(vq4j_ctx*, const float* x, const float* gamma, const float* beta, float* y,
                        float* mean, float* rstd, int rows, int c, float eps) {
 #pragma omp parallel for if (static_cast<long long>(rows) * c > 32768) schedule(static)
@@ -30,6 +32,7 @@ int layer_norm_fwd_cpu(vq4j_ctx*, const float* x, const float* gamma, const floa
 
 // dx[r] = rstd (g - mean(g) - xhat mean(g xhat)) with g = dy gamma, xhat = (x - mean) rstd;
 // dgamma = sum over rows of dy xhat, dbeta = sum over rows of dy.
+VQ4J_VECTOR_CLONES
 int layer_norm_bwd_cpu(vq4j_ctx*, const float* x, const float* gamma, const float* mean, const float* rstd,
                        const float* dy, float* dx, float* dgamma, float* dbeta, int rows, int c) {
 #pragma omp parallel for if (static_cast<long long>(rows) * c > 32768) schedule(static)

@@ -2,9 +2,11 @@
 #include "vq_rotate_grad.h"
 
 #include <cmath>
+#include "vector_clones.h"
 
 namespace vq4j {
 
+VQ4J_VECTOR_CLONES
 int vq_rotate_grad_cpu(vq4j_ctx*, const float* z_e, const float* z_q, const float* dz_q, float* dz_rot,
                        int rows, int d) {
 #pragma omp parallel for if (static_cast<long long>(rows) * d > 32768) schedule(static)
