@@ -39,13 +39,12 @@ public final class PixelCnnPrior implements Prior {
   private Tensor classIds;
   private Tensor logits;
   private Tensor dx;
-  private Tensor loss;
-  private Tensor nll;
-  private Tensor dLogits;
+  private final CodeLoss codeLoss;
 
   public PixelCnnPrior(PixelCnnConfig config, Device device) {
     this.config = config.copy().validate();
     this.device = device;
+    this.codeLoss = new CodeLoss(device);
     Rng rng = new Rng(config.seed);
     int p = config.hidden;
     this.embedding = new Embedding("embedding", device, rng, config.numCodes, p);
@@ -226,12 +225,8 @@ public final class PixelCnnPrior implements Prior {
    */
   @Override
   public Tensor lossAndBackward(Tensor codes) {
-    loss = Buffers.ensure(loss, device, 1);
-    Ops.softmaxXentForward(logits, codes, loss, null);
-    dLogits = Buffers.ensure(dLogits, device, logits.shape());
-    Ops.softmaxXentBackward(logits, codes, dLogits, 1f);
-    backward(dLogits);
-    return loss;
+    backward(codeLoss.meanAndGradient(logits, codes));
+    return codeLoss.loss();
   }
 
   /**
@@ -240,22 +235,7 @@ public final class PixelCnnPrior implements Prior {
    */
   @Override
   public double[] nll(Tensor codes, int[] labels) {
-    Tensor out = forwardWithHostLabels(codes, labels);
-    int n = codes.dim(0);
-    int per = config.gridSize * config.gridSize;
-    loss = Buffers.ensure(loss, device, 1);
-    nll = Buffers.ensure(nll, device, n * per);
-    Ops.softmaxXentForward(out, codes, loss, nll);
-    float[] terms = nll.toFloatArray();
-    double[] sums = new double[n];
-    for (int i = 0; i < n; i++) {
-      double s = 0;
-      for (int j = 0; j < per; j++) {
-        s += terms[i * per + j];
-      }
-      sums[i] = s;
-    }
-    return sums;
+    return codeLoss.perExample(forwardWithHostLabels(codes, labels), codes, config.gridSize * config.gridSize);
   }
 
   /** Adam with the L2 term (the paper's optimizer), on every parameter. */
@@ -309,6 +289,7 @@ public final class PixelCnnPrior implements Prior {
     embedding.close();
     layers.forEach(GatedPixelCnnLayer::close);
     head.close();
-    Buffers.close(classIds, dx, loss, nll, dLogits);
+    Buffers.close(classIds, dx);
+    codeLoss.close();
   }
 }

@@ -38,9 +38,7 @@ public final class TransformerPrior implements Prior {
   private Tensor positionIds;
   private Tensor x0;
   private Tensor logits;
-  private Tensor loss;
-  private Tensor nll;
-  private Tensor dLogits;
+  private final CodeLoss codeLoss;
   private boolean fromTokens;
   /** The dropout probability and mask key of the current forward: 0 outside training. */
   private float dropout;
@@ -51,6 +49,7 @@ public final class TransformerPrior implements Prior {
   public TransformerPrior(TransformerConfig config, Device device) {
     this.config = config.copy().validate();
     this.device = device;
+    this.codeLoss = new CodeLoss(device);
     Rng rng = new Rng(config.seed);
     int c = config.width;
     this.tokens = new Embedding("tokens", device, rng, config.vocabulary(), c, STD);
@@ -229,31 +228,14 @@ public final class TransformerPrior implements Prior {
   /** Mean softmax cross-entropy (nats per code) of the last forward against codes, and its full backward. */
   @Override
   public Tensor lossAndBackward(Tensor codes) {
-    loss = Buffers.ensure(loss, device, 1);
-    Ops.softmaxXentForward(logits, codes, loss, null);
-    dLogits = Buffers.ensure(dLogits, device, logits.shape());
-    Ops.softmaxXentBackward(logits, codes, dLogits, 1f);
-    backward(dLogits);
-    return loss;
+    backward(codeLoss.meanAndGradient(logits, codes));
+    return codeLoss.loss();
   }
 
   /** Each example's negative log-likelihood in nats (summed over its T codes). */
   @Override
   public double[] nll(Tensor codes, int[] labels) {
-    Tensor out = forward(codes, labels);
-    int n = codes.dim(0);
-    int per = config.length();
-    loss = Buffers.ensure(loss, device, 1);
-    nll = Buffers.ensure(nll, device, n * per);
-    Ops.softmaxXentForward(out, codes, loss, nll);
-    float[] terms = nll.toFloatArray();
-    double[] sums = new double[n];
-    for (int i = 0; i < n; i++) {
-      for (int j = 0; j < per; j++) {
-        sums[i] += terms[i * per + j];
-      }
-    }
-    return sums;
+    return codeLoss.perExample(forward(codes, labels), codes, config.length());
   }
 
   /**
@@ -320,6 +302,7 @@ public final class TransformerPrior implements Prior {
     blocks.forEach(TransformerBlock::close);
     lnF.close();
     head.close();
-    Buffers.close(tokenIds, firstIds, positionIds, x0, loss, nll, dLogits);
+    Buffers.close(tokenIds, firstIds, positionIds, x0);
+    codeLoss.close();
   }
 }
