@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A checkpoint file as every kind reads it: the safetensors file with its format checked, and reads of
@@ -132,6 +133,19 @@ public final class CheckpointFile {
       return Double.parseDouble(meta(key));
     } catch (NumberFormatException e) {
       throw new IOException(file + ": metadata " + key + " = '" + meta(key) + "' is not a number", e);
+    }
+  }
+
+  /** The metadata's model_config, parsed; a missing or invalid one is an IOException naming the file. */
+  public <T> T modelConfig(Function<String, T> parse) throws IOException {
+    String json = st.metadata().get("model_config");
+    if (json == null) {
+      throw new IOException(file + ": metadata has no model_config");
+    }
+    try {
+      return parse.apply(json);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(file + ": model_config: " + e.getMessage(), e);
     }
   }
 }

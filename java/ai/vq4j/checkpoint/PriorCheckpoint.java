@@ -85,15 +85,7 @@ public final class PriorCheckpoint {
         throw new IOException(file + ": " + e.getMessage(), e);
       }
     }
-    String json = f.metadata().get("model_config");
-    if (json == null) {
-      throw new IOException(file + ": metadata has no model_config");
-    }
-    try {
-      return new PriorCheckpoint(f, kind.parseConfig(json));
-    } catch (IllegalArgumentException e) {
-      throw new IOException(file + ": model_config: " + e.getMessage(), e);
-    }
+    return new PriorCheckpoint(f, f.modelConfig(kind::parseConfig));
   }
 
   /** Reads a prior checkpoint and builds its model on the device. */

@@ -63,15 +63,7 @@ public final class VqVaeCheckpoint {
   /** Reads and checks the header of a checkpoint (format and model config). */
   public static VqVaeCheckpoint read(Path file) throws IOException {
     CheckpointFile f = CheckpointFile.open(file, FORMAT, "VQ-VAE");
-    String json = f.metadata().get("model_config");
-    if (json == null) {
-      throw new IOException(file + ": metadata has no model_config");
-    }
-    try {
-      return new VqVaeCheckpoint(f, VqVaeConfig.fromJson(json));
-    } catch (IllegalArgumentException e) {
-      throw new IOException(file + ": model_config: " + e.getMessage(), e);
-    }
+    return new VqVaeCheckpoint(f, f.modelConfig(VqVaeConfig::fromJson));
   }
 
   /** Reads a checkpoint and builds its model on the device. */

@@ -259,4 +259,16 @@ class CheckpointTest {
     assertTrue(e.getMessage().contains(name), "message names the file: " + e.getMessage());
     return e;
   }
+
+  @Test
+  void aMissingOrBrokenModelConfigIsNamedWithTheFile() throws IOException {
+    Path none = dir.resolve("none.safetensors");
+    new Safetensors(Map.of(), Map.of("format", VqVaeCheckpoint.FORMAT)).write(none);
+    IOException e = assertThrows(IOException.class, () -> VqVaeCheckpoint.read(none));
+    assertEquals(none + ": metadata has no model_config", e.getMessage());
+    Path broken = dir.resolve("broken.safetensors");
+    new Safetensors(Map.of(), Map.of("format", VqVaeCheckpoint.FORMAT, "model_config", "{not json")).write(broken);
+    e = assertThrows(IOException.class, () -> VqVaeCheckpoint.read(broken));
+    assertTrue(e.getMessage().startsWith(broken + ": model_config: "), e.getMessage());
+  }
 }
