@@ -16,7 +16,8 @@
 #   bash bench/run_dist_scaling.sh
 #
 # Environment: STEPS (default 60), WARMUP (default 10), BATCH (global batch, default 32), SKIP_BUILD=1 to
-# reuse target/vq4j-*-all.jar, DATA_ARGS (default: Fashion-MNIST from its Debian folder).
+# reuse target/vq4j-*-all.jar, DATA_ARGS (default: Fashion-MNIST from its Debian folder), VQVAE=checkpoint to
+# measure train-prior (Gated PixelCNN, its defaults) on that VQ-VAE's codes instead of train.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${STEPS:-60}
@@ -31,16 +32,21 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   mvn -B -DskipTests -Dvq4j.cuda=OFF package >&2
 fi
 JAR=$(ls target/vq4j-*-all.jar | head -1)
+COMMAND=(train)
+if [[ -n "${VQVAE:-}" ]]; then
+  [[ -f "$VQVAE" ]] || { echo "VQVAE=$VQVAE is not a file (a VQ-VAE checkpoint.safetensors)" >&2; exit 1; }
+  COMMAND=(train-prior --vqvae "$VQVAE")
+fi
 run() {  # name, threads, extra args...
   local name=$1 threads=$2
   shift 2
   # shellcheck disable=SC2086
-  OMP_NUM_THREADS=$threads java --enable-native-access=ALL-UNNAMED -jar "$JAR" train --out "$OUT/$name" \
+  OMP_NUM_THREADS=$threads java --enable-native-access=ALL-UNNAMED -jar "$JAR" "${COMMAND[@]}" --out "$OUT/$name" \
     --steps "$STEPS" --log-every "$STEPS" --checkpoint-every 1000000 --no-eval ${DATA_ARGS:-} "$@" \
     > "$OUT/$name.log" 2>&1 || { echo "the $name run failed:" >&2; tail -n 20 "$OUT/$name.log" >&2; exit 1; }
 }
 echo "== $(date -u '+%F %H:%M') UTC, nproc $(nproc), $(lscpu | sed -n 's/^Model name: *//p'); global batch $BATCH,"\
-  "$STEPS steps ($WARMUP warm-up)"
+  "$STEPS steps ($WARMUP warm-up), vq4j ${COMMAND[0]}"
 run one 2 --batch-size "$BATCH"
 run two 1 --batch-size $((BATCH / 2)) --nproc-per-node 2
 python3 - "$OUT" "$WARMUP" "$BATCH" <<'PY'
