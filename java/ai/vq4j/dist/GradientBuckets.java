@@ -85,8 +85,6 @@ public final class GradientBuckets implements AutoCloseable {
   private final ExecutorService thread;
   private final List<Future<?>> inFlight = new ArrayList<>();
   private long sentDuringBackward;
-  /** Buckets not yet sent this step. */
-  private int unsent;
   /** Values summed over the ranks with this step's last bucket ({@link #sumWithGradients}), or null. */
   private Tensor extra;
   /** The last bucket's gradients with extra appended, while extra is given. */
@@ -126,7 +124,6 @@ public final class GradientBuckets implements AutoCloseable {
     if (!current.isEmpty()) {
       add(current, size);
     }
-    this.unsent = buckets.size();
     this.thread = overlap == Overlap.THREAD ? Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(() -> {
         Communicator.BACKGROUND.set(true);
@@ -156,7 +153,7 @@ public final class GradientBuckets implements AutoCloseable {
     }
     Bucket b = bucketOf.get(p);
     // The step's last bucket is left to average(), on this thread.
-    if (--b.waiting == 0 && !(overlap == Overlap.THREAD && unsent == 1)) {
+    if (--b.waiting == 0 && !(overlap == Overlap.THREAD && isLastUnsent(b))) {
       send(b);
       sentDuringBackward++;
     }
@@ -179,9 +176,17 @@ public final class GradientBuckets implements AutoCloseable {
     extra = t;
   }
 
+  private boolean isLastUnsent(Bucket b) {
+    for (Bucket other : buckets) {
+      if (other != b && !other.sent) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private void send(Bucket b) {
     b.sent = true;
-    unsent--;
     switch (overlap) {
       case NONE -> reduce(b);
       case THREAD -> inFlight.add(thread.submit(() -> reduce(b)));
@@ -268,7 +273,6 @@ public final class GradientBuckets implements AutoCloseable {
         for (Bucket b : buckets) {
           if (!b.sent) {
             b.sent = true;
-            unsent--;
             reduce(b);
           }
         }
@@ -287,7 +291,6 @@ public final class GradientBuckets implements AutoCloseable {
       inFlight.clear();
       ready.clear();
       extra = null;
-      unsent = buckets.size();
       for (Bucket b : buckets) {
         b.waiting = b.members.size();
         b.sent = false;
